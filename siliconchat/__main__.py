@@ -1,0 +1,3 @@
+from siliconchat.cli import main
+
+raise SystemExit(main())

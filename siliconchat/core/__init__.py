@@ -1,0 +1,1 @@
+"""The core: API, conversation, models, history, transcripts. Never imports Textual."""

@@ -1,0 +1,187 @@
+"""Messages, conversations and model parameters, and the request built from them.
+
+Reasoning is kept on each assistant message but never sent back to the API:
+the request carries only ``role`` and ``content``.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field, replace
+from enum import Enum
+from typing import Any, Literal
+
+Role = Literal["system", "user", "assistant"]
+
+THINKING_BUDGET_MIN = 128
+THINKING_BUDGET_MAX = 32768
+
+
+class MessageState(str, Enum):
+    """How an assistant message ended (user messages are always complete)."""
+
+    STREAMING = "streaming"
+    COMPLETE = "complete"
+    STOPPED = "stopped"  # the user pressed Escape / Ctrl+C
+    INCOMPLETE = "incomplete"  # the stream broke off or stalled
+    FAILED = "failed"  # the request failed before or during the answer
+
+
+@dataclass
+class Usage:
+    """Token counts. SiliconFlow sends a running total on every chunk: keep the last."""
+
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    reasoning_tokens: int = 0
+    total_tokens: int = 0
+
+    @property
+    def answer_tokens(self) -> int:
+        return max(0, self.completion_tokens - self.reasoning_tokens)
+
+    def to_dict(self) -> dict[str, int]:
+        return {
+            "prompt_tokens": self.prompt_tokens,
+            "completion_tokens": self.completion_tokens,
+            "reasoning_tokens": self.reasoning_tokens,
+            "total_tokens": self.total_tokens,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any] | None) -> Usage | None:
+        if not data:
+            return None
+        return cls(
+            prompt_tokens=int(data.get("prompt_tokens") or 0),
+            completion_tokens=int(data.get("completion_tokens") or 0),
+            reasoning_tokens=int(data.get("reasoning_tokens") or 0),
+            total_tokens=int(data.get("total_tokens") or 0),
+        )
+
+
+@dataclass
+class Timings:
+    """Seconds measured on the client, relative to the moment the request was sent."""
+
+    first_token: float | None = None  # first reasoning or answer text
+    reasoning: float | None = None  # time spent thinking (first reasoning .. first answer)
+    total: float | None = None
+
+    def to_dict(self) -> dict[str, float | None]:
+        return {"first_token": self.first_token, "reasoning": self.reasoning, "total": self.total}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any] | None) -> Timings:
+        data = data or {}
+        return cls(
+            first_token=data.get("first_token"), reasoning=data.get("reasoning"), total=data.get("total")
+        )
+
+
+@dataclass
+class ModelParams:
+    """Sampling and thinking parameters; ``None`` means "leave it to the server"."""
+
+    temperature: float | None = None
+    top_p: float | None = None
+    max_tokens: int | None = None
+    enable_thinking: bool | None = None
+    thinking_budget: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.thinking_budget is not None and not (
+            THINKING_BUDGET_MIN <= self.thinking_budget <= THINKING_BUDGET_MAX
+        ):
+            raise ValueError(
+                f"thinking_budget must be between {THINKING_BUDGET_MIN} and {THINKING_BUDGET_MAX}, "
+                f"not {self.thinking_budget}"
+            )
+        if self.temperature is not None and not (0.0 <= self.temperature <= 2.0):
+            raise ValueError(f"temperature must be between 0 and 2, not {self.temperature}")
+        if self.top_p is not None and not (0.0 < self.top_p <= 1.0):
+            raise ValueError(f"top_p must be greater than 0 and at most 1, not {self.top_p}")
+        if self.max_tokens is not None and self.max_tokens < 1:
+            raise ValueError(f"max_tokens must be positive, not {self.max_tokens}")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "temperature": self.temperature,
+            "top_p": self.top_p,
+            "max_tokens": self.max_tokens,
+            "enable_thinking": self.enable_thinking,
+            "thinking_budget": self.thinking_budget,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any] | None) -> ModelParams:
+        data = data or {}
+        return cls(**{k: data.get(k) for k in cls().to_dict()})
+
+    def merged(self, **changes: Any) -> ModelParams:
+        return replace(self, **changes)
+
+
+@dataclass
+class Message:
+    role: Role
+    content: str = ""
+    reasoning: str = ""
+    model: str | None = None
+    usage: Usage | None = None
+    timings: Timings = field(default_factory=Timings)
+    finish_reason: str | None = None
+    error: str | None = None
+    state: MessageState = MessageState.COMPLETE
+    created_at: float = field(default_factory=time.time)
+    id: int | None = None  # the history store's row id, once saved
+
+    @property
+    def is_partial(self) -> bool:
+        return self.state in (MessageState.STOPPED, MessageState.INCOMPLETE, MessageState.FAILED)
+
+
+@dataclass
+class Conversation:
+    title: str = ""
+    system_prompt: str | None = None
+    params: ModelParams = field(default_factory=ModelParams)
+    messages: list[Message] = field(default_factory=list)
+    created_at: float = field(default_factory=time.time)
+    updated_at: float = field(default_factory=time.time)
+    id: int | None = None
+
+    def add_user(self, text: str) -> Message:
+        message = Message(role="user", content=text)
+        self.messages.append(message)
+        self.updated_at = message.created_at
+        return message
+
+    def add_assistant(self, model: str) -> Message:
+        message = Message(role="assistant", model=model, state=MessageState.STREAMING)
+        self.messages.append(message)
+        self.updated_at = message.created_at
+        return message
+
+    def last(self, role: Role) -> Message | None:
+        for message in reversed(self.messages):
+            if message.role == role:
+                return message
+        return None
+
+    def request_messages(self) -> list[dict[str, str]]:
+        """The ``messages`` of the next request: role and content only, never reasoning.
+
+        Failed answers and empty partial answers are left out: they are not something the
+        model said, and sending them would only confuse the next turn.
+        """
+        out: list[dict[str, str]] = []
+        if self.system_prompt:
+            out.append({"role": "system", "content": self.system_prompt})
+        for message in self.messages:
+            if message.role == "assistant" and (
+                message.state in (MessageState.FAILED, MessageState.STREAMING) or not message.content
+            ):
+                continue
+            out.append({"role": message.role, "content": message.content})
+        return out
