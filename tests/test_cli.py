@@ -216,3 +216,18 @@ def test_reader_closing_the_pipe_is_not_a_crash(server: DemoServer) -> None:
     err = process.stderr.read().decode()
     assert process.wait(timeout=20) == 141
     assert "Traceback" not in err
+
+
+def test_the_key_is_in_no_file_the_app_writes(tmp_path: Path) -> None:
+    with DemoServer(pace=0, api_key=None) as any_key:  # accepts any key, so real turns happen
+        env = api_env(any_key, REAL_LOOKING_KEY)
+        assert siliconchat("ask", "-m", "deepseek-ai/DeepSeek-R1", "hi", env=env).returncode == 0
+        assert siliconchat("ask", "-m", "demo/cut", "hi", env=env).returncode == 1
+        assert siliconchat("models", env=env).returncode == 0
+    failed = siliconchat("ask", "hi", env=env)  # the server is gone: a connection error is logged
+    assert failed.returncode == 1
+    written = [path for path in (tmp_path / "xdg").rglob("*") if path.is_file()]
+    log = next(path for path in written if path.name == "siliconchat.log")
+    assert "stream failed" in log.read_text(encoding="utf-8")  # the log really records failures
+    for path in written:
+        assert REAL_LOOKING_KEY.encode() not in path.read_bytes(), path

@@ -49,8 +49,10 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as error:
         print(f"siliconchat demo server: cannot listen on {args.host}:{args.port}: {error}", file=sys.stderr)
         return 1
-    # SIGTERM ends the server like Ctrl+C does: with a KeyboardInterrupt in the main thread.
-    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    # SIGINT and SIGTERM both end the server with a KeyboardInterrupt in the main thread (SIGINT explicitly:
+    # a shell starting us in the background would otherwise leave it ignored).
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, signal.default_int_handler)
     with server:
         print(f"siliconchat demo server listening on {server.base_url}", flush=True)
         try:

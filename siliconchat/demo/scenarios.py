@@ -196,9 +196,9 @@ ERRORS: dict[str, ErrorReply] = {
 # Splitting text into token-like deltas
 # --------------------------------------------------------------------------------------------------------------
 
-# Newline runs; a word (≤ 8 letters) with its leading blanks; a number; a run of blanks; punctuation; any
-# other character. The last alternative makes the split exhaustive, so "".join(split) == text always.
-_TOKEN = re.compile(r"\n+|[ \t]*[^\W\d_]{1,8}|[ \t]*\d{1,3}|[ \t]+|[^\w\s]{1,2}|.", re.DOTALL)
+# Newline runs; a word (≤ 8 letters) with one leading space, like BPE tokens; a number; a run of blanks;
+# punctuation; any other character. The last alternative makes the split exhaustive: "".join(split) == text.
+_TOKEN = re.compile(r"\n+| ?[^\W\d_]{1,8}| ?\d{1,3}|[ \t]+|[^\w\s]{1,2}|.", re.DOTALL)
 
 
 @functools.lru_cache(maxsize=256)
@@ -599,7 +599,7 @@ _BLAST_PERIOD = 2400  # a multiple of 400, 60, 80 and len(_BLAST_WORDS): the pat
 def blast_delta(i: int) -> str:
     """Delta ``i`` of a blast: words and spaces, paragraphs, and a little Markdown so it renders as text."""
     if i % 400 == 0:
-        return f"## Part {i // 400 + 1}\n\n"
+        return ("\n\n" if i else "") + f"## Part {i // 400 + 1}\n\n"
     if i % 60 == 59:
         return "end.\n\n"
     if i % 80 == 40:
@@ -607,21 +607,21 @@ def blast_delta(i: int) -> str:
     return _BLAST_WORDS[i % len(_BLAST_WORDS)] + " "
 
 
+def _blast_chunk(i: int, reasoning: bool) -> Chunk:
+    text = blast_delta(i)
+    return Chunk(reasoning=text.replace("## ", "")) if reasoning else Chunk(content=text)
+
+
 @functools.lru_cache(maxsize=2)
 def _blast_period(reasoning: bool) -> tuple[Chunk, ...]:
     """One period of blast chunks, built once and shared, so a blast costs no per-delta allocation."""
-    if reasoning:
-        return tuple(Chunk(reasoning=blast_delta(i).lstrip("# ")) for i in range(_BLAST_PERIOD))
-    return tuple(Chunk(content=blast_delta(i)) for i in range(_BLAST_PERIOD))
+    return tuple(_blast_chunk(i, reasoning) for i in range(_BLAST_PERIOD))
 
 
 def _blast_chunks(count: int, *, reasoning: bool) -> Iterator[Chunk]:
     period = _blast_period(reasoning)
     for i in range(count):
-        if i % 400:
-            yield period[i % _BLAST_PERIOD]
-        else:  # the numbered heading
-            yield Chunk(reasoning=blast_delta(i).lstrip("# ")) if reasoning else Chunk(content=blast_delta(i))
+        yield period[i % _BLAST_PERIOD] if i % 400 else _blast_chunk(i, reasoning)  # numbered headings
 
 
 def blast(count: int, *, reasoning: bool) -> Builder:

@@ -333,12 +333,13 @@ class Pacer:
     """Waits until each event is due: ``latency`` before the first, then ``delay``, each ± ``jitter``.
 
     Deadlines are scheduled (not slept) so a long stream keeps its rate; a reader far behind resets the
-    schedule instead of getting a burst. Waits end early, with :class:`_Aborted`, when the server stops.
+    schedule instead of getting a burst. ``sleep`` is the handler's interruptible sleep: it raises
+    :class:`_Aborted` when the server stops or the client leaves, so a cancelled stream ends at once.
     """
 
-    def __init__(self, pacing: Pacing, stop: threading.Event) -> None:
+    def __init__(self, pacing: Pacing, sleep: Callable[[float], None]) -> None:
         self._pacing = pacing
-        self._stop = stop
+        self._sleep = sleep
         self._due = time.monotonic() + self._jittered(pacing.latency)
 
     @property
@@ -352,8 +353,7 @@ class Pacer:
     def wait(self) -> None:
         now = time.monotonic()
         if self._due > now:
-            if self._stop.wait(self._due - now):
-                raise _Aborted
+            self._sleep(self._due - now)
         elif now - self._due > 0.25:
             self._due = now
         self._due += self._jittered(self._pacing.delay)
@@ -369,6 +369,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     protocol_version = "HTTP/1.1"
     server_version = "siliconchat-demo"
+    disable_nagle_algorithm = True  # headers and body are separate writes: no 40 ms delayed-ACK stalls
     sys_version = ""
     server: _HTTPServer
 
@@ -383,6 +384,11 @@ class _Handler(BaseHTTPRequestHandler):
             super().finish()
         finally:
             self.server.demo._track(self.connection, add=False)
+
+    def send_response(self, code: int, message: str | None = None) -> None:
+        """Every response, the stdlib's own errors (501, 414 …) included, carries a trace id."""
+        super().send_response(code, message)
+        self.send_header(TRACE_HEADER, secrets.token_hex(16))
 
     def version_string(self) -> str:
         return self.server_version
@@ -426,12 +432,14 @@ class _Handler(BaseHTTPRequestHandler):
         route(self, query, body)
 
     def _read_body(self) -> bytes:
-        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
-            return self._read_chunked_body()
+        """The request body (Content-Length or chunked); a malformed one is dropped with the connection."""
         try:
+            if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
+                return self._read_chunked_body()
             length = int(self.headers.get("Content-Length") or 0)
         except ValueError:
-            length = 0
+            self.close_connection = True  # framing lost: the next request cannot be found
+            return b""
         return self.rfile.read(length) if length > 0 else b""
 
     def _read_chunked_body(self) -> bytes:
@@ -451,7 +459,6 @@ class _Handler(BaseHTTPRequestHandler):
         """Status and headers; ``length=None`` starts a chunked body."""
         self.send_response(status)
         self.send_header("Content-Type", content_type)
-        self.send_header(TRACE_HEADER, secrets.token_hex(16))
         if length is None:
             self.send_header("Transfer-Encoding", "chunked")
             self.send_header("Cache-Control", "no-cache")
@@ -509,7 +516,7 @@ class _Handler(BaseHTTPRequestHandler):
         if isinstance(reply, ErrorReply):
             return self._send_reply(reply)
         events = limit_events(reply.events, call.max_tokens, call.thinking_budget)
-        pacer = Pacer(demo._effective_pacing(reply.pacing), demo._stop)
+        pacer = Pacer(demo._effective_pacing(reply.pacing), self._pause)
         if call.stream:
             self._stream(events, call, pacer)
         else:
