@@ -34,3 +34,44 @@ def isolated_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, 
     for name in _CLEARED_ENV:
         monkeypatch.delenv(name, raising=False)
     return folders
+
+
+# ---------------------------------------------------------------------------------------------------------
+# TUI fixtures: the real app against the real demo server over real HTTP (appended for the TUI tests).
+
+
+@pytest.fixture(scope="session")
+def demo_server():  # type: ignore[no-untyped-def]
+    """One loopback demo server for the whole run (pace 0: every scenario streams at full speed)."""
+    from siliconchat.demo.server import DemoServer
+
+    server = DemoServer(pace=0).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def make_app(demo_server):  # type: ignore[no-untyped-def]
+    """Build the app in demo mode against ``demo_server``: ``make_app(model=..., favourites=...)``."""
+    import dataclasses
+
+    from siliconchat.config import Config
+    from siliconchat.runtime import demo_settings
+    from siliconchat.ui.app import SiliconChatApp
+
+    def make(model: str = "deepseek-ai/DeepSeek-R1", favourites: tuple[str, ...] = (), **changes):  # type: ignore[no-untyped-def]
+        settings = demo_settings(Config(), demo_server, model=model, system_prompt=None)
+        settings = dataclasses.replace(settings, favourites=tuple(favourites), **changes)
+        return SiliconChatApp(settings)
+
+    return make
+
+
+@pytest.fixture
+def frozen_clock():  # type: ignore[no-untyped-def]
+    """Measured times show as dashes (for snapshots)."""
+    from siliconchat.ui.widgets.formatting import CLOCK
+
+    CLOCK.frozen = True
+    yield CLOCK
+    CLOCK.frozen = False

@@ -1,0 +1,143 @@
+"""Regenerate ``screenshots/*.svg`` from the real app in demo mode.
+
+    python scripts/screenshots.py [--out screenshots]
+
+Runs the app headless against the built-in demo server (no key, no network), with temporary config,
+data and cache folders so that nothing of the user's is read or written, and with measured times
+shown as dashes so that the pictures only change when the UI does (and the trace id of the error).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import dataclasses
+import os
+import sys
+import tempfile
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+Scene = Callable[..., Awaitable[None]]
+
+
+async def _wait(pilot, condition, limit: float = 15.0) -> None:  # type: ignore[no-untyped-def]
+    for _ in range(int(limit / 0.02)):
+        if condition():
+            return
+        await pilot.pause(0.02)
+    raise TimeoutError("the app did not get there in time")
+
+
+def _no_blink(app) -> None:  # type: ignore[no-untyped-def]
+    from textual.widgets import Input, TextArea
+
+    for widget in [*app.screen.query(TextArea), *app.screen.query(Input)]:
+        widget.cursor_blink = False
+
+
+async def _turn(pilot, prompt: str) -> None:  # type: ignore[no-untyped-def]
+    app = pilot.app
+    await _wait(pilot, lambda: app.balance is not None)
+    screen = app.screen
+    screen.prompt.text = prompt
+    await pilot.press("enter")
+    await _wait(pilot, lambda: not screen.streaming)
+    await pilot.pause()
+
+
+async def shoot(out: Path) -> list[Path]:
+    from siliconchat.config import Config
+    from siliconchat.demo.server import DemoServer
+    from siliconchat.runtime import demo_settings
+    from siliconchat.ui.app import SiliconChatApp
+    from siliconchat.ui.widgets.formatting import CLOCK
+
+    CLOCK.frozen = True
+    server = DemoServer(pace=0).start()
+    written: list[Path] = []
+
+    def app_for(model: str, **changes: object) -> SiliconChatApp:
+        settings = demo_settings(Config(), server, model=model, system_prompt=None)
+        return SiliconChatApp(dataclasses.replace(settings, **changes))  # type: ignore[arg-type]
+
+    async def run(name: str, app: SiliconChatApp, size: tuple[int, int], scene: Scene) -> None:
+        async with app.run_test(size=size) as pilot:
+            await scene(pilot)
+            _no_blink(app)
+            await pilot.pause()
+            path = out / f"{name}.svg"
+            path.write_text(app.export_screenshot(title="siliconchat"), encoding="utf-8")
+            written.append(path)
+
+    async def code_turn(pilot) -> None:  # type: ignore[no-untyped-def]
+        await _turn(pilot, "Write a Python function that merges two sorted lists")
+
+    async def hello_turn(pilot) -> None:  # type: ignore[no-untyped-def]
+        await _turn(pilot, "hello")
+
+    async def picker(pilot) -> None:  # type: ignore[no-untyped-def]
+        await _wait(pilot, lambda: pilot.app.balance is not None)
+        await pilot.press("f2")
+        await _wait(pilot, lambda: type(pilot.app.screen).__name__ == "ModelPickerScreen")
+        await _wait(pilot, lambda: not pilot.app.screen._loading)
+        await pilot.press(*"qwen3")
+
+    async def setup(pilot) -> None:  # type: ignore[no-untyped-def]
+        await _wait(pilot, lambda: type(pilot.app.screen).__name__ == "SetupScreen")
+
+    async def stopped(pilot) -> None:  # type: ignore[no-untyped-def]
+        app = pilot.app
+        await _wait(pilot, lambda: app.balance is not None)
+        screen = app.screen
+        screen.prompt.text = "Explain how a hash map works"
+        await pilot.press("enter")
+        # demo/slow thinks at 5 deltas/s: stop it while it is still thinking
+        await _wait(pilot, lambda: screen.turn is not None and len(screen.turn.recorder.reasoning) > 120)
+        await pilot.press("escape")
+        await _wait(pilot, lambda: not screen.streaming)
+
+    try:
+        await run("chat-wide", app_for("deepseek-ai/DeepSeek-R1"), (120, 40), code_turn)
+        await run("chat-narrow", app_for("deepseek-ai/DeepSeek-R1"), (80, 24), hello_turn)
+        await run("stopped", app_for("demo/slow"), (120, 40), stopped)
+        await run("error", app_for("demo/error-402", max_retries=0), (120, 40), hello_turn)
+        favourites = ("Qwen/Qwen3-8B", "deepseek-ai/DeepSeek-R1")
+        await run(
+            "model-picker", app_for("deepseek-ai/DeepSeek-R1", favourites=favourites), (120, 40), picker
+        )
+        no_key = app_for("Qwen/Qwen3-8B", api_key=None, demo=False, api_key_source=None, region="ap")
+        await run("setup", no_key, (100, 32), setup)
+    finally:
+        server.stop()
+        CLOCK.frozen = False
+    return written
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--out", type=Path, default=ROOT / "screenshots", help="output folder")
+    args = parser.parse_args()
+    args.out.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="siliconchat-shots-") as home:
+        for name in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME"):
+            os.environ[name] = str(Path(home) / name.lower())
+        for name in (
+            "SILICONFLOW_API_KEY",
+            "SILICONFLOW_BASE_URL",
+            "SILICONCHAT_MODEL",
+            "SILICONCHAT_CONFIG",
+        ):
+            os.environ.pop(name, None)
+        sys.path.insert(0, str(ROOT))
+        for path in asyncio.run(shoot(args.out)):
+            print(path.relative_to(ROOT) if path.is_relative_to(ROOT) else path)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,620 @@
+"""The siliconchat TUI: the app, its keys and commands, and ``run`` (the CLI's default command).
+
+Keys (DESIGN.md's table; every binding has an id, and ``[keymap]`` in the config remaps them):
+
+| key | id | action |
+|---|---|---|
+| enter | send | send the prompt |
+| ctrl+j, shift+enter | newline | new line in the prompt |
+| escape | stop | stop the answer being streamed (the partial answer is kept) |
+| ctrl+n | new_conversation | new conversation |
+| f2 | model_picker | model picker |
+| f3 / shift+f3 | next_favourite / previous_favourite | cycle favourite models |
+| f4 | toggle_favourite | mark / unmark the current model as a favourite |
+| f5 | conversation_settings | system prompt, temperature, top_p, max tokens, thinking budget |
+| ctrl+t | toggle_thinking | thinking on / off (hybrid models) |
+| ctrl+r | toggle_reasoning | show / hide the reasoning pane |
+| ctrl+b, f9 | toggle_sidebar | conversation sidebar (with the history feature) |
+| ctrl+f | search | search conversations (with the history feature) |
+| ctrl+s | save_transcript | save the transcript (with the history feature) |
+| ctrl+y | copy_answer | copy the last answer |
+| ctrl+p | command_palette | command palette |
+| f1 | help | help |
+| ctrl+q | quit | quit |
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import dataclasses
+import re
+import sys
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, ClassVar
+
+from textual import work
+from textual.app import App, SystemCommand
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+
+from siliconchat.config import REGIONS, Config, ConfigError, Settings, save_config
+from siliconchat.core.conversation import Conversation, ModelParams
+from siliconchat.core.errors import ApiFailure
+from siliconchat.core.models import Thinking, thinking_of
+from siliconchat.core.sanitize import sanitize_line
+from siliconchat.ui import clipboard
+from siliconchat.ui.screens.chat import ChatScreen
+
+if TYPE_CHECKING:
+    from siliconchat.core.api import ChatClient
+    from siliconchat.ui.screens.setup import SetupResult
+
+NOT_YET = "{what} arrives with the conversation history feature: it is not available yet."
+
+# Actions that only make sense on the chat screen (disabled elsewhere, e.g. on the setup screen).
+CHAT_ACTIONS = frozenset(
+    {
+        "stop",
+        "new_conversation",
+        "model_picker",
+        "next_favourite",
+        "previous_favourite",
+        "toggle_favourite",
+        "conversation_settings",
+        "toggle_thinking",
+        "toggle_reasoning",
+        "toggle_sidebar",
+        "search",
+        "save_transcript",
+        "copy_answer",
+        "copy_code",
+        "copy_reasoning",
+        "regenerate",
+    }
+)
+_CODE_BLOCK = re.compile(r"^(```|~~~)[^\n]*\n(.*?)^\1[ \t]*$", re.MULTILINE | re.DOTALL)
+
+
+def last_code_block(markdown: str) -> str | None:
+    """The text of the last fenced code block in ``markdown``, if any."""
+    blocks = _CODE_BLOCK.findall(markdown)
+    return blocks[-1][1] if blocks else None
+
+
+class SiliconChatApp(App[int]):
+    """The chat client. ``settings`` come from :func:`siliconchat.config.resolve_settings`."""
+
+    TITLE = "siliconchat"
+    CSS_PATH = [  # noqa: RUF012 (typed by App as a list)
+        "styles/app.tcss",
+        "styles/chat.tcss",
+        "styles/conversation.tcss",
+        "styles/reasoning.tcss",
+    ]
+    ENABLE_COMMAND_PALETTE = True
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "stop", "Stop", id="stop", tooltip="Stop the answer being streamed"),
+        Binding("ctrl+n", "new_conversation", "New", id="new_conversation"),
+        Binding("f2", "model_picker", "Model", id="model_picker"),
+        Binding("f3", "next_favourite", "Next fav", id="next_favourite"),
+        Binding("shift+f3", "previous_favourite", "Prev fav", id="previous_favourite", show=False),
+        Binding("f4", "toggle_favourite", "Favourite", id="toggle_favourite", show=False),
+        Binding("f5", "conversation_settings", "Settings", id="conversation_settings", show=False),
+        Binding("ctrl+t", "toggle_thinking", "Thinking", id="toggle_thinking", show=False),
+        Binding("ctrl+r", "toggle_reasoning", "Reasoning", id="toggle_reasoning"),
+        Binding("ctrl+b,f9", "toggle_sidebar", "Sidebar", id="toggle_sidebar", show=False),
+        Binding("ctrl+f", "search", "Search", id="search", show=False),
+        Binding("ctrl+s", "save_transcript", "Save", id="save_transcript", show=False),
+        # priority: the prompt (a TextArea) binds ctrl+y to redo
+        Binding("ctrl+y", "copy_answer", "Copy", id="copy_answer", show=False, priority=True),
+        Binding("ctrl+p", "command_palette", "Commands", id="command_palette", show=False, priority=True),
+        Binding("f1", "help", "Help", id="help"),
+        Binding("ctrl+q", "quit", "Quit", id="quit", priority=True),
+    ]
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        config: Config | None = None,
+        client: ChatClient | None = None,
+        continue_requested: bool = False,
+    ) -> None:
+        super().__init__()
+        self.settings = settings
+        self.config = config if config is not None else Config()
+        self.model = settings.model
+        self.favourites: list[str] = list(dict.fromkeys(settings.favourites))
+        self.balance: str | None = None
+        self._client = client
+        self._continue_requested = continue_requested
+        self._closing = False
+
+    # -- state --------------------------------------------------------------------------------
+
+    @property
+    def client(self) -> ChatClient:
+        if self._client is None:
+            from siliconchat.runtime import make_client
+
+            self._client = make_client(self.settings)
+        return self._client
+
+    @property
+    def chat_screen(self) -> ChatScreen | None:
+        for screen in reversed(self.screen_stack):
+            if isinstance(screen, ChatScreen):
+                return screen
+        return None
+
+    def new_conversation(self) -> Conversation:
+        return Conversation(system_prompt=self.settings.system_prompt, params=self.settings.params)
+
+    def thinking_label(self, params: ModelParams) -> str:
+        """What the header says about thinking for the current model."""
+        kind = thinking_of(self.model)
+        if kind is Thinking.HYBRID:
+            if params.enable_thinking is False:
+                return "thinking off"
+            budget = f" ≤{params.thinking_budget}" if params.thinking_budget else ""
+            return f"thinking on{budget}"
+        if kind is Thinking.ALWAYS:
+            return "reasoning model"
+        return ""
+
+    def notify_plain(
+        self, message: str, *, severity: str = "information", timeout: float | None = None
+    ) -> None:
+        """A toast whose text is never read as markup."""
+        self.notify(message, severity=severity, timeout=timeout, markup=False)  # type: ignore[arg-type]
+
+    # -- start-up -------------------------------------------------------------------------------
+
+    def on_mount(self) -> None:
+        if self.config.keymap:
+            self.set_keymap(self.config.keymap)
+        if self.config.theme and self.config.theme in self.available_themes:
+            self.theme = self.config.theme
+        if not self.settings.api_key and not self.settings.demo:
+            self._open_setup()
+        else:
+            self._start_chat()
+
+    def _open_setup(self) -> None:
+        from siliconchat.ui.screens.setup import SetupScreen
+
+        region = self.settings.region or "ap"
+        self.push_screen(SetupScreen(region=region, test_key=self.test_key), self._setup_done)
+
+    def _base_url_for(self, region: str) -> str:
+        # A custom base URL (region None) is kept: the key is tested and used there.
+        return self.settings.base_url if self.settings.region is None else REGIONS[region]
+
+    async def test_key(self, key: str, region: str) -> str | None:
+        """Try ``key`` with ``/user/info``: ``None`` when it works, else what is wrong."""
+        from siliconchat.core.api import ChatClient
+
+        client = ChatClient(
+            base_url=self._base_url_for(region), api_key=key, region=region, max_retries=0, idle_timeout=20
+        )
+        try:
+            await client.user_info()
+        except ApiFailure as exc:
+            return exc.failure.message
+        finally:
+            await client.aclose()
+        return None
+
+    def _setup_done(self, result: SetupResult | None) -> None:
+        if result is None:
+            self.exit(0)
+            return
+        base_url = self._base_url_for(result.region)
+        self.settings = dataclasses.replace(
+            self.settings,
+            api_key=result.api_key,
+            api_key_source="config",
+            base_url=base_url,
+            region=result.region if self.settings.region is not None else None,
+        )
+        self._client = None
+        self.notify_plain("The key works and was saved. Ask away!")
+        self._start_chat()
+
+    def _start_chat(self) -> None:
+        self.push_screen(ChatScreen(self.new_conversation()))
+        self._fetch_balance()
+        if self._continue_requested:
+            self.notify_plain(NOT_YET.format(what="Reopening the latest conversation (--continue)"))
+
+    @work(group="balance", exclusive=True, exit_on_error=False)
+    async def _fetch_balance(self) -> None:
+        try:
+            info = await self.client.user_info()
+        except ApiFailure:
+            self.balance = None
+        except Exception:  # never let the header take the app down
+            self.balance = None
+        else:
+            self.balance = info.balance
+        screen = self.chat_screen
+        if screen is not None and screen.is_mounted:
+            screen.header.set_balance(self.balance)
+
+    # -- keys and commands ----------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in CHAT_ACTIONS:
+            if not isinstance(self.screen, ChatScreen):
+                return False
+            if action == "stop" and not self.screen.streaming:
+                return None  # shown, dimmed; the key falls through
+        return True
+
+    def key_for(self, binding_id: str) -> str:
+        """How the key of ``binding_id`` is shown (after the user's keymap)."""
+        for _key, binding in self._bindings:
+            if binding.id == binding_id:
+                keys = self._keymap.get(binding_id, binding.key)
+                first = keys.split(",")[0].strip()
+                return self.get_key_display(dataclasses.replace(binding, key=first, key_display=None))
+        return ""
+
+    def _commands(self) -> Iterable[tuple[str, str, Callable[[], object], str | None]]:
+        """(title, help, callback, binding id) of every chat command."""
+        yield (
+            "Stop the answer",
+            "Stop the answer being streamed, keeping what arrived",
+            self.action_stop,
+            "stop",
+        )
+        yield (
+            "New conversation",
+            "Start a new, empty conversation",
+            self.action_new_conversation,
+            "new_conversation",
+        )
+        yield (
+            "Choose a model",
+            "Pick the model of the next turn from the account's models",
+            self.action_model_picker,
+            "model_picker",
+        )
+        yield (
+            "Next favourite model",
+            "Switch to the next favourite model",
+            self.action_next_favourite,
+            "next_favourite",
+        )
+        yield (
+            "Previous favourite model",
+            "Switch to the previous favourite model",
+            self.action_previous_favourite,
+            "previous_favourite",
+        )
+        yield (
+            "Toggle favourite model",
+            "Mark or unmark the current model as a favourite",
+            self.action_toggle_favourite,
+            "toggle_favourite",
+        )
+        yield (
+            "Conversation settings",
+            "System prompt, temperature, top_p, max tokens, thinking budget",
+            self.action_conversation_settings,
+            "conversation_settings",
+        )
+        yield (
+            "Thinking on/off",
+            "Switch thinking on or off (hybrid models such as Qwen3)",
+            self.action_toggle_thinking,
+            "toggle_thinking",
+        )
+        yield (
+            "Show/hide reasoning",
+            "Show or hide the reasoning pane",
+            self.action_toggle_reasoning,
+            "toggle_reasoning",
+        )
+        yield "Regenerate last answer", "Send the last prompt again", self.action_regenerate, None
+        yield (
+            "Copy last answer",
+            "Copy the last answer to the clipboard",
+            self.action_copy_answer,
+            "copy_answer",
+        )
+        yield (
+            "Copy last code block",
+            "Copy the last code block of the last answer",
+            self.action_copy_code,
+            None,
+        )
+        yield (
+            "Copy reasoning",
+            "Copy the reasoning of the selected or last turn",
+            self.action_copy_reasoning,
+            None,
+        )
+        yield (
+            "Show/hide sidebar",
+            "Conversation sidebar (not available yet)",
+            self.action_toggle_sidebar,
+            "toggle_sidebar",
+        )
+        yield (
+            "Search conversations",
+            "Search all conversations (not available yet)",
+            self.action_search,
+            "search",
+        )
+        yield (
+            "Save transcript",
+            "Save the transcript as Markdown and JSON (not available yet)",
+            self.action_save_transcript,
+            "save_transcript",
+        )
+
+    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+        if isinstance(screen, ChatScreen):
+            for title, help_text, callback, binding_id in self._commands():
+                key = self.key_for(binding_id) if binding_id else ""
+                yield SystemCommand(title, f"{help_text} ({key})" if key else help_text, callback)
+        yield SystemCommand("Help", f"The keys and what they do ({self.key_for('help')})", self.action_help)
+        for command in super().get_system_commands(screen):
+            if command.title != "Quit":
+                yield command
+        yield SystemCommand("Quit", f"Quit siliconchat ({self.key_for('quit')})", self.action_quit)
+
+    # -- actions --------------------------------------------------------------------------------
+
+    def action_stop(self) -> None:
+        screen = self.chat_screen
+        if screen is not None:
+            screen.stop_answer()
+
+    async def action_new_conversation(self) -> None:
+        screen = self.chat_screen
+        if screen is not None:
+            await screen.new_conversation(self.new_conversation())
+
+    def action_model_picker(self) -> None:
+        from siliconchat.ui.screens.model_picker import ModelPickerScreen
+
+        if any(type(screen).__name__ == "ModelPickerScreen" for screen in self.screen_stack):
+            return
+        client = self.client
+        cached = client.catalogue.cached(client.base_url)
+        models = cached.ids if cached is not None and cached.fresh else None
+        self.push_screen(
+            ModelPickerScreen(
+                models,
+                current=self.model,
+                favourites=list(self.favourites),
+                load_models=client.list_models,
+                toggle_favourite=self.toggle_favourite,
+            ),
+            self._model_picked,
+        )
+
+    def _model_picked(self, model: str | None) -> None:
+        if model:
+            self.set_model(model)
+
+    def set_model(self, model: str) -> None:
+        """Use ``model`` from the next turn on, and remember it as the default."""
+        model = model.strip()
+        if not model or model == self.model:
+            return
+        self.model = model
+        screen = self.chat_screen
+        if screen is not None:
+            screen.refresh_header()
+        if not self.settings.demo:
+            self._save({"model": model})
+        self.notify_plain(f"Model: {sanitize_line(model, 80)} (from the next answer)")
+
+    def _save(self, updates: dict[str, object]) -> None:
+        try:
+            save_config(updates)
+        except (ConfigError, ValueError, TypeError, OSError) as exc:
+            self.notify_plain(f"Could not save the config: {exc}", severity="warning")
+
+    def _cycle_favourite(self, step: int) -> None:
+        if not self.favourites:
+            self.notify_plain(
+                f"No favourite models yet: press {self.key_for('toggle_favourite')} to mark the current one, "
+                "or ctrl+t in the model picker."
+            )
+            return
+        ring = list(self.favourites)
+        if self.model not in ring:
+            ring.insert(0, self.model)
+        index = ring.index(self.model)
+        target = ring[(index + step) % len(ring)]
+        if target == self.model:
+            self.notify_plain("The current model is the only favourite.")
+            return
+        self.set_model(target)
+
+    def action_next_favourite(self) -> None:
+        self._cycle_favourite(1)
+
+    def action_previous_favourite(self) -> None:
+        self._cycle_favourite(-1)
+
+    def toggle_favourite(self, model: str) -> None:
+        """Mark or unmark ``model`` as a favourite (saved to the config, except in demo mode)."""
+        if model in self.favourites:
+            self.favourites.remove(model)
+            note = f"{sanitize_line(model, 80)} is no longer a favourite."
+        else:
+            self.favourites.append(model)
+            note = f"{sanitize_line(model, 80)} is now a favourite ({self.key_for('next_favourite')} cycles them)."
+        if not self.settings.demo:
+            self._save({"favourites": list(self.favourites)})
+        self.notify_plain(note)
+
+    def action_toggle_favourite(self) -> None:
+        self.toggle_favourite(self.model)
+
+    def action_conversation_settings(self) -> None:
+        screen = self.chat_screen
+        if screen is None:
+            return
+        try:
+            from siliconchat.ui.screens.settings import ConversationSettingsScreen
+        except ImportError:
+            self.notify_plain("The conversation settings screen is not available yet.", severity="warning")
+            return
+        conversation = screen.conversation
+
+        def apply(result: tuple[ModelParams, str | None] | None) -> None:
+            if result is None:
+                return
+            conversation.params, conversation.system_prompt = result
+            screen.refresh_header()
+            self.notify_plain("Conversation settings applied from the next answer.")
+
+        self.push_screen(
+            ConversationSettingsScreen(
+                model=self.model, params=conversation.params, system_prompt=conversation.system_prompt
+            ),
+            apply,
+        )
+
+    def action_toggle_thinking(self) -> None:
+        screen = self.chat_screen
+        if screen is None:
+            return
+        if thinking_of(self.model) is not Thinking.HYBRID:
+            kind = thinking_of(self.model)
+            why = "always thinks" if kind is Thinking.ALWAYS else "has no thinking mode"
+            self.notify_plain(f"{sanitize_line(self.model, 80)} {why}: there is nothing to switch.")
+            return
+        params = screen.conversation.params
+        enabled = params.enable_thinking is not False
+        screen.conversation.params = params.merged(enable_thinking=not enabled)
+        screen.refresh_header()
+        self.notify_plain(f"Thinking {'off' if enabled else 'on'} from the next answer.")
+
+    def action_toggle_reasoning(self) -> None:
+        screen = self.chat_screen
+        if screen is not None:
+            screen.toggle_reasoning()
+
+    def action_toggle_sidebar(self) -> None:
+        self.notify_plain(NOT_YET.format(what="The conversation sidebar"))
+
+    def action_search(self) -> None:
+        self.notify_plain(NOT_YET.format(what="Searching conversations"))
+
+    def action_save_transcript(self) -> None:
+        self.notify_plain(NOT_YET.format(what="Saving transcripts"))
+
+    async def action_regenerate(self) -> None:
+        screen = self.chat_screen
+        if screen is None:
+            return
+        if screen.streaming:
+            self.notify_plain("An answer is still streaming: stop it first (Escape).", severity="warning")
+        elif not await screen.regenerate():
+            self.notify_plain("There is no prompt to send again yet.")
+
+    async def _copy(self, text: str | None, what: str) -> None:
+        if not text:
+            self.notify_plain(f"There is no {what} to copy yet.", severity="warning")
+            return
+        how = await clipboard.copy(self, text)
+        self.notify_plain(f"Copied the {what} ({len(text):,} characters) {how}.")
+
+    async def action_copy_answer(self) -> None:
+        screen = self.chat_screen
+        message = screen.last_answer() if screen is not None else None
+        await self._copy(message.content if message is not None else None, "last answer")
+
+    async def action_copy_code(self) -> None:
+        screen = self.chat_screen
+        message = screen.last_answer() if screen is not None else None
+        code = last_code_block(message.content) if message is not None else None
+        await self._copy(code, "last code block")
+
+    async def action_copy_reasoning(self) -> None:
+        screen = self.chat_screen
+        if screen is None:
+            return
+        message = screen.selected if screen.selected is not None else screen.last_answer()
+        await self._copy(message.reasoning if message is not None else None, "reasoning")
+
+    def action_help(self) -> None:
+        try:
+            from siliconchat.ui.screens.help import HelpScreen
+        except ImportError:
+            self.notify_plain("The help screen is not available yet: Ctrl+P lists every command.")
+            return
+        if not any(isinstance(screen, HelpScreen) for screen in self.screen_stack):
+            self.push_screen(HelpScreen())
+
+    async def action_quit(self) -> None:
+        screen = self.chat_screen
+        if screen is not None:
+            screen.stop_answer()  # cancelling the worker closes the HTTP connection
+        self.exit(0)
+
+    async def on_unmount(self) -> None:
+        await self.shutdown()
+
+    async def shutdown(self) -> None:
+        """Stop streaming (closing the connection) and close the API client."""
+        if self._closing:
+            return
+        self._closing = True
+        workers = [worker for worker in self.workers if not worker.is_finished]
+        for worker in workers:
+            worker.cancel()
+        for worker in workers:
+            with contextlib.suppress(Exception, asyncio.CancelledError):
+                await asyncio.wait_for(worker.wait(), 2)
+        if self._client is not None:
+            with contextlib.suppress(Exception):
+                await self._client.aclose()
+
+
+def run(args: argparse.Namespace) -> int:
+    """The CLI's default command: resolve the settings (or start the demo server) and run the TUI."""
+    from siliconchat.config import load_config, resolve_settings
+
+    try:
+        config = load_config()
+    except ConfigError as exc:
+        print(f"siliconchat: {sanitize_line(str(exc))}", file=sys.stderr)
+        return 2
+    server = None
+    try:
+        if getattr(args, "demo", False):
+            from siliconchat.runtime import demo_settings, start_demo_server
+
+            server = start_demo_server()
+            settings = demo_settings(config, server, model=args.model, system_prompt=args.system)
+        else:
+            try:
+                settings = resolve_settings(
+                    config=config,
+                    model=args.model,
+                    base_url=args.base_url,
+                    region=args.region,
+                    system_prompt=args.system,
+                )
+            except ValueError as exc:
+                print(f"siliconchat: {sanitize_line(str(exc))}", file=sys.stderr)
+                return 2
+        app = SiliconChatApp(
+            settings, config=config, continue_requested=bool(getattr(args, "continue_", False))
+        )
+        result = app.run()
+        return result if isinstance(result, int) else 0
+    finally:
+        if server is not None:
+            server.stop()

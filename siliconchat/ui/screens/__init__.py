@@ -1,0 +1,1 @@
+"""The secondary screens: model picker, first-run setup, conversation settings, help."""

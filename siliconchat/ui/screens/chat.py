@@ -1,0 +1,401 @@
+"""The chat screen: header, conversation, reasoning pane, status line and prompt.
+
+Streaming (see "Streaming rules" in DESIGN.md): a worker reads the API stream and only folds each
+event into the turn's ``TurnRecorder`` and appends text to two pending lists. A frame timer, running
+only while a turn streams, joins the pending text once per frame and writes it to the panes'
+``MarkdownStream``s, and refreshes the status line. When the stream ends (or is cancelled), the panes
+stop their streams and show the whole text with one update.
+
+The keys are bound on the app (so that a user keymap applies to all of them, and the help screen and
+the command palette can list them); the app calls the public methods here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, cast
+
+from textual import events, on, work
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.message import Message as TextualMessage
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import Footer
+from textual.worker import Worker, WorkerCancelled, WorkerError, WorkerFailed
+
+from siliconchat.core.conversation import Conversation, Message, MessageState, ModelParams
+from siliconchat.core.events import AnswerDelta, ErrorKind, Failed, ReasoningDelta
+from siliconchat.core.turn import TurnRecorder
+from siliconchat.ui.widgets.conversation_view import ConversationView
+from siliconchat.ui.widgets.header_bar import HeaderBar
+from siliconchat.ui.widgets.message_blocks import AnswerBlock
+from siliconchat.ui.widgets.prompt_input import PromptInput
+from siliconchat.ui.widgets.reasoning_pane import ReasoningPane
+from siliconchat.ui.widgets.status_line import StatusLine
+
+if TYPE_CHECKING:
+    from siliconchat.ui.app import SiliconChatApp
+
+WIDE_LAYOUT_MIN_WIDTH = 110
+"""At this width and wider the reasoning pane sits beside the conversation; narrower, above it."""
+FRAME_SECONDS = 1 / 30
+MAX_FRAME_SECONDS = 0.5
+UI_SHARE = 0.2
+"""While a long answer streams, showing it costs more per frame (Textual lays out the whole growing
+Markdown): frames are then spaced so that rendering takes about this share of the time, and the reader
+of the stream keeps the rest."""
+
+
+@dataclass(eq=False)
+class Turn:
+    """One answer being streamed."""
+
+    recorder: TurnRecorder
+    block: AnswerBlock
+    prompt: str
+    answer: list[str] = field(default_factory=list)  # arrived, not yet shown
+    reasoning: list[str] = field(default_factory=list)
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    worker: Worker[None] | None = None
+    ended: bool = False
+
+    @property
+    def message(self) -> Message:
+        return self.recorder.message
+
+
+class ChatScreen(Screen[None]):
+    """The main screen. Keys: see the app's bindings (DESIGN.md's key table)."""
+
+    AUTO_FOCUS = "#prompt"
+
+    class TurnEnded(TextualMessage):
+        """Posted by the stream worker when its stream is over (finished, failed or cancelled)."""
+
+        def __init__(self, turn: Turn) -> None:
+            super().__init__()
+            self.turn = turn
+
+    class TurnFinished(TextualMessage, bubble=True):
+        """Posted once a turn is over and shown in full (tests and the app may wait for it)."""
+
+        def __init__(self, message: Message) -> None:
+            super().__init__()
+            self.message = message
+
+    def __init__(self, conversation: Conversation) -> None:
+        super().__init__()
+        self.conversation = conversation
+        self.turn: Turn | None = None
+        self.selected: Message | None = None  # the turn whose reasoning the pane shows when idle
+        self._frame_timer: Timer | None = None
+        self._next_frame_at = 0.0
+
+    @property
+    def chat_app(self) -> SiliconChatApp:
+        return cast("SiliconChatApp", self.app)
+
+    @property
+    def streaming(self) -> bool:
+        return self.turn is not None
+
+    # -- composition ------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield HeaderBar(id="header")
+        with Horizontal(id="body"):
+            yield ConversationView(id="conversation")
+            yield ReasoningPane(id="reasoning")
+        yield StatusLine(id="status")
+        yield PromptInput(id="prompt")
+        yield Footer()
+
+    @property
+    def header(self) -> HeaderBar:
+        return self.query_one(HeaderBar)
+
+    @property
+    def view(self) -> ConversationView:
+        return self.query_one(ConversationView)
+
+    @property
+    def reasoning(self) -> ReasoningPane:
+        return self.query_one(ReasoningPane)
+
+    @property
+    def status(self) -> StatusLine:
+        return self.query_one(StatusLine)
+
+    @property
+    def prompt(self) -> PromptInput:
+        return self.query_one(PromptInput)
+
+    def on_mount(self) -> None:
+        self._frame_timer = self.set_interval(FRAME_SECONDS, self._on_frame, pause=True)
+        self._apply_layout(self.app.size.width)
+        self.refresh_header()
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._apply_layout(event.size.width)
+
+    def _apply_layout(self, width: int) -> None:
+        self.set_class(width < WIDE_LAYOUT_MIN_WIDTH, "-narrow")
+
+    def refresh_header(self) -> None:
+        app = self.chat_app
+        header = self.header
+        header.set_model(app.model)
+        header.set_thinking(app.thinking_label(self.conversation.params))
+        if app.settings.demo:
+            header.set_place("DEMO", demo=True)
+        else:
+            header.set_place(app.settings.region or app.settings.base_url)
+        header.set_balance(app.balance)
+
+    # -- sending ----------------------------------------------------------------------------
+
+    @on(PromptInput.Submitted)
+    async def _prompt_submitted(self, event: PromptInput.Submitted) -> None:
+        event.stop()
+        if self.turn is not None:
+            self.notify(
+                "An answer is still streaming: press Escape to stop it first.",
+                severity="warning",
+                markup=False,
+            )
+            return
+        text = event.text
+        event.prompt.clear()
+        await self.send(text)
+
+    async def send(self, text: str) -> None:
+        """Send ``text`` as the next user turn and stream the answer."""
+        if self.turn is not None:
+            return
+        app = self.chat_app
+        conversation = self.conversation
+        self._drop_failed_attempt()
+        conversation.add_user(text)
+        request = conversation.request_messages()
+        model = app.model
+        message = conversation.add_assistant(model)
+        recorder = TurnRecorder(message)
+        view = self.view
+        await view.add_user(text)
+        block = await view.add_answer(message)
+        view.follow()
+        await self.reasoning.begin(message)
+        turn = Turn(recorder, block, text)
+        self.turn = turn
+        self.selected = message
+        self.status.show_turn(None, first_token=None, elapsed=None, finish="waiting…")
+        self._next_frame_at = 0.0
+        if self._frame_timer is not None:
+            self._frame_timer.resume()
+        turn.worker = self._stream(turn, request, model, conversation.params)
+        self.app.refresh_bindings()  # "stop" is enabled while streaming
+
+    def _drop_failed_attempt(self) -> None:
+        """A prompt whose request failed outright is not part of the conversation's context.
+
+        Its blocks stay on screen; the next request does not carry it (the retried prompt will).
+        """
+        messages = self.conversation.messages
+        if (
+            len(messages) >= 2
+            and messages[-1].role == "assistant"
+            and messages[-1].state is MessageState.FAILED
+            and messages[-2].role == "user"
+        ):
+            del messages[-2:]
+
+    @work(exclusive=True, group="stream", exit_on_error=False)
+    async def _stream(
+        self, turn: Turn, request: list[dict[str, str]], model: str, params: ModelParams
+    ) -> None:
+        """Read the stream: fold each event into the recorder, queue its text. Nothing else per delta."""
+        recorder = turn.recorder
+        apply = recorder.apply
+        add_answer = turn.answer.append
+        add_reasoning = turn.reasoning.append
+        try:
+            stream = self.chat_app.client.stream(request, model, params)
+            async with contextlib.aclosing(stream) as stream_events:
+                async for event in stream_events:
+                    apply(event)
+                    kind = type(event)
+                    if kind is AnswerDelta:
+                        add_answer(event.text)  # type: ignore[union-attr]
+                    elif kind is ReasoningDelta:
+                        add_reasoning(event.text)  # type: ignore[union-attr]
+        except asyncio.CancelledError:
+            recorder.stop()
+            raise
+        except Exception as exc:  # the core reports API errors as events; this is a bug, not a crash
+            if not recorder.done:
+                recorder.apply(
+                    Failed(f"Unexpected error: {type(exc).__name__}: {exc}", ErrorKind.OTHER, partial=True)
+                )
+        finally:
+            if not recorder.done:  # a stream must end with Finished or Failed; be safe anyway
+                recorder.apply(Failed("The answer ended unexpectedly.", ErrorKind.STREAM, partial=True))
+            self.post_message(self.TurnEnded(turn))
+
+    async def _on_frame(self) -> None:
+        """Once per frame while streaming: show the text that arrived, refresh the numbers."""
+        turn = self.turn
+        if turn is None or turn.ended:
+            return
+        started = time.perf_counter()
+        if started < self._next_frame_at:
+            return
+        async with turn.lock:
+            if turn.ended:
+                return
+            if turn.answer or turn.reasoning:
+                self._next_frame_at = float("inf")  # until this frame is on screen
+                self.call_after_refresh(self._frame_shown, started)
+            if turn.reasoning:
+                text = "".join(turn.reasoning)
+                turn.reasoning.clear()
+                await self.reasoning.write(text)
+            if turn.answer:
+                text = "".join(turn.answer)
+                turn.answer.clear()
+                await turn.block.write(text)
+            self.reasoning.keep_following()
+            self.view.keep_following()
+            recorder = turn.recorder
+            self.reasoning.thinking(recorder.thinking_seconds, recorder.first_answer_at is not None)
+            starts = [t for t in (recorder.first_reasoning_at, recorder.first_answer_at) if t is not None]
+            first = min(starts) if starts else None
+            self.status.show_turn(
+                recorder.message.usage,
+                first_token=first,
+                elapsed=recorder.elapsed - first if first is not None else None,
+                finish="streaming…",
+            )
+
+    def _frame_shown(self, started: float) -> None:
+        now = time.perf_counter()
+        cost = now - started
+        self._next_frame_at = now + min(MAX_FRAME_SECONDS, cost * (1 - UI_SHARE) / UI_SHARE)
+
+    @on(TurnEnded)
+    async def _turn_ended(self, event: TurnEnded) -> None:
+        event.stop()
+        await self._end_turn(event.turn)
+
+    async def _end_turn(self, turn: Turn) -> None:
+        """Show the whole turn once, and report how it ended. Idempotent."""
+        if turn.ended:
+            return
+        if self._frame_timer is not None:
+            self._frame_timer.pause()
+        async with turn.lock:  # let a frame in progress finish
+            turn.ended = True
+        turn.answer.clear()
+        turn.reasoning.clear()
+        if self.turn is turn:
+            self.turn = None
+            self.app.refresh_bindings()
+        recorder = turn.recorder
+        message = recorder.message
+        view = self.view
+        if message.state is MessageState.FAILED and not message.content:
+            await turn.block.remove()
+        else:
+            await turn.block.finish()
+        await self.reasoning.finish(message)
+        self.status.show_message(message)
+        failure = recorder.failure
+        if failure is not None:
+            await view.add_error(failure.message)
+            self.prompt.restore(turn.prompt)
+        elif message.state is MessageState.COMPLETE and message.error:
+            # Finished without an answer: the reasoning used the whole budget (finish reason "length").
+            await view.add_error(message.error, title="No answer", warning=True)
+            self.prompt.restore(turn.prompt)
+        self.call_after_refresh(self.view.keep_following)
+        self.post_message(self.TurnFinished(message))
+        if failure is not None and failure.kind is ErrorKind.MODEL_NOT_FOUND:
+            self.chat_app.action_model_picker()
+
+    # -- actions the app calls -----------------------------------------------------------------
+
+    def stop_answer(self) -> bool:
+        """Stop the answer being streamed (Escape). The partial answer is kept, marked stopped."""
+        turn = self.turn
+        if turn is None or turn.worker is None:
+            return False
+        turn.worker.cancel()
+        return True
+
+    async def stop_and_wait(self) -> None:
+        """Stop the answer being streamed and show it as stopped before returning."""
+        turn = self.turn
+        if turn is None:
+            return
+        if turn.worker is not None:
+            turn.worker.cancel()
+            with contextlib.suppress(WorkerCancelled, WorkerFailed, WorkerError, asyncio.TimeoutError):
+                await asyncio.wait_for(turn.worker.wait(), 5)
+        if not turn.recorder.done:
+            turn.recorder.stop()
+        await self._end_turn(turn)
+
+    async def new_conversation(self, conversation: Conversation) -> None:
+        await self.stop_and_wait()
+        self.conversation = conversation
+        self.selected = None
+        await self.view.clear()
+        await self.reasoning.clear()
+        self.status.show_message(None)
+        self.prompt.clear()
+        self.refresh_header()
+        self.prompt.focus()
+
+    async def regenerate(self) -> bool:
+        """Send the last user turn again, replacing the answer(s) after it in the context."""
+        if self.turn is not None:
+            return False
+        messages = self.conversation.messages
+        index = next((i for i in range(len(messages) - 1, -1, -1) if messages[i].role == "user"), None)
+        if index is None:
+            return False
+        text = messages[index].content
+        del messages[index:]
+        await self.send(text)
+        return True
+
+    def toggle_reasoning(self) -> None:
+        self.toggle_class("-no-reasoning")
+
+    @property
+    def reasoning_visible(self) -> bool:
+        return not self.has_class("-no-reasoning")
+
+    def last_answer(self) -> Message | None:
+        for message in reversed(self.conversation.messages):
+            finished = message.role == "assistant" and message.state is not MessageState.STREAMING
+            if finished and (message.content or message.reasoning):
+                return message
+        return None
+
+    # -- selection ------------------------------------------------------------------------------
+
+    @on(AnswerBlock.Selected)
+    async def _answer_selected(self, event: AnswerBlock.Selected) -> None:
+        event.stop()
+        if self.turn is not None:
+            return
+        message = event.block.message
+        if message is self.selected and self.reasoning.message is message:
+            return
+        self.selected = message
+        await self.reasoning.show_message(message)
+        self.status.show_message(message)

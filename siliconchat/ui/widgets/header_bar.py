@@ -1,0 +1,44 @@
+"""The header: the app's name, the model, the region (or DEMO) and the account balance."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.content import Content
+from textual.widgets import Static
+
+from siliconchat.core.sanitize import sanitize_line
+
+
+class HeaderBar(Horizontal):
+    """One line at the top of the chat screen. Every value is set as ``Content`` (never markup)."""
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.title = Static(Content("siliconchat"), markup=False, id="header-title")
+        self.model = Static(markup=False, id="header-model")
+        self.thinking = Static(markup=False, id="header-thinking")
+        self.place = Static(markup=False, id="header-place")
+        self.balance = Static(Content("balance …"), markup=False, id="header-balance")
+
+    def compose(self) -> ComposeResult:
+        yield self.title
+        yield self.model
+        yield self.thinking
+        yield self.place
+        yield self.balance
+
+    def set_model(self, model: str) -> None:
+        self.model.update(Content(sanitize_line(model, 80)))
+
+    def set_thinking(self, text: str) -> None:
+        self.thinking.update(Content(text))
+        self.thinking.display = bool(text)
+
+    def set_place(self, text: str, *, demo: bool = False) -> None:
+        self.place.update(Content(sanitize_line(text, 40)))
+        self.place.set_class(demo, "-demo")
+
+    def set_balance(self, balance: str | None) -> None:
+        text = "balance ?" if balance is None else f"balance {sanitize_line(balance, 24)}"
+        self.balance.update(Content(text))

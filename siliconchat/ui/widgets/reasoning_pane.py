@@ -1,0 +1,109 @@
+"""The reasoning pane: the thinking of the turn in progress, live; otherwise that of the selected turn.
+
+It has its own scroll, which follows the end while reasoning streams unless the user scrolls up,
+and a status line: "thinking… N s" while the model thinks, then "thought for N s".
+"""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import Vertical, VerticalScroll
+from textual.content import Content
+from textual.widgets import Static
+
+from siliconchat.core.conversation import Message, MessageState
+from siliconchat.ui.widgets.conversation_view import keep_following
+from siliconchat.ui.widgets.formatting import seconds
+from siliconchat.ui.widgets.live_markdown import LiveMarkdown
+
+IDLE_HINT = "The reasoning of the model appears here while it thinks."
+
+
+class ReasoningPane(Vertical):
+    """Reasoning with a status line; see the module docstring."""
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.border_title = Content("Reasoning")
+        self.status = Static(Content(IDLE_HINT), markup=False, classes="reasoning-status")
+        self.scroller = VerticalScroll(classes="reasoning-scroll", can_focus=True)
+        self.body = LiveMarkdown(classes="reasoning-body")
+        self._status_text = ""
+        self.message: Message | None = None  # the turn whose reasoning is shown
+        self._following = False
+
+    def compose(self) -> ComposeResult:
+        yield self.status
+        with self.scroller:
+            yield self.body
+
+    def set_status(self, text: str) -> None:
+        if text != self._status_text:
+            self._status_text = text
+            self.status.update(Content(text))
+
+    # -- live --------------------------------------------------------------------------------
+
+    async def begin(self, message: Message) -> None:
+        """A new turn starts: empty the pane and follow its end."""
+        self.message = message
+        self.set_class(False, "-empty")
+        await self.body.show("")
+        self.set_status("waiting for the model…")
+        self.scroller.anchor(False)
+        self.scroller.scroll_home(animate=False, immediate=True)
+        self._following = True
+
+    def keep_following(self) -> None:
+        """Called once per frame while streaming."""
+        keep_following(self.scroller, self._following)
+
+    async def write(self, fragment: str) -> None:
+        await self.body.write(fragment)
+
+    def thinking(self, elapsed: float | None, answering: bool) -> None:
+        """Per-frame status while streaming."""
+        if elapsed is None:
+            if answering:
+                self.set_status("no reasoning for this answer")
+            return
+        if answering:
+            self.set_status(f"thought for {seconds(elapsed)}")
+        else:
+            self.set_status(f"thinking… {seconds(elapsed)}")
+
+    async def finish(self, message: Message) -> None:
+        """The turn ended: show its whole reasoning once, and how long it took."""
+        await self.body.finish(message.reasoning)
+        self._following = False
+        self._show_status(message)
+
+    # -- idle ---------------------------------------------------------------------------------
+
+    async def show_message(self, message: Message | None) -> None:
+        """Show the reasoning of ``message`` (the last or selected turn)."""
+        self.message = message
+        self._following = False
+        self.scroller.anchor(False)
+        if message is None:
+            await self.body.show("")
+            self.set_class(True, "-empty")
+            self.set_status(IDLE_HINT)
+            return
+        await self.body.show(message.reasoning)
+        self._show_status(message)
+        self.scroller.scroll_home(animate=False, immediate=True)
+
+    def _show_status(self, message: Message) -> None:
+        self.set_class(not message.reasoning, "-empty")
+        if not message.reasoning:
+            self.set_status("no reasoning for this answer")
+            return
+        spent = message.timings.reasoning
+        if message.state is MessageState.STOPPED and not message.content:
+            self.set_status(f"stopped after thinking for {seconds(spent)}")
+        else:
+            self.set_status(f"thought for {seconds(spent)}")
+
+    async def clear(self) -> None:
+        await self.show_message(None)
