@@ -1,4 +1,4 @@
-"""Command line: the TUI (default), ``ask``, ``models``.
+"""Command line: the TUI (default), ``ask``, ``models``, ``history``, ``export``, ``import``.
 
 Heavy modules (``openai``, ``textual``) are imported inside the commands that need them, so
 ``siliconchat --version`` and ``--help`` start at once.
@@ -18,6 +18,8 @@ from siliconchat import __version__
 if TYPE_CHECKING:
     from siliconchat.config import Config, Settings
     from siliconchat.core.api import ChatClient
+    from siliconchat.core.conversation import Conversation
+    from siliconchat.core.history import HistoryStore
 
 EXIT_OK = 0
 EXIT_FAILED = 1  # the API or the network failed
@@ -82,11 +84,67 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument(
         "--reasoning", choices=("show", "hide"), default="show", help="print the reasoning to stderr"
     )
+    ask.add_argument("--no-log", action="store_true", help="do not save this turn in the history")
+    follow_up = ask.add_mutually_exclusive_group()
+    follow_up.add_argument(
+        "--continue",
+        dest="continue_",
+        action="store_true",
+        default=argparse.SUPPRESS,  # `siliconchat --continue ask …` means the same
+        help="append to the latest conversation (its earlier turns are sent as context)",
+    )
+    follow_up.add_argument(
+        "--conversation", type=int, metavar="ID", help="append to conversation ID (see 'siliconchat history')"
+    )
     _add_connection_options(ask, suppress=True)
 
     models = commands.add_parser("models", help="list the account's chat models")
     _add_connection_options(models, suppress=True)
+
+    history = commands.add_parser(
+        "history",
+        help="list saved conversations (id, date, model, title)",
+        description="List saved conversations, newest first, or search them.",
+    )
+    history.add_argument("--search", metavar="TEXT", help="only messages containing every word of TEXT")
+    history.add_argument("--reasoning", action="store_true", help="with --search: search the reasoning too")
+    history.add_argument("--limit", type=_positive_int, metavar="N", help="show at most N (default: all)")
+
+    export = commands.add_parser(
+        "export",
+        help="a conversation as Markdown or JSON, to stdout or a file",
+        description="Write a saved conversation as a transcript: Markdown (default) or JSON.",
+    )
+    which = export.add_mutually_exclusive_group(required=True)
+    which.add_argument("id", nargs="?", type=int, help="the conversation's id (see 'siliconchat history')")
+    which.add_argument("--last", action="store_true", help="the latest conversation")
+    export.add_argument(
+        "--format", choices=("md", "json"), help="md (default; json when PATH ends in .json) or json"
+    )
+    export.add_argument(
+        "-o",
+        "--output",
+        metavar="PATH",
+        help="a new file, or a folder to save into under a name made from the title (never overwrites)",
+    )
+
+    importer = commands.add_parser(
+        "import",
+        help="add a JSON transcript to the history (prints the new id)",
+        description="Add a conversation saved as a JSON transcript back into the history.",
+    )
+    importer.add_argument("file", metavar="FILE.json", help="a JSON transcript ('-' reads stdin)")
     return parser
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value
 
 
 # -- settings ------------------------------------------------------------------------------
@@ -220,30 +278,126 @@ class _Printer:
         self.err.flush()
 
 
-async def _ask(settings: Settings, prompt: str, printer: _Printer) -> int:
+class _TurnLog:
+    """How ``ask`` keeps its turn in the history, like the TUI: the user message is committed before the
+    request, the answer is checkpointed every 2 s while it streams and saved once more at the end. A
+    history problem costs one warning line, never the answer."""
+
+    def __init__(self, args: argparse.Namespace, err: TextIO) -> None:
+        self.err = err
+        self.store: HistoryStore | None = None
+        self.log = not args.no_log
+        self.follow_up = bool(getattr(args, "continue_", False) or args.conversation is not None)
+        self.warned = False
+
+    def open(self) -> None:
+        """Open the history; raises CliError only when the turn depends on it (--continue/--conversation)."""
+        if not (self.log or self.follow_up):
+            return
+        from siliconchat.core.history import HistoryError, HistoryStore
+
+        try:
+            self.store = HistoryStore.open()
+        except HistoryError as exc:
+            if self.follow_up:
+                raise CliError(str(exc)) from exc
+            self.warn(exc, "history is disabled for this answer")
+
+    def warn(self, exc: Exception, what: str = "the answer was not saved in the history") -> None:
+        if self.warned:
+            return
+        from siliconchat.core.sanitize import sanitize_line
+
+        self.warned = True
+        self.err.write(f"siliconchat: warning: {what}: {sanitize_line(str(exc))}\n")
+        self.err.flush()
+
+    def close(self) -> None:
+        if self.store is not None:
+            self.store.close()
+            self.store = None
+
+
+def _conversation(args: argparse.Namespace, settings: Settings, turn_log: _TurnLog) -> Conversation:
+    """A new conversation, or the one to continue (with a failed last attempt left out of the context,
+    as the TUI does before a retry)."""
+    from siliconchat.core.conversation import Conversation, MessageState
+    from siliconchat.core.history import ConversationNotFound, HistoryError
+
+    store = turn_log.store
+    if not turn_log.follow_up or store is None:
+        return Conversation(system_prompt=settings.system_prompt, params=settings.params)
+    try:
+        if args.conversation is not None:
+            conversation = store.load(args.conversation)
+        else:
+            latest = store.latest()
+            if latest is None:
+                raise CliError("There is no conversation to continue yet: the history is empty.")
+            conversation = latest
+    except ConversationNotFound as exc:
+        raise CliError(
+            f"No conversation {exc.conversation_id} in the history (see 'siliconchat history')."
+        ) from exc
+    except HistoryError as exc:
+        raise CliError(str(exc)) from exc
+    if args.system is not None:  # an explicit --system replaces the conversation's own
+        conversation.system_prompt = args.system if args.system.strip() else None
+    messages = conversation.messages
+    if (
+        len(messages) >= 2
+        and messages[-1].role == "assistant"
+        and messages[-1].state is MessageState.FAILED
+        and messages[-2].role == "user"
+    ):
+        del messages[-2:]  # only from the context: the history keeps the attempt
+    return conversation
+
+
+async def _ask(
+    settings: Settings, prompt: str, printer: _Printer, turn_log: _TurnLog, args: argparse.Namespace
+) -> int:
     import asyncio
 
-    from siliconchat.core.conversation import Conversation
     from siliconchat.core.events import AnswerDelta, ReasoningDelta
+    from siliconchat.core.history import HistoryError, StreamingSaver
     from siliconchat.core.turn import TurnRecorder
 
-    conversation = Conversation(system_prompt=settings.system_prompt, params=settings.params)
-    conversation.add_user(prompt)
+    conversation = _conversation(args, settings, turn_log)
+    user = conversation.add_user(prompt)
+    store = turn_log.store if turn_log.log else None
+    if store is not None:
+        try:
+            store.append(conversation, user)  # committed before the request is sent
+        except HistoryError as exc:
+            turn_log.warn(exc)
+            store = None
     request = conversation.request_messages()
     recorder = TurnRecorder(conversation.add_assistant(settings.model))
+    saver: StreamingSaver | None = None
+    if store is not None and conversation.id is not None:
+        saver = StreamingSaver(store, conversation.id, recorder, on_error=turn_log.warn)
+        saver.start()
+    tick = saver.tick if saver is not None else None
     client = _client(settings)
     try:
-        async with contextlib.aclosing(client.stream(request, settings.model, settings.params)) as events:
+        async with contextlib.aclosing(client.stream(request, settings.model, conversation.params)) as events:
             async for event in events:
                 if isinstance(event, AnswerDelta):
                     printer.answer(event.text)
                 elif isinstance(event, ReasoningDelta):
                     printer.reasoning(event.text)
                 recorder.apply(event)
+                if tick is not None:
+                    tick()
     except asyncio.CancelledError:
         recorder.stop()
         raise
     finally:
+        if not recorder.done:  # Ctrl+C, a closed pipe: keep what arrived, marked stopped
+            recorder.stop()
+        if saver is not None:
+            saver.finish()
         await client.aclose()
     message = recorder.message
     if recorder.failure is not None:
@@ -262,8 +416,10 @@ def cmd_ask(args: argparse.Namespace) -> int:
     import asyncio
 
     with _settings(args) as settings:
+        turn_log = _TurnLog(args, sys.stderr)
+        turn_log.open()
         try:
-            return asyncio.run(_ask(settings, prompt, printer))
+            return asyncio.run(_ask(settings, prompt, printer, turn_log, args))
         except KeyboardInterrupt:
             printer.problem("Stopped (Ctrl+C); the partial answer above is all that arrived.")
             return EXIT_INTERRUPTED
@@ -273,6 +429,8 @@ def cmd_ask(args: argparse.Namespace) -> int:
             devnull = os.open(os.devnull, os.O_WRONLY)
             os.dup2(devnull, sys.stdout.fileno())
             return EXIT_BROKEN_PIPE
+        finally:
+            turn_log.close()
 
 
 # -- models ----------------------------------------------------------------------------------
@@ -303,6 +461,144 @@ def cmd_models(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# -- history, export, import -----------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def _history(*, create: bool = True) -> Iterator[HistoryStore | None]:
+    """The history store; None when there is no history file yet and ``create`` is false."""
+    from siliconchat import paths
+    from siliconchat.core.history import HistoryError, HistoryStore
+
+    path = paths.history_db()
+    if not create and not path.exists():
+        yield None
+        return
+    try:
+        store = HistoryStore.open(path)
+    except HistoryError as exc:
+        raise CliError(str(exc)) from exc
+    try:
+        yield store
+    except HistoryError as exc:
+        raise CliError(str(exc)) from exc
+    finally:
+        store.close()
+
+
+def _when(timestamp: float) -> str:
+    import datetime
+
+    return datetime.datetime.fromtimestamp(timestamp).strftime("%Y-%m-%d %H:%M")
+
+
+def cmd_history(args: argparse.Namespace) -> int:
+    from siliconchat.core.sanitize import sanitize_line
+
+    # Titles and models are labels that the model or an import may have chosen: clean them for a terminal.
+    clean: Callable[[str], str] = sanitize_line if sys.stdout.isatty() else (lambda text: text)
+    rows: list[tuple[str, str, str, str]] = []
+    snippets: list[str] = []
+    with _history(create=False) as store:
+        if store is not None and args.search is not None:
+            for hit in store.search(args.search, include_reasoning=args.reasoning, limit=args.limit or 50):
+                rows.append((str(hit.conversation_id), _when(hit.created), hit.model or "-", hit.title))
+                snippets.append(("(reasoning) " if hit.in_reasoning else "") + hit.snippet)
+        elif store is not None:
+            for item in store.list_conversations(limit=args.limit):
+                rows.append((str(item.id), _when(item.updated), item.model or "-", item.title))
+    if not rows:
+        print(
+            "No matching messages." if args.search is not None else "No saved conversations yet.",
+            file=sys.stderr,
+        )
+        return EXIT_OK
+    id_width = max(len(row[0]) for row in rows)
+    model_width = min(40, max(len(row[2]) for row in rows))
+    for index, (cid, when, model, title) in enumerate(rows):
+        print(f"{cid:>{id_width}}  {when}  {clean(model):<{model_width}}  {clean(title) or '(untitled)'}")
+        if snippets:
+            print(f"{'':>{id_width}}  {clean(snippets[index])}")
+    return EXIT_OK
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from siliconchat.core.history import ConversationNotFound
+    from siliconchat.core.transcript import (
+        TranscriptError,
+        save_transcript,
+        to_json,
+        to_markdown,
+        write_new_file,
+    )
+
+    output = Path(args.output).expanduser() if args.output not in (None, "-") else None
+    fmt = args.format or ("json" if output is not None and output.suffix.lower() == ".json" else "md")
+    if output is not None and output.exists() and not output.is_dir():
+        raise CliError(
+            f"{output} already exists: siliconchat never overwrites a file (give a new name or a folder)."
+        )
+    with _history(create=False) as store:
+        if store is None:
+            raise CliError("The history is empty: there is nothing to export.")
+        try:
+            if args.last:
+                conversation = store.latest()
+                if conversation is None:
+                    raise CliError("The history is empty: there is nothing to export.")
+            else:
+                conversation = store.load(args.id)
+        except ConversationNotFound as exc:
+            raise CliError(
+                f"No conversation {exc.conversation_id} in the history (see 'siliconchat history')."
+            ) from exc
+    text = to_json(conversation) if fmt == "json" else to_markdown(conversation)
+    if output is None:
+        if sys.stdout.isatty():  # the file keeps the exact text; a terminal must not obey escapes in it
+            from siliconchat.core.sanitize import sanitize
+
+            text = sanitize(text)
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return EXIT_OK
+    try:
+        if output.is_dir():
+            written = save_transcript(conversation, output, formats=(fmt,))[0]
+        else:
+            written = write_new_file(output, text.encode("utf-8"))
+    except FileExistsError:
+        raise CliError(f"{output} already exists: siliconchat never overwrites a file.") from None
+    except (TranscriptError, OSError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise CliError(f"Cannot write {output}: {reason}") from exc
+    print(written, file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from siliconchat.core.transcript import TranscriptError, import_json
+
+    try:
+        if args.file == "-":
+            data = sys.stdin.buffer.read()
+        else:
+            with open(args.file, "rb") as file:
+                data = file.read()
+    except OSError as exc:
+        raise CliError(f"Cannot read {args.file}: {exc.strerror or exc}") from exc
+    try:
+        conversation = import_json(data)
+    except TranscriptError as exc:
+        raise CliError(f"Cannot import {args.file}: {exc}") from exc
+    with _history() as store:
+        assert store is not None
+        conversation_id = store.create_conversation(conversation)
+    print(conversation_id)
+    return EXIT_OK
+
+
 # -- the TUI ---------------------------------------------------------------------------------
 
 
@@ -318,6 +614,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     handlers: dict[str | None, Callable[[argparse.Namespace], int]] = {
         "ask": cmd_ask,
         "models": cmd_models,
+        "history": cmd_history,
+        "export": cmd_export,
+        "import": cmd_import,
         None: cmd_tui,
     }
     try:
