@@ -56,7 +56,7 @@ async def shoot(out: Path) -> list[Path]:
     from siliconchat.ui.widgets.formatting import CLOCK
 
     CLOCK.frozen = True
-    server = DemoServer(pace=0).start()
+    server = DemoServer(pace=0, trace_id="5f1e" * 8).start()
     written: list[Path] = []
 
     def app_for(model: str, **changes: object) -> SiliconChatApp:

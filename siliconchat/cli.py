@@ -160,8 +160,9 @@ def _load_config() -> Config:
 
 
 @contextlib.contextmanager
-def _settings(args: argparse.Namespace) -> Iterator[Settings]:
-    """The run's settings; with ``--demo`` the demo server runs for the duration."""
+def _configured(args: argparse.Namespace, *, require_key: bool = True) -> Iterator[tuple[Config, Settings]]:
+    """The config and the run's settings, with logging set up; with ``--demo`` the demo server
+    runs for the duration. ``require_key`` is off for the TUI, which asks for a key itself."""
     from siliconchat.config import resolve_settings
     from siliconchat.logs import setup_logging
     from siliconchat.runtime import demo_settings, start_demo_server
@@ -172,7 +173,7 @@ def _settings(args: argparse.Namespace) -> Iterator[Settings]:
         try:
             settings = demo_settings(config, server, model=args.model, system_prompt=args.system)
             setup_logging(settings.api_key)
-            yield settings
+            yield config, settings
         finally:
             server.stop()
         return
@@ -186,10 +187,16 @@ def _settings(args: argparse.Namespace) -> Iterator[Settings]:
         )
     except ValueError as exc:
         raise CliError(str(exc)) from exc
-    if not settings.api_key:
+    if require_key and not settings.api_key:
         raise CliError(f"No API key. {settings.key_hint}")
     setup_logging(settings.api_key)
-    yield settings
+    yield config, settings
+
+
+@contextlib.contextmanager
+def _settings(args: argparse.Namespace) -> Iterator[Settings]:
+    with _configured(args) as (_, settings):
+        yield settings
 
 
 def _client(settings: Settings) -> ChatClient:
@@ -603,9 +610,12 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_tui(args: argparse.Namespace) -> int:
-    from siliconchat.ui.app import run
+    with _configured(args, require_key=False) as (config, settings):
+        from siliconchat.ui.app import SiliconChatApp
 
-    return run(args)
+        app = SiliconChatApp(settings, config=config, continue_requested=bool(args.continue_))
+        result = app.run()
+    return result if isinstance(result, int) else EXIT_OK
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -45,7 +45,7 @@ def demo_server():  # type: ignore[no-untyped-def]
     """One loopback demo server for the whole run (pace 0: every scenario streams at full speed)."""
     from siliconchat.demo.server import DemoServer
 
-    server = DemoServer(pace=0).start()
+    server = DemoServer(pace=0, trace_id="5f1e" * 8).start()  # a fixed trace id keeps snapshots stable
     yield server
     server.stop()
 

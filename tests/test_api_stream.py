@@ -165,6 +165,7 @@ async def test_error_object_mid_stream(server: DemoServer) -> None:
     failure = last(events)
     assert isinstance(failure, Failed) and failure.partial
     assert "Internal error while generating the response" in failure.message and "50500" in failure.message
+    assert failure.trace_id and f"trace id: {failure.trace_id}" in failure.message
     assert turn.answer and turn.message.state is MessageState.INCOMPLETE
 
 

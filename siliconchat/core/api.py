@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from siliconchat.core.conversation import ModelParams, Usage
-from siliconchat.core.errors import ApiFailure, describe_exception
+from siliconchat.core.errors import TRACE_HEADER, ApiFailure, describe_exception, trace_note
 from siliconchat.core.events import (
     AnswerDelta,
     ErrorKind,
@@ -108,7 +108,9 @@ class ChatClient:
             await self._client.close()
             self._client = None
 
-    def _describe(self, exc: BaseException, *, model: str | None, partial: bool = False) -> Failed:
+    def _describe(
+        self, exc: BaseException, *, model: str | None, partial: bool = False, trace_id: str | None = None
+    ) -> Failed:
         return describe_exception(
             exc,
             model=model,
@@ -117,6 +119,7 @@ class ChatClient:
             idle_timeout=self.idle_timeout,
             secret=self._api_key,
             partial=partial,
+            trace_id=trace_id,
         )
 
     # -- requests ------------------------------------------------------------------------
@@ -149,14 +152,16 @@ class ChatClient:
         log.info("stream model=%s base_url=%s messages=%d", model, self.base_url, len(messages))
         for attempt in (1, 2):
             reader = _StreamReader()
+            trace_id: str | None = None
             try:
                 request = self._request(messages, model, params, send_thinking)
                 stream = await self.sdk.chat.completions.create(**request)
+                trace_id = stream.response.headers.get(TRACE_HEADER)
                 async with stream:
                     async for chunk in stream:
                         for event in reader.read(chunk):
                             yield event
-                for event in reader.flush():
+                for event in reader.flush(trace_id=trace_id):
                     yield event
                 log.info("stream ended model=%s finish=%s", model, reader.finish_reason)
             except asyncio.CancelledError:
@@ -181,7 +186,7 @@ class ChatClient:
                     # The answer was complete; only the end of the stream was lost.
                     yield Finished(reader.finish_reason)
                 else:
-                    failure = self._describe(exc, model=model, partial=reader.received)
+                    failure = self._describe(exc, model=model, partial=reader.received, trace_id=trace_id)
                     log.warning("stream failed model=%s: %s", model, failure.message, exc_info=exc)
                     yield failure
             return
@@ -267,7 +272,7 @@ class _StreamReader:
             events.append(UsageUpdate(usage))
         return events
 
-    def flush(self, *, ended: bool = True) -> list[StreamEvent]:
+    def flush(self, *, ended: bool = True, trace_id: str | None = None) -> list[StreamEvent]:
         events: list[StreamEvent] = []
         if self._splitter is not None:
             thought, answer = self._splitter.flush()
@@ -283,8 +288,9 @@ class _StreamReader:
                 events.append(
                     Failed(
                         "The stream ended before the answer was complete (no finish reason was sent); "
-                        "the partial answer is kept.",
+                        "the partial answer is kept." + trace_note(trace_id),
                         ErrorKind.STREAM,
+                        trace_id=trace_id,
                         partial=self.received,
                     )
                 )

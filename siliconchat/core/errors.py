@@ -31,6 +31,14 @@ _EITHER_PLATFORM = (
 )
 
 
+TRACE_HEADER = "x-siliconcloud-trace-id"
+
+
+def trace_note(trace_id: str | None) -> str:
+    """The trace id as users quote it to support, or nothing."""
+    return f" (trace id: {sanitize_line(trace_id, 64)})" if trace_id else ""
+
+
 class ApiFailure(Exception):
     """Raised by the non-streaming calls; carries the same ``Failed`` a stream would yield."""
 
@@ -146,16 +154,16 @@ def describe_exception(
     idle_timeout: float,
     secret: str | None,
     partial: bool = False,
+    trace_id: str | None = None,
 ) -> Failed:
     """One ``Failed`` event for any exception the SDK (or a broken stream) can raise."""
     import openai  # already imported by whoever raised ``exc``
 
     host = _host(base_url)
     status: int | None = None
-    trace_id: str | None = None
     if isinstance(exc, openai.APIStatusError):
         status = exc.status_code
-        trace_id = exc.response.headers.get("x-siliconcloud-trace-id")
+        trace_id = exc.response.headers.get(TRACE_HEADER)
         try:
             text = exc.response.text
         except Exception:  # a streamed body that was never read
@@ -202,6 +210,5 @@ def describe_exception(
     else:
         kind = ErrorKind.OTHER
         message = f"Unexpected error talking to {host}: {type(exc).__name__}: {_readable(str(exc))}"
-    if trace_id:
-        message += f" (trace id: {sanitize_line(trace_id, 64)})"
+    message += trace_note(trace_id)
     return Failed(redact(message, secret), kind, status=status, trace_id=trace_id, partial=partial)

@@ -388,7 +388,7 @@ class _Handler(BaseHTTPRequestHandler):
     def send_response(self, code: int, message: str | None = None) -> None:
         """Every response, the stdlib's own errors (501, 414 …) included, carries a trace id."""
         super().send_response(code, message)
-        self.send_header(TRACE_HEADER, secrets.token_hex(16))
+        self.send_header(TRACE_HEADER, self.server.demo.trace_id or secrets.token_hex(16))
 
     def version_string(self) -> str:
         return self.server_version
@@ -646,7 +646,7 @@ class DemoServer:
     """SiliconFlow's chat API on a loopback address, served from a background thread.
 
     ``api_key=None`` accepts any bearer key. ``pace`` (seconds between deltas, 0 = as fast as possible)
-    overrides the scenarios' pacing, except the fixed pacing of ``demo/slow``. ``reject_thinking`` names
+    overrides the scenarios' pacing, except the fixed pacing of ``demo/slow``. ``trace_id`` fixes the trace id of every response (for repeatable screenshots). ``reject_thinking`` names
     extra model ids that answer 400/20015 to ``enable_thinking``. The socket is bound at construction, so
     :attr:`base_url` is known before :meth:`start`.
     """
@@ -659,6 +659,7 @@ class DemoServer:
         api_key: str | None = DEMO_API_KEY,
         pace: float | None = None,
         reject_thinking: Iterable[str] = (),
+        trace_id: str | None = None,
     ) -> None:
         if not is_loopback(host):
             raise ValueError(f"the demo server only binds loopback addresses, not {host!r}")
@@ -667,6 +668,8 @@ class DemoServer:
         self.api_key = api_key
         self.pace = pace
         self.reject_thinking = frozenset(reject_thinking)
+        # A fixed trace id makes error text repeatable (snapshots, screenshots); normally each response has its own.
+        self.trace_id = trace_id
         self.requests: list[RecordedRequest] = []
         self._stop = threading.Event()
         self._lock = threading.Lock()

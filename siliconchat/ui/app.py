@@ -25,12 +25,10 @@ Keys (DESIGN.md's table; every binding has an id, and ``[keymap]`` in the config
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import contextlib
 import dataclasses
 import re
-import sys
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, ClassVar
 
@@ -580,41 +578,3 @@ class SiliconChatApp(App[int]):
         if self._client is not None:
             with contextlib.suppress(Exception):
                 await self._client.aclose()
-
-
-def run(args: argparse.Namespace) -> int:
-    """The CLI's default command: resolve the settings (or start the demo server) and run the TUI."""
-    from siliconchat.config import load_config, resolve_settings
-
-    try:
-        config = load_config()
-    except ConfigError as exc:
-        print(f"siliconchat: {sanitize_line(str(exc))}", file=sys.stderr)
-        return 2
-    server = None
-    try:
-        if getattr(args, "demo", False):
-            from siliconchat.runtime import demo_settings, start_demo_server
-
-            server = start_demo_server()
-            settings = demo_settings(config, server, model=args.model, system_prompt=args.system)
-        else:
-            try:
-                settings = resolve_settings(
-                    config=config,
-                    model=args.model,
-                    base_url=args.base_url,
-                    region=args.region,
-                    system_prompt=args.system,
-                )
-            except ValueError as exc:
-                print(f"siliconchat: {sanitize_line(str(exc))}", file=sys.stderr)
-                return 2
-        app = SiliconChatApp(
-            settings, config=config, continue_requested=bool(getattr(args, "continue_", False))
-        )
-        result = app.run()
-        return result if isinstance(result, int) else 0
-    finally:
-        if server is not None:
-            server.stop()
