@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from siliconchat.cli import _Printer
+from siliconchat.cli.ask import _Printer
 from siliconchat.demo import scenarios
 from siliconchat.demo.server import DEMO_API_KEY, DemoServer
 

@@ -1,0 +1,159 @@
+"""Command line: the TUI (default), ``ask``, ``models``, ``history``, ``export``, ``import``.
+
+Heavy modules (``openai``, ``textual``, ``sqlite3``) are imported inside the commands that need them,
+so ``siliconchat --version`` and ``--help`` start at once.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+
+from siliconchat import __version__
+from siliconchat.cli.common import EXIT_INTERRUPTED, EXIT_OK, CliError, configured
+
+
+def _add_connection_options(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
+    # Sub-commands take the same options; SUPPRESS keeps a sub-parser from resetting a value
+    # given before the sub-command name.
+    default = argparse.SUPPRESS if suppress else None
+    parser.add_argument("--model", "-m", default=default, metavar="ID", help="model id, e.g. Qwen/Qwen3-8B")
+    parser.add_argument(
+        "--base-url", default=default, metavar="URL", help="API base URL (overrides --region)"
+    )
+    parser.add_argument(
+        "--region", choices=("ap", "global", "cn"), default=default, help="SiliconFlow host preset"
+    )
+    parser.add_argument("--system", default=default, metavar="TEXT", help="system prompt")
+    parser.add_argument(
+        "--demo",
+        action="store_true",
+        default=argparse.SUPPRESS if suppress else False,
+        help="use the built-in offline demo server (no key, no network)",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="siliconchat",
+        description="A terminal chat client for the SiliconFlow API: reasoning and answer stream live.",
+        epilog="Run 'siliconchat COMMAND --help' for a command's options. "
+        "Set your key with SILICONFLOW_API_KEY, or paste it in the app's setup screen.",
+    )
+    parser.add_argument("--version", action="version", version=f"siliconchat {__version__}")
+    _add_connection_options(parser, suppress=False)
+    parser.add_argument(
+        "--continue", dest="continue_", action="store_true", help="reopen the latest conversation"
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    ask = commands.add_parser(
+        "ask",
+        help="one turn without the TUI: the answer to stdout, reasoning to stderr",
+        description="Send one prompt and stream the answer to stdout (reasoning to stderr).",
+    )
+    ask.add_argument(
+        "prompt", nargs="?", help="the prompt; '-' or absent reads stdin when it is not a terminal"
+    )
+    ask.add_argument(
+        "--reasoning", choices=("show", "hide"), default="show", help="print the reasoning to stderr"
+    )
+    ask.add_argument("--no-log", action="store_true", help="do not save this turn in the history")
+    follow_up = ask.add_mutually_exclusive_group()
+    follow_up.add_argument(
+        "--continue",
+        dest="continue_",
+        action="store_true",
+        default=argparse.SUPPRESS,  # `siliconchat --continue ask …` means the same
+        help="append to the latest conversation (its earlier turns are sent as context)",
+    )
+    follow_up.add_argument(
+        "--conversation", type=int, metavar="ID", help="append to conversation ID (see 'siliconchat history')"
+    )
+    _add_connection_options(ask, suppress=True)
+
+    models = commands.add_parser("models", help="list the account's chat models")
+    _add_connection_options(models, suppress=True)
+
+    history = commands.add_parser(
+        "history",
+        help="list saved conversations (id, date, model, title)",
+        description="List saved conversations, newest first, or search them.",
+    )
+    history.add_argument("--search", metavar="TEXT", help="only messages containing every word of TEXT")
+    history.add_argument("--reasoning", action="store_true", help="with --search: search the reasoning too")
+    history.add_argument("--limit", type=_positive_int, metavar="N", help="show at most N (default: all)")
+
+    export = commands.add_parser(
+        "export",
+        help="a conversation as Markdown or JSON, to stdout or a file",
+        description="Write a saved conversation as a transcript: Markdown (default) or JSON.",
+    )
+    which = export.add_mutually_exclusive_group(required=True)
+    which.add_argument("id", nargs="?", type=int, help="the conversation's id (see 'siliconchat history')")
+    which.add_argument("--last", action="store_true", help="the latest conversation")
+    export.add_argument(
+        "--format", choices=("md", "json"), help="md (default; json when PATH ends in .json) or json"
+    )
+    export.add_argument(
+        "-o",
+        "--output",
+        metavar="PATH",
+        help="a new file, or a folder to save into under a name made from the title (never overwrites)",
+    )
+
+    importer = commands.add_parser(
+        "import",
+        help="add a JSON transcript to the history (prints the new id)",
+        description="Add a conversation saved as a JSON transcript back into the history.",
+    )
+    importer.add_argument("file", metavar="FILE.json", help="a JSON transcript ('-' reads stdin)")
+    return parser
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value
+
+
+# -- the TUI ---------------------------------------------------------------------------------
+
+
+def cmd_tui(args: argparse.Namespace) -> int:
+    with configured(args, require_key=False) as (config, settings):
+        from siliconchat.ui.app import SiliconChatApp
+
+        app = SiliconChatApp(settings, config=config, continue_requested=bool(args.continue_))
+        result = app.run()
+    return result if isinstance(result, int) else EXIT_OK
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    from siliconchat.cli.ask import cmd_ask, cmd_models
+    from siliconchat.cli.history import cmd_export, cmd_history, cmd_import
+
+    handlers: dict[str | None, Callable[[argparse.Namespace], int]] = {
+        "ask": cmd_ask,
+        "models": cmd_models,
+        "history": cmd_history,
+        "export": cmd_export,
+        "import": cmd_import,
+        None: cmd_tui,
+    }
+    try:
+        return handlers[args.command](args)
+    except CliError as exc:
+        from siliconchat.core.sanitize import sanitize_line
+
+        print(f"siliconchat: {sanitize_line(str(exc))}", file=sys.stderr)
+        return exc.code
+    except KeyboardInterrupt:
+        return EXIT_INTERRUPTED

@@ -1,0 +1,290 @@
+"""``siliconchat ask`` (one turn, answer to stdout, reasoning to stderr) and ``siliconchat models``."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import sys
+from typing import TYPE_CHECKING, TextIO
+
+from siliconchat.cli.common import (
+    EXIT_BROKEN_PIPE,
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    CliError,
+    settings_for,
+)
+from siliconchat.runtime import make_client
+
+if TYPE_CHECKING:
+    from siliconchat.config import Settings
+    from siliconchat.core.conversation import Conversation
+    from siliconchat.core.history import HistoryStore
+
+DIM = "\x1b[2m"
+RESET = "\x1b[0m"
+
+
+# -- ask -------------------------------------------------------------------------------------
+
+
+def _read_prompt(args: argparse.Namespace, stdin: TextIO) -> str:
+    prompt: str | None = args.prompt
+    if prompt is None or prompt == "-":
+        if prompt is None and stdin.isatty():
+            raise CliError("No prompt: give it as an argument, or pipe it in (siliconchat ask - < file).")
+        prompt = stdin.read()
+    if not prompt.strip():
+        raise CliError("The prompt is empty.")
+    return prompt
+
+
+class _Printer:
+    """Writes answer text to stdout and reasoning to stderr as they arrive.
+
+    Text bound for a terminal is sanitized (a model must not drive the terminal); text bound
+    for a pipe or file is written exactly as received.
+    """
+
+    def __init__(self, out: TextIO, err: TextIO, *, show_reasoning: bool) -> None:
+        from siliconchat.core.sanitize import sanitize
+
+        self.out, self.err = out, err
+        self.show_reasoning = show_reasoning
+        self._clean_out = sanitize if out.isatty() else None
+        self._clean_err = sanitize if err.isatty() else None
+        self._dim = err.isatty()
+        self.last_out = ""
+        self.last_err = ""
+        self._in_reasoning = False
+
+    def answer(self, text: str) -> None:
+        self._end_reasoning()
+        if self._clean_out is not None:
+            text = self._clean_out(text)
+        if text:
+            self.out.write(text)
+            self.out.flush()
+            self.last_out = text
+
+    def reasoning(self, text: str) -> None:
+        if not self.show_reasoning:
+            return
+        if self._clean_err is not None:
+            text = self._clean_err(text)
+        if not text:
+            return
+        if not self._in_reasoning and self._dim:
+            self.err.write(DIM)
+        self._in_reasoning = True
+        self.err.write(text)
+        self.err.flush()
+        self.last_err = text
+
+    def _end_reasoning(self) -> None:
+        if self._in_reasoning:
+            self._in_reasoning = False
+            if self._dim:
+                self.err.write(RESET)
+            if not self.last_err.endswith("\n"):
+                self.err.write("\n")
+            self.err.flush()
+
+    def finish(self) -> None:
+        """End the output on a line of its own."""
+        self._end_reasoning()
+        if self.last_out and not self.last_out.endswith("\n"):
+            self.out.write("\n")
+        self.out.flush()
+
+    def problem(self, message: str) -> None:
+        self.finish()
+        from siliconchat.core.sanitize import sanitize_line
+
+        self.err.write(f"siliconchat: {sanitize_line(message)}\n")
+        self.err.flush()
+
+
+class _TurnLog:
+    """How ``ask`` keeps its turn in the history, like the TUI: the user message is committed before the
+    request, the answer is checkpointed every 2 s while it streams and saved once more at the end. A
+    history problem costs one warning line, never the answer."""
+
+    def __init__(self, args: argparse.Namespace, err: TextIO) -> None:
+        self.err = err
+        self.store: HistoryStore | None = None
+        self.log = not args.no_log
+        self.follow_up = bool(getattr(args, "continue_", False) or args.conversation is not None)
+        self.warned = False
+
+    def open(self) -> None:
+        """Open the history; raises CliError only when the turn depends on it (--continue/--conversation)."""
+        if not (self.log or self.follow_up):
+            return
+        from siliconchat.core.history import HistoryError, HistoryStore
+
+        try:
+            self.store = HistoryStore.open()
+        except HistoryError as exc:
+            if self.follow_up:
+                raise CliError(str(exc)) from exc
+            self.warn(exc, "history is disabled for this answer")
+
+    def warn(self, exc: Exception, what: str = "the answer was not saved in the history") -> None:
+        if self.warned:
+            return
+        from siliconchat.core.sanitize import sanitize_line
+
+        self.warned = True
+        self.err.write(f"siliconchat: warning: {what}: {sanitize_line(str(exc))}\n")
+        self.err.flush()
+
+    def close(self) -> None:
+        if self.store is not None:
+            self.store.close()
+            self.store = None
+
+
+def _conversation(args: argparse.Namespace, settings: Settings, turn_log: _TurnLog) -> Conversation:
+    """A new conversation, or the one to continue (with a failed last attempt left out of the context,
+    as the TUI does before a retry)."""
+    from siliconchat.core.conversation import Conversation, MessageState
+    from siliconchat.core.history import ConversationNotFound, HistoryError
+
+    store = turn_log.store
+    if not turn_log.follow_up or store is None:
+        return Conversation(system_prompt=settings.system_prompt, params=settings.params)
+    try:
+        if args.conversation is not None:
+            conversation = store.load(args.conversation)
+        else:
+            latest = store.latest()
+            if latest is None:
+                raise CliError("There is no conversation to continue yet: the history is empty.")
+            conversation = latest
+    except ConversationNotFound as exc:
+        raise CliError(
+            f"No conversation {exc.conversation_id} in the history (see 'siliconchat history')."
+        ) from exc
+    except HistoryError as exc:
+        raise CliError(str(exc)) from exc
+    if args.system is not None:  # an explicit --system replaces the conversation's own
+        conversation.system_prompt = args.system if args.system.strip() else None
+    messages = conversation.messages
+    if (
+        len(messages) >= 2
+        and messages[-1].role == "assistant"
+        and messages[-1].state is MessageState.FAILED
+        and messages[-2].role == "user"
+    ):
+        del messages[-2:]  # only from the context: the history keeps the attempt
+    return conversation
+
+
+async def _ask(
+    settings: Settings, prompt: str, printer: _Printer, turn_log: _TurnLog, args: argparse.Namespace
+) -> int:
+    import asyncio
+
+    from siliconchat.core.events import AnswerDelta, ReasoningDelta
+    from siliconchat.core.history import HistoryError, StreamingSaver
+    from siliconchat.core.turn import TurnRecorder
+
+    conversation = _conversation(args, settings, turn_log)
+    user = conversation.add_user(prompt)
+    store = turn_log.store if turn_log.log else None
+    if store is not None:
+        try:
+            store.append(conversation, user)  # committed before the request is sent
+        except HistoryError as exc:
+            turn_log.warn(exc)
+            store = None
+    request = conversation.request_messages()
+    recorder = TurnRecorder(conversation.add_assistant(settings.model))
+    saver: StreamingSaver | None = None
+    if store is not None and conversation.id is not None:
+        saver = StreamingSaver(store, conversation.id, recorder, on_error=turn_log.warn)
+        saver.start()
+    tick = saver.tick if saver is not None else None
+    client = make_client(settings)
+    try:
+        async with contextlib.aclosing(client.stream(request, settings.model, conversation.params)) as events:
+            async for event in events:
+                if isinstance(event, AnswerDelta):
+                    printer.answer(event.text)
+                elif isinstance(event, ReasoningDelta):
+                    printer.reasoning(event.text)
+                recorder.apply(event)
+                if tick is not None:
+                    tick()
+    except asyncio.CancelledError:
+        recorder.stop()
+        raise
+    finally:
+        if not recorder.done:  # Ctrl+C, a closed pipe: keep what arrived, marked stopped
+            recorder.stop()
+        if saver is not None:
+            saver.finish()
+        await client.aclose()
+    message = recorder.message
+    if recorder.failure is not None:
+        printer.problem(recorder.failure.message)
+        return EXIT_FAILED
+    if message.error:  # finished, but with nothing to show (reasoning used the whole budget)
+        printer.problem(message.error)
+        return EXIT_FAILED
+    printer.finish()
+    return EXIT_OK
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    prompt = _read_prompt(args, sys.stdin)
+    printer = _Printer(sys.stdout, sys.stderr, show_reasoning=args.reasoning == "show")
+    import asyncio
+
+    with settings_for(args) as settings:
+        turn_log = _TurnLog(args, sys.stderr)
+        turn_log.open()
+        try:
+            return asyncio.run(_ask(settings, prompt, printer, turn_log, args))
+        except KeyboardInterrupt:
+            printer.problem("Stopped (Ctrl+C); the partial answer above is all that arrived.")
+            return EXIT_INTERRUPTED
+        except BrokenPipeError:
+            # The reader went away (`| head`): stop quietly, like any Unix tool. Point stdout at
+            # devnull so the interpreter's last flush does not fail again.
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            return EXIT_BROKEN_PIPE
+        finally:
+            turn_log.close()
+
+
+# -- models ----------------------------------------------------------------------------------
+
+
+async def _models(settings: Settings) -> list[str]:
+    client = make_client(settings)
+    try:
+        return await client.list_models()
+    finally:
+        await client.aclose()
+
+
+def cmd_models(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from siliconchat.core.errors import ApiFailure
+    from siliconchat.core.sanitize import sanitize_line
+
+    with settings_for(args) as settings:
+        try:
+            ids = asyncio.run(_models(settings))
+        except ApiFailure as exc:
+            raise CliError(exc.failure.message, EXIT_FAILED) from exc
+    clean = sys.stdout.isatty()
+    for model_id in ids:
+        print(sanitize_line(model_id) if clean else model_id)
+    return EXIT_OK

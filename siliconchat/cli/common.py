@@ -1,0 +1,77 @@
+"""What every command shares: exit codes, the one-line error, config and settings for a run."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from siliconchat.config import Config, Settings
+
+EXIT_OK = 0
+EXIT_FAILED = 1  # the API or the network failed
+EXIT_USAGE = 2  # bad arguments, no key, unreadable config
+EXIT_INTERRUPTED = 130
+EXIT_BROKEN_PIPE = 141  # what a shell reports for a writer killed by SIGPIPE
+
+
+class CliError(Exception):
+    """A problem to report in one line, with an exit code."""
+
+    def __init__(self, message: str, code: int = EXIT_USAGE) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+# -- settings ------------------------------------------------------------------------------
+
+
+def load_config_or_fail() -> Config:
+    from siliconchat.config import ConfigError, load_config
+
+    try:
+        return load_config()
+    except ConfigError as exc:
+        raise CliError(str(exc)) from exc
+
+
+@contextlib.contextmanager
+def configured(args: argparse.Namespace, *, require_key: bool = True) -> Iterator[tuple[Config, Settings]]:
+    """The config and the run's settings, with logging set up; with ``--demo`` the demo server
+    runs for the duration. ``require_key`` is off for the TUI, which asks for a key itself."""
+    from siliconchat.config import resolve_settings
+    from siliconchat.logs import setup_logging
+    from siliconchat.runtime import demo_settings, start_demo_server
+
+    config = load_config_or_fail()
+    if getattr(args, "demo", False):
+        server = start_demo_server()
+        try:
+            settings = demo_settings(config, server, model=args.model, system_prompt=args.system)
+            setup_logging(settings.api_key)
+            yield config, settings
+        finally:
+            server.stop()
+        return
+    try:
+        settings = resolve_settings(
+            config=config,
+            model=args.model,
+            base_url=args.base_url,
+            region=args.region,
+            system_prompt=args.system,
+        )
+    except ValueError as exc:
+        raise CliError(str(exc)) from exc
+    if require_key and not settings.api_key:
+        raise CliError(f"No API key. {settings.key_hint}")
+    setup_logging(settings.api_key)
+    yield config, settings
+
+
+@contextlib.contextmanager
+def settings_for(args: argparse.Namespace) -> Iterator[Settings]:
+    with configured(args) as (_, settings):
+        yield settings
