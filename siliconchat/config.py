@@ -13,12 +13,10 @@ This module must stay cheap to import (no Textual, no openai): the CLI's ``--ver
 
 from __future__ import annotations
 
-import datetime as _dt
 import math
 import os
 import re
 import sys
-import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
@@ -27,6 +25,9 @@ from urllib.parse import urlsplit
 
 from siliconchat import paths
 from siliconchat.core.conversation import THINKING_BUDGET_MAX, THINKING_BUDGET_MIN, ModelParams
+from siliconchat.core.files import replace_atomically
+from siliconchat.core.sanitize import redact
+from siliconchat.toml_writer import toml_dumps
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -42,13 +43,11 @@ __all__ = [
     "DEFAULT_MODEL",
     "DEFAULT_REGION",
     "MODEL_ENV",
-    "REDACTED",
     "REGIONS",
     "Config",
     "ConfigError",
     "Settings",
     "load_config",
-    "redact",
     "resolve_settings",
     "save_config",
 ]
@@ -67,7 +66,6 @@ BASE_URL_ENV = "SILICONFLOW_BASE_URL"
 MODEL_ENV = "SILICONCHAT_MODEL"
 CONFIG_ENV = paths.CONFIG_ENV  # "SILICONCHAT_CONFIG"
 
-REDACTED = "sk-…REDACTED"
 
 # The keys siliconchat understands, in the order they are written (tables last).
 CONFIG_KEYS: tuple[str, ...] = (
@@ -458,127 +456,11 @@ def save_config(updates: Mapping[str, object], path: Path | None = None) -> Path
 
 
 def _atomic_write(path: Path, data: bytes) -> None:
-    folder = path.parent
     try:
-        paths.ensure_dir(folder)
-        fd, tmp_name = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
+        paths.ensure_dir(path.parent)
+        replace_atomically(path, data)
     except OSError as exc:
         raise ConfigError(path, exc.strerror or str(exc), action="write") from None
-    tmp = Path(tmp_name)
-    try:
-        try:
-            os.fchmod(fd, 0o600)
-            view = memoryview(data)
-            while view:
-                written = os.write(fd, view)
-                view = view[written:]
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        os.replace(tmp, path)
-    except BaseException as exc:
-        tmp.unlink(missing_ok=True)
-        if isinstance(exc, OSError):
-            raise ConfigError(path, exc.strerror or str(exc), action="write") from None
-        raise
-    try:  # make the rename itself durable; not every platform / file system allows it
-        dir_fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(dir_fd)
-    except OSError:
-        pass
-    finally:
-        os.close(dir_fd)
-
-
-# --------------------------------------------------------------------------------------------------------
-# A small TOML writer: enough for any document tomllib returns (so unknown keys survive a save)
-
-_BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
-_ESCAPES = {'"': '\\"', "\\": "\\\\", "\b": "\\b", "\t": "\\t", "\n": "\\n", "\f": "\\f", "\r": "\\r"}
-
-
-def _toml_string(text: str) -> str:
-    """A TOML basic string on one line: ``"`` and ``\\`` escaped, control characters and Unicode line
-    separators as short escapes or ``\\uXXXX``; lone surrogates (not valid in TOML or UTF-8) raise TypeError."""
-    out = ['"']
-    for char in text:
-        code = ord(char)
-        if char in _ESCAPES:
-            out.append(_ESCAPES[char])
-        elif code < 0x20 or 0x7F <= code <= 0x9F or code in (0x2028, 0x2029):  # C0, DEL, C1, line breaks
-            out.append(f"\\u{code:04X}")
-        elif 0xD800 <= code <= 0xDFFF:
-            raise TypeError(f"cannot write a lone surrogate (U+{code:04X}) to a TOML file")
-        else:
-            out.append(char)
-    out.append('"')
-    return "".join(out)
-
-
-def _toml_key(key: str) -> str:
-    if not isinstance(key, str):
-        raise TypeError(f"TOML keys must be strings, not {key!r}")
-    return key if _BARE_KEY.match(key) else _toml_string(key)
-
-
-def _toml_value(value: object) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return str(int(value))
-    if isinstance(value, float):
-        if math.isnan(value):
-            return "nan"
-        if math.isinf(value):
-            return "inf" if value > 0 else "-inf"
-        return repr(value)
-    if isinstance(value, str):
-        return _toml_string(value)
-    if isinstance(value, PurePath):
-        return _toml_string(str(value))
-    if isinstance(value, (_dt.datetime, _dt.date, _dt.time)):  # datetime is a date subclass
-        return value.isoformat()
-    if isinstance(value, (list, tuple)):
-        return "[" + ", ".join(_toml_value(item) for item in value) + "]"
-    if isinstance(value, Mapping):
-        items = ", ".join(f"{_toml_key(k)} = {_toml_value(v)}" for k, v in value.items())
-        return "{ " + items + " }" if items else "{}"
-    raise TypeError(f"cannot write a value of type {type(value).__name__} to a TOML file: {_describe(value)}")
-
-
-def _ordered(data: Mapping[str, Any], order: tuple[str, ...]) -> list[str]:
-    known = [key for key in order if key in data]
-    return known + [key for key in data if key not in order]
-
-
-def _toml_table(
-    lines: list[str], data: Mapping[str, Any], prefix: tuple[str, ...], order: tuple[str, ...]
-) -> None:
-    keys = _ordered(data, order)
-    tables = [key for key in keys if isinstance(data[key], Mapping)]
-    for key in keys:
-        if not isinstance(data[key], Mapping):
-            lines.append(f"{_toml_key(key)} = {_toml_value(data[key])}")
-    for key in tables:
-        name = (*prefix, key)
-        if lines:
-            lines.append("")
-        lines.append("[" + ".".join(_toml_key(part) for part in name) + "]")
-        _toml_table(lines, data[key], name, ())
-
-
-def toml_dumps(data: Mapping[str, Any], *, order: tuple[str, ...] = ()) -> str:
-    """Serialize ``data`` as TOML: keys listed in ``order`` first, then the rest; tables after plain values.
-
-    Handles strings, bools, ints, floats, dates and times, lists (written inline) and nested tables. Raises
-    ``TypeError`` for anything else. ``tomllib.loads(toml_dumps(d)) == d`` for every ``d`` tomllib returns.
-    """
-    lines: list[str] = []
-    _toml_table(lines, data, (), order)
-    return "\n".join(lines) + "\n" if lines else ""
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -727,20 +609,3 @@ def _checked_url(url: str, origin: str) -> str:
         return _normalize_base_url(url)
     except ValueError as exc:
         raise ValueError(f"{origin} {exc}") from None
-
-
-# --------------------------------------------------------------------------------------------------------
-# Redaction
-
-_KEY_PATTERN = re.compile(r"sk-[A-Za-z0-9]{20,}")
-_MIN_SECRET_LENGTH = 6  # shorter "secrets" would shred ordinary text
-
-
-def redact(text: str, secret: str | None) -> str:
-    """Replace ``secret`` and anything that looks like a SiliconFlow key (``sk-`` + 20 or more letters and
-    digits) with ``sk-…REDACTED``. For logs and error messages."""
-    if secret is not None:
-        secret = secret.strip()
-        if len(secret) >= _MIN_SECRET_LENGTH:
-            text = text.replace(secret, REDACTED)
-    return _KEY_PATTERN.sub(REDACTED, text)

@@ -6,7 +6,7 @@ import logging
 import logging.handlers
 
 from siliconchat import paths
-from siliconchat.config import redact
+from siliconchat.core.sanitize import redact
 
 LOG_NAME = "siliconchat.log"
 

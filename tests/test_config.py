@@ -17,18 +17,17 @@ from siliconchat import paths
 from siliconchat.config import (
     DEFAULT_IDLE_TIMEOUT,
     DEFAULT_MODEL,
-    REDACTED,
     REGIONS,
     Config,
     ConfigError,
     Settings,
     load_config,
-    redact,
     resolve_settings,
     save_config,
-    toml_dumps,
 )
 from siliconchat.core.conversation import ModelParams
+from siliconchat.core.sanitize import REDACTED, redact
+from siliconchat.toml_writer import toml_dumps
 
 if sys.version_info >= (3, 11):
     import tomllib

@@ -15,9 +15,8 @@ import ssl
 from typing import Any
 from urllib.parse import urlsplit
 
-from siliconchat.config import redact
 from siliconchat.core.events import ErrorKind, Failed
-from siliconchat.core.sanitize import sanitize_line
+from siliconchat.core.sanitize import redact, sanitize_line
 
 _TAGS = re.compile(r"<[^>]*>")
 _OTHER_PLATFORM = {

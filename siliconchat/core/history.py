@@ -18,7 +18,7 @@ Design notes (see DESIGN.md "Reliability and security"):
   kept in sync by triggers. A SQLite built without FTS5 falls back to ``LIKE``; queries with CJK text use
   ``LIKE`` too, because FTS5's ``unicode61`` tokenizer sees a run of CJK characters as one word.
 * Nothing here can hold the API key: parameters are :class:`ModelParams` (sampling settings only) and errors
-  are passed through :func:`siliconchat.config.redact` before they are stored.
+  are passed through :func:`siliconchat.core.sanitize.redact` before they are stored.
 * Every method is thread-safe (one connection, one lock), so the TUI may call the store from a thread
   worker. Calls are small: one short transaction each.
 """
@@ -40,9 +40,8 @@ from types import TracebackType
 from typing import Any, Final
 
 from siliconchat import paths
-from siliconchat.config import redact
 from siliconchat.core.conversation import Conversation, Message, MessageState, ModelParams, Timings, Usage
-from siliconchat.core.sanitize import sanitize_line
+from siliconchat.core.sanitize import redact, sanitize_line
 from siliconchat.core.turn import TurnRecorder
 
 __all__ = [

@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import re
-import tempfile
 import time
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
 from typing import Any
+
+from siliconchat.core.files import replace_atomically
 
 CACHE_MAX_AGE = 24 * 3600.0
 
@@ -104,15 +104,7 @@ class ModelCatalogue:
         # A cache that cannot be written only costs a refetch next time.
         with contextlib.suppress(OSError):
             self.cache_file.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            fd, tmp = tempfile.mkstemp(dir=self.cache_file.parent, prefix=".models-", suffix=".tmp")
-            try:
-                with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                    json.dump(self._data, handle)
-                os.replace(tmp, self.cache_file)
-            except OSError:
-                with contextlib.suppress(OSError):
-                    os.unlink(tmp)
-                raise
+            replace_atomically(self.cache_file, json.dumps(self._data).encode("utf-8"))
 
     def cached(self, base_url: str) -> CachedModels | None:
         entry = self._data.get("lists", {}).get(base_url)

@@ -41,3 +41,18 @@ def sanitize_line(text: str, limit: int | None = None) -> str:
     if limit is not None and len(text) > limit:
         text = text[: max(0, limit - 1)].rstrip() + "…"
     return text
+
+
+REDACTED = "sk-…REDACTED"
+_KEY_PATTERN = re.compile(r"sk-[A-Za-z0-9]{20,}")
+_MIN_SECRET_LENGTH = 6  # shorter "secrets" would shred ordinary text
+
+
+def redact(text: str, secret: str | None) -> str:
+    """Replace ``secret`` and anything that looks like a SiliconFlow key (``sk-`` + 20 or more letters and
+    digits) with ``sk-…REDACTED``. For logs, error messages and anything stored."""
+    if secret is not None:
+        secret = secret.strip()
+        if len(secret) >= _MIN_SECRET_LENGTH:
+            text = text.replace(secret, REDACTED)
+    return _KEY_PATTERN.sub(REDACTED, text)

@@ -22,7 +22,6 @@ import json
 import math
 import os
 import re
-import secrets
 import unicodedata
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -38,6 +37,7 @@ from siliconchat.core.conversation import (
     Timings,
     Usage,
 )
+from siliconchat.core.files import fsync_dir, write_temp
 from siliconchat.core.sanitize import sanitize_line
 
 __all__ = [
@@ -472,19 +472,6 @@ def _numbered(name: str, n: int) -> str:
     return f"{stem} ({n}).{ext}" if dot else f"{name} ({n})"
 
 
-def _fsync_dir(folder: Path) -> None:
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
 def _publish(tmp: Path, target: Path) -> bool:
     """Give the finished temporary file its final name unless that name exists; False if it does."""
     try:
@@ -511,16 +498,8 @@ def write_new_file(path: Path, data: bytes, *, numbered: bool = False) -> Path:
 
 
 def _write_new(folder: Path, name: str, data: bytes, *, start: int, numbered: bool) -> Path:
-    tmp = folder / f".{name}.{secrets.token_hex(6)}.tmp"
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)  # mode filtered by the umask
+    tmp = write_temp(folder, name, data)
     try:
-        try:
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view) :]
-            os.fsync(fd)
-        finally:
-            os.close(fd)
         n = start
         while True:
             target = folder / _numbered(name, n)
@@ -533,7 +512,7 @@ def _write_new(folder: Path, name: str, data: bytes, *, start: int, numbered: bo
                 raise FileExistsError(errno.EEXIST, "Too many files with this name", str(folder / name))
     finally:
         tmp.unlink(missing_ok=True)
-    _fsync_dir(folder)
+    fsync_dir(folder)
     return target
 
 
