@@ -312,3 +312,25 @@ async def test_models_failure_is_an_api_failure(server: DemoServer) -> None:
         await client.list_models()
     assert caught.value.failure.kind is ErrorKind.AUTH
     await client.aclose()
+
+
+# -- the reader is tolerant -----------------------------------------------------------------------
+
+
+def test_malformed_chunk_fields_are_skipped_not_raised() -> None:
+    from siliconchat.core.api import _StreamReader
+
+    reader = _StreamReader()
+    odd_chunks = [
+        {"choices": None, "usage": None},
+        {"choices": [None]},
+        {"choices": [{"delta": None, "finish_reason": None}]},
+        {"choices": [{"delta": {"content": 12, "reasoning_content": ["x"]}}]},
+        {"choices": [{"delta": {"content": "ok"}, "finish_reason": ""}], "usage": {"prompt_tokens": "3"}},
+        {},
+    ]
+    events = [event for chunk in odd_chunks for event in reader.read(chunk)]
+    assert [e for e in events if not isinstance(e, UsageUpdate)] == [AnswerDelta("ok")]
+    assert reader.finish_reason is None
+    with pytest.raises(ValueError):
+        reader.read(["not", "an", "object"])

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import AsyncGenerator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -30,12 +31,13 @@ from siliconchat.core.models import ModelCatalogue
 from siliconchat.core.think import ThinkSplitter
 
 if TYPE_CHECKING:
-    from openai import AsyncOpenAI
+    from openai import AsyncOpenAI, AsyncStream
 
 log = logging.getLogger(__name__)
 
 DEFAULT_IDLE_TIMEOUT = 120.0
 DEFAULT_CONNECT_TIMEOUT = 15.0
+YIELD_EVERY = 0.005  # seconds of stream reading between turns given to the rest of the event loop
 
 
 @dataclass(frozen=True)
@@ -45,15 +47,19 @@ class UserInfo:
     status: str
 
 
+def _int(value: Any) -> int:
+    return value if isinstance(value, int) else 0
+
+
 def _usage_of(raw: Any) -> Usage | None:
-    if raw is None:
+    if not isinstance(raw, dict):
         return None
-    details = getattr(raw, "completion_tokens_details", None)
+    details = raw.get("completion_tokens_details")
     return Usage(
-        prompt_tokens=getattr(raw, "prompt_tokens", 0) or 0,
-        completion_tokens=getattr(raw, "completion_tokens", 0) or 0,
-        reasoning_tokens=(getattr(details, "reasoning_tokens", 0) or 0) if details is not None else 0,
-        total_tokens=getattr(raw, "total_tokens", 0) or 0,
+        prompt_tokens=_int(raw.get("prompt_tokens")),
+        completion_tokens=_int(raw.get("completion_tokens")),
+        reasoning_tokens=_int(details.get("reasoning_tokens")) if isinstance(details, dict) else 0,
+        total_tokens=_int(raw.get("total_tokens")),
     )
 
 
@@ -127,20 +133,18 @@ class ChatClient:
     def _request(
         self, messages: Sequence[dict[str, str]], model: str, params: ModelParams, send_thinking: bool
     ) -> dict[str, Any]:
-        request: dict[str, Any] = {"model": model, "messages": list(messages), "stream": True}
+        """The JSON body: SiliconFlow's extras (``enable_thinking``…) sit beside the standard fields."""
+        body: dict[str, Any] = {"model": model, "messages": list(messages), "stream": True}
         for name in ("temperature", "top_p", "max_tokens"):
             value = getattr(params, name)
             if value is not None:
-                request[name] = value
+                body[name] = value
         if send_thinking:
-            extra: dict[str, Any] = {}
             if params.enable_thinking is not None:
-                extra["enable_thinking"] = params.enable_thinking
+                body["enable_thinking"] = params.enable_thinking
             if params.thinking_budget is not None:
-                extra["thinking_budget"] = params.thinking_budget
-            if extra:
-                request["extra_body"] = extra
-        return request
+                body["thinking_budget"] = params.thinking_budget
+        return body
 
     async def stream(
         self, messages: Sequence[dict[str, str]], model: str, params: ModelParams | None = None
@@ -154,13 +158,19 @@ class ChatClient:
             reader = _StreamReader()
             trace_id: str | None = None
             try:
-                request = self._request(messages, model, params, send_thinking)
-                stream = await self.sdk.chat.completions.create(**request)
+                stream = await self._open_stream(self._request(messages, model, params, send_thinking))
                 trace_id = stream.response.headers.get(TRACE_HEADER)
                 async with stream:
+                    last_yield = time.perf_counter()
                     async for chunk in stream:
                         for event in reader.read(chunk):
                             yield event
+                        now = time.perf_counter()
+                        if now - last_yield > YIELD_EVERY:
+                            # Buffered data never makes the SDK wait, so without this a fast stream
+                            # would hold the event loop (and the keyboard) for hundreds of ms.
+                            await asyncio.sleep(0)
+                            last_yield = now
                 for event in reader.flush(trace_id=trace_id):
                     yield event
                 log.info("stream ended model=%s finish=%s", model, reader.finish_reason)
@@ -190,6 +200,17 @@ class ChatClient:
                     log.warning("stream failed model=%s: %s", model, failure.message, exc_info=exc)
                     yield failure
             return
+
+    async def _open_stream(self, body: dict[str, Any]) -> AsyncStream[object]:
+        """POST the request through the SDK (auth, retries, timeouts, status errors, SSE decoding,
+        ``[DONE]`` and error objects in the stream all stay the SDK's) but take each chunk as the
+        plain JSON dict: building the SDK's typed chunk objects costs about ten times more than
+        everything else a chunk needs, and this is the hot path of a long answer."""
+        from openai import AsyncStream
+
+        return await self.sdk.post(
+            "/chat/completions", body=body, cast_to=object, stream=True, stream_cls=AsyncStream[object]
+        )
 
     async def complete(self, messages: Sequence[dict[str, str]], model: str) -> str:
         """A short non-streamed answer (used for small helper requests)."""
@@ -228,7 +249,8 @@ class ChatClient:
 
 
 class _StreamReader:
-    """Turns SDK chunks into events, following SiliconFlow's quirks (see the API notes)."""
+    """Turns chunks into events, following SiliconFlow's quirks (see the API notes): text fields
+    may be absent, null or empty, ``usage`` is a running total, ``choices`` may be empty."""
 
     __slots__ = ("_last_usage", "_splitter", "finish_reason", "received")
 
@@ -239,34 +261,39 @@ class _StreamReader:
         self._last_usage: Usage | None = None
 
     def read(self, chunk: Any) -> list[StreamEvent]:
+        """One chunk (the JSON object of a ``data:`` line) to events. Fields may be missing, null or
+        of the wrong type: anything unexpected is skipped, never an exception."""
+        if not isinstance(chunk, dict):
+            raise ValueError(f"a stream chunk is not a JSON object: {str(chunk)[:80]!r}")
         events: list[StreamEvent] = []
-        choices = chunk.choices
-        if choices:  # chunks with no choices still carry usage
+        choices = chunk.get("choices")
+        if choices and isinstance(choices, list):  # chunks with no choices still carry usage
             choice = choices[0]
-            delta = choice.delta
-            if delta is not None:
-                # Not declared fields of the SDK's delta: getattr, never plain attribute access.
-                reasoning = getattr(delta, "reasoning_content", None) or getattr(delta, "reasoning", None)
-                if reasoning:
-                    events.append(ReasoningDelta(reasoning))
-                content = delta.content
-                if content:
-                    splitter = self._splitter
-                    if splitter is None:
-                        events.append(AnswerDelta(content))
-                    else:
-                        thought, answer = splitter.feed(content)
-                        if thought:
-                            events.append(ReasoningDelta(thought))
-                        if answer:
-                            events.append(AnswerDelta(answer))
-                        if splitter.passthrough:
-                            self._splitter = None
-                if events:
-                    self.received = True
-            if choice.finish_reason:  # "" is seen mid-stream: it means null
-                self.finish_reason = choice.finish_reason
-        usage = _usage_of(chunk.usage)
+            if isinstance(choice, dict):
+                delta = choice.get("delta")
+                if isinstance(delta, dict):
+                    reasoning = delta.get("reasoning_content") or delta.get("reasoning")
+                    if reasoning and isinstance(reasoning, str):
+                        events.append(ReasoningDelta(reasoning))
+                    content = delta.get("content")
+                    if content and isinstance(content, str):
+                        splitter = self._splitter
+                        if splitter is None:
+                            events.append(AnswerDelta(content))
+                        else:
+                            thought, answer = splitter.feed(content)
+                            if thought:
+                                events.append(ReasoningDelta(thought))
+                            if answer:
+                                events.append(AnswerDelta(answer))
+                            if splitter.passthrough:
+                                self._splitter = None
+                    if events:
+                        self.received = True
+                finish = choice.get("finish_reason")
+                if finish and isinstance(finish, str):  # "" is seen mid-stream: it means null
+                    self.finish_reason = finish
+        usage = _usage_of(chunk.get("usage"))
         if usage is not None:
             self._last_usage = usage
             events.append(UsageUpdate(usage))
