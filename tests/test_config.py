@@ -245,8 +245,9 @@ def test_truncated_toml_is_an_error(tmp_path: Path) -> None:
     path = write(tmp_path / "config.toml", 'model = "a')
     with pytest.raises(ConfigError) as info:
         load_config(path)
-    assert str(info.value).startswith(f"Cannot read config file {path} (line 1): invalid TOML: ")
-    assert "end of the file" in str(info.value)
+    # tomllib and tomli (3.10) word the reason differently; both name the file and the line
+    assert str(info.value).startswith(f"Cannot read config file {path} (line 1")
+    assert "invalid TOML: " in str(info.value) and info.value.line == 1
 
 
 def test_malformed_file_is_never_overwritten(tmp_path: Path) -> None:
