@@ -85,6 +85,50 @@ async def shoot(out: Path) -> list[Path]:
         await _wait(pilot, lambda: not pilot.app.screen._loading)
         await pilot.press(*"qwen3")
 
+    def prepare_history() -> None:
+        """A few saved conversations with fixed dates (noon UTC, 2024) for the sidebar picture."""
+        from siliconchat.core.conversation import Conversation, Message
+        from siliconchat.core.history import HistoryStore
+
+        day, noon = 86400.0, 1_717_243_200.0
+        saved = [
+            ("What is Rayleigh scattering?", "Qwen/Qwen3-8B", "Short wavelengths scatter more: **blue**."),
+            ("Merge two sorted lists in Python", "deepseek-ai/DeepSeek-R1", "Use `heapq.merge(a, b)`."),
+            ("Plan a three-day trip to Kyoto", "Qwen/Qwen3-8B", "Day 1: Fushimi Inari early."),
+            ("Explain how a hash map works", "deepseek-ai/DeepSeek-R1", "Keys are hashed into buckets."),
+        ]
+        with HistoryStore.open() as store:
+            for number, (prompt, model, answer) in enumerate(saved):
+                when = noon + number * day
+                messages = [
+                    Message("user", prompt, created_at=when - 60),
+                    Message(
+                        "assistant",
+                        answer,
+                        reasoning=f"The user asks: {prompt}. Keep it short.",
+                        model=model,
+                        finish_reason="stop",
+                        created_at=when,
+                    ),
+                ]
+                store.create_conversation(
+                    Conversation(messages=messages, created_at=when - 60, updated_at=when)
+                )
+
+    async def sidebar(pilot) -> None:  # type: ignore[no-untyped-def]
+        app = pilot.app
+        await _wait(pilot, lambda: app.balance is not None)
+        await app.history.wait()
+        await pilot.press("f9")
+        await _wait(pilot, lambda: app.history.sidebar is not None and app.history.sidebar.loaded)
+        bar = app.history.sidebar
+        kyoto = next(cid for cid, s in bar.summaries.items() if s.title.startswith("Plan a three-day"))
+        bar.list.highlighted = bar.list.get_option_index(str(kyoto))
+        await pilot.press("enter")
+        await _wait(pilot, lambda: app.screen.conversation.id == kyoto)
+        app.history.sidebar.list.focus()
+        await pilot.pause()
+
     async def setup(pilot) -> None:  # type: ignore[no-untyped-def]
         await _wait(pilot, lambda: type(pilot.app.screen).__name__ == "SetupScreen")
 
@@ -100,6 +144,8 @@ async def shoot(out: Path) -> list[Path]:
         await _wait(pilot, lambda: not screen.streaming)
 
     try:
+        prepare_history()  # first: the sidebar shows only these (fixed dates)
+        await run("sidebar", app_for("deepseek-ai/DeepSeek-R1"), (120, 40), sidebar)
         await run("chat-wide", app_for("deepseek-ai/DeepSeek-R1"), (120, 40), code_turn)
         await run("chat-narrow", app_for("deepseek-ai/DeepSeek-R1"), (80, 24), hello_turn)
         await run("stopped", app_for("demo/slow"), (120, 40), stopped)

@@ -193,6 +193,19 @@ def test_delete_cascades_to_messages(store: HistoryStore) -> None:
     assert store.search("sky") == []
 
 
+def test_delete_after_another_connection_changed_the_schema(db: Path) -> None:
+    with HistoryStore.open(db) as writer:
+        first, second = full_conversation(), full_conversation()
+        writer.create_conversation(first)
+        writer.create_conversation(second)
+    with HistoryStore.open(db) as store:
+        # Another instance reads, then closes (its PRAGMA optimize adds sqlite_stat1: a schema change).
+        with HistoryStore.open(db) as other:
+            other.load(first.id)  # type: ignore[arg-type]
+        assert store.delete(second.id) is True  # type: ignore[arg-type]
+        assert store.count() == 1
+
+
 def test_delete_messages_of_a_retried_attempt(store: HistoryStore) -> None:
     conv = Conversation()
     conv.add_user("q1")

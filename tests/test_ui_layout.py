@@ -126,15 +126,22 @@ async def test_keymap_from_the_config_remaps_keys(demo_server) -> None:
         assert "(f10)" in {c.title: c.help for c in app.get_system_commands(screen)}["Choose a model"].lower()
 
 
-async def test_history_features_say_they_are_not_available_yet(make_app) -> None:
+async def test_history_keys_do_the_real_thing(make_app) -> None:
     app = make_app()
     async with app.run_test(size=(120, 40), notifications=True) as pilot:
-        for key in ("ctrl+b", "f9", "ctrl+f", "ctrl+s"):
+        await app.history.wait()
+        for key in ("ctrl+b", "f9"):  # both toggle the sidebar
             await pilot.press(key)
+            await pilot.pause()
+            sidebar = app.history.sidebar
+            assert sidebar is not None and sidebar.display == (key == "ctrl+b")
+        await pilot.press("ctrl+s")
         await pilot.pause()
-        messages = notifications(app)
-        assert len(messages) == 4
-        assert all("not available yet" in message for message in messages)
+        assert "nothing to save" in notifications(app)[-1]
+        await pilot.press("ctrl+f")
+        await pilot.pause()
+        assert type(app.screen).__name__ == "SearchScreen"
+        assert not any("not available" in message for message in notifications(app))
 
 
 async def test_copy_answer_code_and_reasoning(make_app) -> None:

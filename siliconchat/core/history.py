@@ -529,6 +529,10 @@ class HistoryStore:
     def delete(self, conversation_id: int) -> bool:
         """Delete a conversation and its messages; False if it did not exist."""
         with self._write("delete the conversation") as conn:
+            # After another connection changed the schema (its PRAGMA optimize on close can add
+            # sqlite_stat1), SQLite 3.40's ON DELETE CASCADE fails once with "no such table: conversations";
+            # reading the schema inside the transaction first brings this connection up to date.
+            conn.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchone()
             cursor = conn.execute("DELETE FROM conversations WHERE id = ?", (conversation_id,))
             return cursor.rowcount > 0
 

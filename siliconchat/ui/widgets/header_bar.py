@@ -20,12 +20,15 @@ class HeaderBar(Horizontal):
         self.thinking = Static(markup=False, id="header-thinking")
         self.place = Static(markup=False, id="header-place")
         self.balance = Static(Content("balance …"), markup=False, id="header-balance")
+        self.history = Static(markup=False, id="header-history")
+        self.history.display = False
 
     def compose(self) -> ComposeResult:
         yield self.title
         yield self.model
         yield self.thinking
         yield self.place
+        yield self.history
         yield self.balance
 
     def set_model(self, model: str) -> None:
@@ -42,3 +45,8 @@ class HeaderBar(Horizontal):
     def set_balance(self, balance: str | None) -> None:
         text = "balance ?" if balance is None else f"balance {sanitize_line(balance, 24)}"
         self.balance.update(Content(text))
+
+    def set_history_note(self, text: str) -> None:
+        """A note that stays while the history cannot be used (e.g. "history off"); "" hides it."""
+        self.history.update(Content(text))
+        self.history.display = bool(text)

@@ -1,0 +1,416 @@
+"""The TUI's side of the history: the store, the sidebar, search, reopening, renaming, deleting, transcripts.
+
+* The store is opened in a thread when the app starts (it takes a moment: never before the first frame).
+  If it cannot be used (:class:`HistoryError`: corrupt, unreadable, newer schema), the app runs without
+  history, says so in the header for as long as it runs, and a toast names the file. The file is left
+  exactly as it was.
+* Writes: the user message is committed before its request is sent (``add_message`` is a fraction of a
+  millisecond: on the event loop); the answer is checkpointed by a :class:`StreamingSaver` from the chat
+  screen's frame timer, at most once every 2 s (a few ms for a long answer), and saved once more when the
+  turn ends, however it ends. Everything larger — opening, loading, listing, searching, transcripts —
+  runs in a thread.
+* A failed attempt stays in the history marked failed (it stays on screen too); a regenerated answer and
+  its prompt are deleted, as they leave the conversation.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from siliconchat import paths
+from siliconchat.core.conversation import Conversation, Message
+from siliconchat.core.history import (
+    ConversationNotFound,
+    HistoryError,
+    HistoryStore,
+    SearchHit,
+    StreamingSaver,
+)
+from siliconchat.core.sanitize import sanitize_line
+from siliconchat.core.turn import TurnRecorder
+
+if TYPE_CHECKING:
+    from siliconchat.ui.app import SiliconChatApp
+    from siliconchat.ui.screens.chat import ChatScreen
+    from siliconchat.ui.widgets.sidebar import Sidebar
+
+__all__ = ["HistoryLink"]
+
+DISABLED_NOTE = "history off"
+
+
+class HistoryLink:
+    """Owned by the app (``app.history``)."""
+
+    def __init__(self, app: SiliconChatApp) -> None:
+        self.app = app
+        self.store: HistoryStore | None = None
+        self.error: HistoryError | None = None
+        self._ready: asyncio.Event | None = None
+        self._warned: set[str] = set()
+
+    # -- the store ------------------------------------------------------------------------------
+
+    @property
+    def note(self) -> str:
+        """What the header says about the history ("" when all is well)."""
+        return DISABLED_NOTE if self.error is not None else ""
+
+    def _event(self) -> asyncio.Event:
+        if self._ready is None:
+            self._ready = asyncio.Event()
+        return self._ready
+
+    async def open(self) -> None:
+        """Open the store in a thread (the app runs this as a worker at start)."""
+        ready = self._event()
+        try:
+            self.store = await asyncio.to_thread(HistoryStore.open)
+        except HistoryError as exc:
+            self.error = exc
+        except Exception as exc:  # never let the history take the app down
+            self.error = HistoryError(paths.history_db(), f"cannot open it ({type(exc).__name__}: {exc})")
+        finally:
+            ready.set()
+        if self.error is not None:
+            self.app.notify_plain(
+                f"{self.error} The history is off for this session: nothing will be saved.",
+                severity="error",
+                timeout=20,
+            )
+        screen = self.app.chat_screen
+        if screen is not None and screen.is_mounted:
+            screen.header.set_history_note(self.note)
+
+    async def wait(self) -> HistoryStore | None:
+        """The store once it is open (None when the history is off)."""
+        await self._event().wait()
+        return self.store
+
+    def close(self) -> None:
+        if self.store is not None:
+            self.store.close()
+            self.store = None
+
+    def report(self, exc: HistoryError) -> None:
+        """A write failed: say so once per kind of failure (the conversation goes on, unsaved)."""
+        text = str(exc)
+        if text in self._warned:
+            return
+        self._warned.add(text)
+        self.app.notify_plain(f"Not saved in the history: {text}", severity="warning", timeout=10)
+
+    # -- the turn lifecycle (called by ChatScreen) -------------------------------------------------
+
+    async def save_user(self, conversation: Conversation, message: Message) -> None:
+        """Commit the user's message before its request is sent (the first one creates the conversation)."""
+        store = await self.wait()
+        if store is None:
+            return
+        new = conversation.id is None
+        try:
+            store.append(conversation, message)
+        except HistoryError as exc:
+            self.report(exc)
+            return
+        if new:
+            self.refresh_sidebar()
+
+    def saver(self, conversation: Conversation, recorder: TurnRecorder) -> StreamingSaver | None:
+        """A started saver for the answer being streamed (None when the history is off)."""
+        store = self.store
+        if store is None or conversation.id is None:
+            return None
+        saver = StreamingSaver(store, conversation.id, recorder, on_error=self.report)
+        saver.start()
+        return saver
+
+    def finish(self, saver: StreamingSaver | None) -> None:
+        """The turn ended: save its final state, then show the new activity in the sidebar."""
+        if saver is None:
+            return
+        saver.finish()
+        self.refresh_sidebar()
+
+    def forget(self, messages: Iterable[Message]) -> None:
+        """Delete messages that leave the conversation (an answer being regenerated, and its prompt)."""
+        ids = [m.id for m in messages if m.id is not None]
+        if self.store is None or not ids:
+            return
+        try:
+            self.store.delete_messages(ids)
+        except HistoryError as exc:
+            self.report(exc)
+
+    # -- opening conversations ----------------------------------------------------------------------
+
+    def _screen(self) -> ChatScreen | None:
+        screen = self.app.chat_screen
+        return screen if screen is not None and screen.is_mounted else None
+
+    def _disabled(self) -> bool:
+        if self.store is not None:
+            return False
+        if self.error is not None:
+            self.app.notify_plain(f"The history is off: {self.error}", severity="warning")
+        else:
+            self.app.notify_plain("The history is still opening: try again in a moment.")
+        return True
+
+    def open_conversation(self, conversation_id: int, *, focus: int | None = None) -> None:
+        self.app.run_worker(
+            self._open(conversation_id, focus), group="history-open", exclusive=True, exit_on_error=False
+        )
+
+    async def _open(self, conversation_id: int, focus: int | None) -> None:
+        store = await self.wait()
+        screen = self._screen()
+        if store is None or screen is None:
+            return
+        try:
+            conversation = await asyncio.to_thread(store.load, conversation_id)
+        except ConversationNotFound:
+            self.app.notify_plain(
+                "That conversation is gone (deleted by another siliconchat?).", severity="warning"
+            )
+            self.refresh_sidebar()
+            return
+        except HistoryError as exc:
+            self.app.notify_plain(str(exc), severity="error")
+            return
+        await self.show(screen, conversation, focus=focus)
+
+    async def show(self, screen: ChatScreen, conversation: Conversation, *, focus: int | None = None) -> None:
+        from siliconchat.ui.reopen import show_conversation
+
+        await show_conversation(screen, conversation, focus=focus)
+        sidebar = self.sidebar
+        if sidebar is not None:
+            sidebar.set_current(conversation.id)
+        if focus is None:
+            screen.prompt.focus()
+
+    def continue_latest(self, *, quiet_when_empty: bool = False) -> None:
+        """Reopen the conversation with the latest activity (``--continue``; "Open latest" in the palette)."""
+        self.app.run_worker(
+            self._continue(quiet_when_empty), group="history-open", exclusive=True, exit_on_error=False
+        )
+
+    async def _continue(self, quiet_when_empty: bool) -> None:
+        store = await self.wait()
+        if store is None:
+            return  # the toast at start already said why
+        try:
+            conversation = await asyncio.to_thread(store.latest)
+        except HistoryError as exc:
+            self.app.notify_plain(str(exc), severity="error")
+            return
+        if conversation is None:
+            if not quiet_when_empty:
+                self.app.notify_plain("There is no saved conversation to continue yet.")
+            return
+        for _ in range(200):  # the chat screen is pushed at start; wait until it is on screen
+            if self._screen() is not None:
+                break
+            await asyncio.sleep(0.01)
+        screen = self._screen()
+        if screen is not None:
+            await self.show(screen, conversation)
+
+    # -- the sidebar --------------------------------------------------------------------------
+
+    @property
+    def sidebar(self) -> Sidebar | None:
+        from siliconchat.ui.widgets.sidebar import Sidebar
+
+        screen = self._screen()
+        if screen is None:
+            return None
+        found = screen.query(Sidebar)
+        return found.first() if found else None
+
+    async def toggle_sidebar(self) -> None:
+        from siliconchat.ui.widgets.sidebar import Sidebar
+
+        screen = self._screen()
+        if screen is None:
+            return
+        sidebar = self.sidebar
+        if sidebar is None:
+            sidebar = Sidebar(id="sidebar")
+            await screen.query_one("#body").mount(sidebar, before=0)
+        elif sidebar.display:
+            sidebar.display = False
+            screen.prompt.focus()
+            return
+        sidebar.display = True
+        sidebar.list.focus()
+        self.refresh_sidebar()
+
+    def close_sidebar(self) -> None:
+        sidebar = self.sidebar
+        screen = self._screen()
+        if sidebar is not None and screen is not None:
+            sidebar.display = False
+            screen.prompt.focus()
+
+    def refresh_sidebar(self) -> None:
+        """Read the list again (in a thread) if the sidebar is shown."""
+        sidebar = self.sidebar
+        if sidebar is not None and sidebar.display:
+            self.app.run_worker(
+                self._fill_sidebar(sidebar), group="sidebar", exclusive=True, exit_on_error=False
+            )
+
+    async def _fill_sidebar(self, sidebar: Sidebar) -> None:
+        store = await self.wait()
+        if store is None:
+            sidebar.show_disabled(f"The history is off.\n\n{self.error}")
+            return
+        try:
+            summaries = await asyncio.to_thread(store.list_conversations)
+        except HistoryError as exc:
+            sidebar.show_disabled(str(exc))
+            return
+        screen = self._screen()
+        sidebar.show(summaries, screen.conversation.id if screen is not None else None)
+
+    # -- rename, delete -----------------------------------------------------------------------------
+
+    def rename(self, conversation_id: int | None = None, title: str | None = None) -> None:
+        """Ask for a new title of a conversation (default: the one on screen) and save it."""
+        from siliconchat.ui.screens.dialogs import RenameScreen
+
+        screen = self._screen()
+        if self._disabled() or screen is None:
+            return
+        if conversation_id is None:
+            conversation_id = screen.conversation.id
+            title = screen.conversation.title
+            if conversation_id is None:
+                self.app.notify_plain("This conversation is not saved yet: send a prompt first.")
+                return
+
+        def done(new_title: str | None) -> None:
+            if new_title is None or self.store is None:
+                return
+            try:
+                saved = self.store.rename(conversation_id, new_title)
+            except HistoryError as exc:
+                self.app.notify_plain(str(exc), severity="error")
+                return
+            current = self._screen()
+            if current is not None and current.conversation.id == conversation_id:
+                current.conversation.title = saved
+            self.app.notify_plain(f"Renamed: {saved}")
+            self.refresh_sidebar()
+
+        self.app.push_screen(RenameScreen(title or ""), done)
+
+    def delete(self, conversation_id: int | None = None, title: str | None = None) -> None:
+        """Delete a conversation (default: the one on screen) after a confirmation."""
+        from siliconchat.ui.screens.dialogs import ConfirmScreen
+
+        screen = self._screen()
+        if self._disabled() or screen is None:
+            return
+        if conversation_id is None:
+            conversation_id = screen.conversation.id
+            title = screen.conversation.title
+            if conversation_id is None:
+                self.app.notify_plain("This conversation is not saved: there is nothing to delete.")
+                return
+
+        async def done(confirmed: bool | None) -> None:
+            if not confirmed or self.store is None:
+                return
+            current = self._screen()
+            if current is not None and current.conversation.id == conversation_id:
+                await current.stop_and_wait()
+            try:
+                self.store.delete(conversation_id)
+            except HistoryError as exc:
+                self.app.notify_plain(str(exc), severity="error")
+                return
+            if current is not None and current.conversation.id == conversation_id:
+                await current.new_conversation(self.app.new_conversation())
+                sidebar = self.sidebar
+                if sidebar is not None and sidebar.display:
+                    sidebar.list.focus()
+            self.app.notify_plain(f"Deleted: {sanitize_line(title or '', 60) or 'the conversation'}")
+            self.refresh_sidebar()
+
+        self.app.push_screen(
+            ConfirmScreen("Delete this conversation and all its messages?", title or "(untitled)"), done
+        )
+
+    # -- search ---------------------------------------------------------------------------------------
+
+    def search(self) -> None:
+        from siliconchat.ui.screens.search import LIMIT, SearchScreen
+
+        if self._disabled():
+            return
+        store = self.store
+        assert store is not None
+
+        def find(text: str, include_reasoning: bool) -> Sequence[SearchHit]:
+            return store.search(text, include_reasoning=include_reasoning, limit=LIMIT)
+
+        def done(result: tuple[int, int] | None) -> None:
+            if result is not None:
+                self.open_conversation(result[0], focus=result[1])
+
+        self.app.push_screen(SearchScreen(find), done)
+
+    # -- transcripts ----------------------------------------------------------------------------------
+
+    def transcript_folder(self) -> Path:
+        folder = self.app.config.transcript_dir
+        return Path(folder) if folder is not None else paths.default_transcript_dir()
+
+    def save_transcript(self) -> None:
+        screen = self._screen()
+        if screen is None:
+            return
+        conversation = screen.conversation
+        if not conversation.messages and conversation.id is None:
+            self.app.notify_plain("There is nothing to save yet: the conversation is empty.")
+            return
+        self.app.run_worker(self._save_transcript(conversation), group="transcript", exit_on_error=False)
+
+    async def _save_transcript(self, conversation: Conversation) -> None:
+        from siliconchat.core.transcript import TranscriptError, save_transcript
+
+        folder = self.transcript_folder()
+        store = self.store
+        streaming = (screen := self._screen()) is not None and screen.streaming
+
+        def write() -> list[Path]:
+            record = conversation
+            if store is not None and conversation.id is not None and not streaming:
+                try:  # the full record, failed attempts included
+                    record = store.load(conversation.id)
+                except HistoryError:
+                    record = conversation
+            if not record.title:
+                from siliconchat.core.history import make_title
+
+                first = next((m for m in record.messages if m.role == "user"), None)
+                record.title = make_title(first.content) if first is not None else ""
+            return save_transcript(record, folder, ("md", "json"))
+
+        try:
+            written = await asyncio.to_thread(write)
+        except (TranscriptError, OSError) as exc:
+            self.app.notify_plain(
+                f"The transcript was not saved: {exc}. The conversation is unchanged.",
+                severity="error",
+                timeout=15,
+            )
+            return
+        names = " and ".join(sanitize_line(path.name) for path in written)
+        self.app.notify_plain(f"Saved {names} in {sanitize_line(str(folder))}", timeout=10)
