@@ -14,9 +14,9 @@ Keys (DESIGN.md's table; every binding has an id, and ``[keymap]`` in the config
 | f5 | conversation_settings | system prompt, temperature, top_p, max tokens, thinking budget |
 | ctrl+t | toggle_thinking | thinking on / off (hybrid models) |
 | ctrl+r | toggle_reasoning | show / hide the reasoning pane |
-| ctrl+b, f9 | toggle_sidebar | conversation sidebar (with the history feature) |
-| ctrl+f | search | search conversations (with the history feature) |
-| ctrl+s | save_transcript | save the transcript (with the history feature) |
+| ctrl+b, f9 | toggle_sidebar | conversation sidebar (its own keys: see ``widgets/sidebar.py``) |
+| ctrl+f | search | search all conversations |
+| ctrl+s | save_transcript | save the transcript (Markdown and JSON) |
 | ctrl+y | copy_answer | copy the last answer |
 | ctrl+p | command_palette | command palette |
 | f1 | help | help |
@@ -28,11 +28,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import importlib
 import re
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, ClassVar
 
-from textual import work
+from textual import on, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
@@ -43,13 +44,13 @@ from siliconchat.core.errors import ApiFailure
 from siliconchat.core.models import Thinking, thinking_of
 from siliconchat.core.sanitize import sanitize_line
 from siliconchat.ui import clipboard
+from siliconchat.ui.history_link import HistoryLink
 from siliconchat.ui.screens.chat import ChatScreen
+from siliconchat.ui.widgets.sidebar import Sidebar
 
 if TYPE_CHECKING:
     from siliconchat.core.api import ChatClient
     from siliconchat.ui.screens.setup import SetupResult
-
-NOT_YET = "{what} arrives with the conversation history feature: it is not available yet."
 
 # Actions that only make sense on the chat screen (disabled elsewhere, e.g. on the setup screen).
 CHAT_ACTIONS = frozenset(
@@ -90,6 +91,7 @@ class SiliconChatApp(App[int]):
         "styles/chat.tcss",
         "styles/conversation.tcss",
         "styles/reasoning.tcss",
+        "styles/history.tcss",
     ]
     ENABLE_COMMAND_PALETTE = True
 
@@ -130,6 +132,7 @@ class SiliconChatApp(App[int]):
         self._client = client
         self._continue_requested = continue_requested
         self._closing = False
+        self.history = HistoryLink(self)
 
     # -- state --------------------------------------------------------------------------------
 
@@ -176,6 +179,8 @@ class SiliconChatApp(App[int]):
             self.set_keymap(self.config.keymap)
         if self.config.theme and self.config.theme in self.available_themes:
             self.theme = self.config.theme
+        # The history opens in a thread (~0.2 s): the first frame never waits for it.
+        self.run_worker(self.history.open(), group="history", exit_on_error=False)
         if not self.settings.api_key and not self.settings.demo:
             self._open_setup()
         else:
@@ -223,14 +228,18 @@ class SiliconChatApp(App[int]):
         self._start_chat()
 
     def _start_chat(self) -> None:
-        self.push_screen(ChatScreen(self.new_conversation()))
-        self._fetch_balance()
+        screen = ChatScreen(self.new_conversation())
+        self.push_screen(screen)
+        # After the first frame: the balance request imports the SDK (~0.5 s; in a thread, see below).
+        screen.call_after_refresh(self._fetch_balance)
         if self._continue_requested:
-            self.notify_plain(NOT_YET.format(what="Reopening the latest conversation (--continue)"))
+            self.history.continue_latest()
 
     @work(group="balance", exclusive=True, exit_on_error=False)
     async def _fetch_balance(self) -> None:
         try:
+            if self._client is None:  # import the SDK in a thread: the screen stays responsive meanwhile
+                await asyncio.to_thread(importlib.import_module, "openai")
             info = await self.client.user_info()
         except ApiFailure:
             self.balance = None
@@ -338,21 +347,39 @@ class SiliconChatApp(App[int]):
         )
         yield (
             "Show/hide sidebar",
-            "Conversation sidebar (not available yet)",
+            "The saved conversations: reopen, rename (r), delete (d)",
             self.action_toggle_sidebar,
             "toggle_sidebar",
         )
         yield (
             "Search conversations",
-            "Search all conversations (not available yet)",
+            "Search the prompts and answers (and reasoning) of every conversation",
             self.action_search,
             "search",
         )
         yield (
             "Save transcript",
-            "Save the transcript as Markdown and JSON (not available yet)",
+            "Save this conversation as Markdown and JSON in the transcript folder",
             self.action_save_transcript,
             "save_transcript",
+        )
+        yield (
+            "Rename conversation",
+            "Give this conversation a new title",
+            self.action_rename_conversation,
+            None,
+        )
+        yield (
+            "Delete conversation",
+            "Delete this conversation from the history (asks first)",
+            self.action_delete_conversation,
+            None,
+        )
+        yield (
+            "Open latest conversation",
+            "Reopen the conversation with the latest activity",
+            self.action_open_latest,
+            None,
         )
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
@@ -377,6 +404,9 @@ class SiliconChatApp(App[int]):
         screen = self.chat_screen
         if screen is not None:
             await screen.new_conversation(self.new_conversation())
+            sidebar = self.history.sidebar
+            if sidebar is not None:
+                sidebar.set_current(None)
 
     def action_model_picker(self) -> None:
         from siliconchat.ui.screens.model_picker import ModelPickerScreen
@@ -503,14 +533,39 @@ class SiliconChatApp(App[int]):
         if screen is not None:
             screen.toggle_reasoning()
 
-    def action_toggle_sidebar(self) -> None:
-        self.notify_plain(NOT_YET.format(what="The conversation sidebar"))
+    async def action_toggle_sidebar(self) -> None:
+        await self.history.toggle_sidebar()
 
     def action_search(self) -> None:
-        self.notify_plain(NOT_YET.format(what="Searching conversations"))
+        self.history.search()
 
     def action_save_transcript(self) -> None:
-        self.notify_plain(NOT_YET.format(what="Saving transcripts"))
+        self.history.save_transcript()
+
+    def action_rename_conversation(self) -> None:
+        self.history.rename()
+
+    def action_delete_conversation(self) -> None:
+        self.history.delete()
+
+    def action_open_latest(self) -> None:
+        self.history.continue_latest()
+
+    @on(Sidebar.Open)
+    def _sidebar_open(self, event: Sidebar.Open) -> None:
+        self.history.open_conversation(event.conversation_id)
+
+    @on(Sidebar.Rename)
+    def _sidebar_rename(self, event: Sidebar.Rename) -> None:
+        self.history.rename(event.conversation_id, event.title)
+
+    @on(Sidebar.Delete)
+    def _sidebar_delete(self, event: Sidebar.Delete) -> None:
+        self.history.delete(event.conversation_id, event.title)
+
+    @on(Sidebar.Closed)
+    def _sidebar_closed(self) -> None:
+        self.history.close_sidebar()
 
     async def action_regenerate(self) -> None:
         screen = self.chat_screen
@@ -575,6 +630,10 @@ class SiliconChatApp(App[int]):
         for worker in workers:
             with contextlib.suppress(Exception, asyncio.CancelledError):
                 await asyncio.wait_for(worker.wait(), 2)
+        screen = self.chat_screen
+        if screen is not None:
+            screen.save_unfinished_turn()  # quitting mid-stream: keep the partial answer, marked stopped
+        self.history.close()
         if self._client is not None:
             with contextlib.suppress(Exception):
                 await self._client.aclose()

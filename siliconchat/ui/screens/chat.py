@@ -38,16 +38,19 @@ from siliconchat.ui.widgets.reasoning_pane import ReasoningPane
 from siliconchat.ui.widgets.status_line import StatusLine
 
 if TYPE_CHECKING:
+    from siliconchat.core.history import StreamingSaver
     from siliconchat.ui.app import SiliconChatApp
 
 WIDE_LAYOUT_MIN_WIDTH = 110
 """At this width and wider the reasoning pane sits beside the conversation; narrower, above it."""
-FRAME_SECONDS = 1 / 30
+FRAME_SECONDS = 1 / 15
+"""At most 15 frames per second while an answer streams (smooth for reading, cheap at 100 deltas/s)."""
 MAX_FRAME_SECONDS = 0.5
-UI_SHARE = 0.2
-"""While a long answer streams, showing it costs more per frame (Textual lays out the whole growing
-Markdown): frames are then spaced so that rendering takes about this share of the time, and the reader
-of the stream keeps the rest."""
+NUMBERS_SECONDS = 0.25
+"""The status line and the reasoning timer change at most this often while an answer streams."""
+UI_SHARE = 0.08
+"""When showing a frame costs more (a blast arrives: Textual lays out the growing Markdown), frames are
+spaced so that rendering takes about this share of the time, and the reader of the stream keeps the rest."""
 
 
 @dataclass(eq=False)
@@ -62,6 +65,7 @@ class Turn:
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     worker: Worker[None] | None = None
     ended: bool = False
+    saver: StreamingSaver | None = None  # history: checkpoints the answer (see ui/history_link.py)
 
     @property
     def message(self) -> Message:
@@ -94,6 +98,7 @@ class ChatScreen(Screen[None]):
         self.selected: Message | None = None  # the turn whose reasoning the pane shows when idle
         self._frame_timer: Timer | None = None
         self._next_frame_at = 0.0
+        self._next_numbers_at = 0.0
 
     @property
     def chat_app(self) -> SiliconChatApp:
@@ -155,6 +160,7 @@ class ChatScreen(Screen[None]):
         else:
             header.set_place(app.settings.region or app.settings.base_url)
         header.set_balance(app.balance)
+        header.set_history_note(app.history.note)
 
     # -- sending ----------------------------------------------------------------------------
 
@@ -179,17 +185,19 @@ class ChatScreen(Screen[None]):
         app = self.chat_app
         conversation = self.conversation
         self._drop_failed_attempt()
-        conversation.add_user(text)
+        user = conversation.add_user(text)
+        await app.history.save_user(conversation, user)  # history: committed before the request is sent
         request = conversation.request_messages()
         model = app.model
         message = conversation.add_assistant(model)
         recorder = TurnRecorder(message)
+        saver = app.history.saver(conversation, recorder)  # history: the answer's row, then checkpoints
         view = self.view
         await view.add_user(text)
         block = await view.add_answer(message)
         view.follow()
         await self.reasoning.begin(message)
-        turn = Turn(recorder, block, text)
+        turn = Turn(recorder, block, text, saver=saver)
         self.turn = turn
         self.selected = message
         self.status.show_turn(None, first_token=None, elapsed=None, finish="waiting…")
@@ -250,15 +258,18 @@ class ChatScreen(Screen[None]):
         turn = self.turn
         if turn is None or turn.ended:
             return
+        if turn.saver is not None:
+            turn.saver.tick()  # history: a checkpoint when 2 s have passed since the last one
         started = time.perf_counter()
         if started < self._next_frame_at:
             return
+        cpu_started = time.thread_time()
         async with turn.lock:
             if turn.ended:
                 return
-            if turn.answer or turn.reasoning:
+            wrote = bool(turn.answer or turn.reasoning)
+            if wrote:
                 self._next_frame_at = float("inf")  # until this frame is on screen
-                self.call_after_refresh(self._frame_shown, started)
             if turn.reasoning:
                 text = "".join(turn.reasoning)
                 turn.reasoning.clear()
@@ -267,23 +278,31 @@ class ChatScreen(Screen[None]):
                 text = "".join(turn.answer)
                 turn.answer.clear()
                 await turn.block.write(text)
+            if wrote:  # the writes above are done (parsed and mounted): measure up to the refresh
+                self.call_after_refresh(self._frame_shown, started, cpu_started)
             self.reasoning.keep_following()
             self.view.keep_following()
-            recorder = turn.recorder
-            self.reasoning.thinking(recorder.thinking_seconds, recorder.first_answer_at is not None)
-            starts = [t for t in (recorder.first_reasoning_at, recorder.first_answer_at) if t is not None]
-            first = min(starts) if starts else None
-            self.status.show_turn(
-                recorder.message.usage,
-                first_token=first,
-                elapsed=recorder.elapsed - first if first is not None else None,
-                finish="streaming…",
-            )
+            if started >= self._next_numbers_at:
+                # The numbers at most 4 times a second: a status line far from the answer's last lines
+                # widens the region the compositor repaints to most of the screen.
+                self._next_numbers_at = started + NUMBERS_SECONDS
+                recorder = turn.recorder
+                self.reasoning.thinking(recorder.thinking_seconds, recorder.first_answer_at is not None)
+                starts = [t for t in (recorder.first_reasoning_at, recorder.first_answer_at) if t is not None]
+                first = min(starts) if starts else None
+                self.status.show_turn(
+                    recorder.message.usage,
+                    first_token=first,
+                    elapsed=recorder.elapsed - first if first is not None else None,
+                    finish="streaming…",
+                )
 
-    def _frame_shown(self, started: float) -> None:
-        now = time.perf_counter()
-        cost = now - started
-        self._next_frame_at = now + min(MAX_FRAME_SECONDS, cost * (1 - UI_SHARE) / UI_SHARE)
+    def _frame_shown(self, started: float, cpu_started: float) -> None:
+        # The frame's cost is the CPU time of this thread (waiting for the screen's refresh timer is not a
+        # cost; the stream reader, which may run in between, makes it an overestimate during a blast).
+        cost = time.thread_time() - cpu_started
+        spacing = min(MAX_FRAME_SECONDS, cost * (1 - UI_SHARE) / UI_SHARE)
+        self._next_frame_at = max(time.perf_counter(), started + spacing)
 
     @on(TurnEnded)
     async def _turn_ended(self, event: TurnEnded) -> None:
@@ -305,6 +324,8 @@ class ChatScreen(Screen[None]):
             self.app.refresh_bindings()
         recorder = turn.recorder
         message = recorder.message
+        self.chat_app.history.finish(turn.saver)  # history: the final state, however the turn ended
+        turn.saver = None
         view = self.view
         if message.state is MessageState.FAILED and not message.content:
             await turn.block.remove()
@@ -348,6 +369,16 @@ class ChatScreen(Screen[None]):
             turn.recorder.stop()
         await self._end_turn(turn)
 
+    def save_unfinished_turn(self) -> None:
+        """The app is closing mid-stream: save the partial answer, marked stopped (history)."""
+        turn = self.turn
+        if turn is None or turn.saver is None:
+            return
+        if not turn.recorder.done:
+            turn.recorder.stop()
+        turn.saver.finish()
+        turn.saver = None
+
     async def new_conversation(self, conversation: Conversation) -> None:
         await self.stop_and_wait()
         self.conversation = conversation
@@ -368,16 +399,19 @@ class ChatScreen(Screen[None]):
         if index is None:
             return False
         text = messages[index].content
+        self.chat_app.history.forget(messages[index:])  # history: the replaced turn leaves it too
         del messages[index:]
         await self.send(text)
         return True
 
     def toggle_reasoning(self) -> None:
-        self.toggle_class("-no-reasoning")
+        # ``display``, not a class on the screen: a class change restyles every widget on the screen.
+        reasoning = self.reasoning
+        reasoning.display = not reasoning.display
 
     @property
     def reasoning_visible(self) -> bool:
-        return not self.has_class("-no-reasoning")
+        return bool(self.reasoning.display)
 
     def last_answer(self) -> Message | None:
         for message in reversed(self.conversation.messages):

@@ -1,16 +1,37 @@
-"""A Markdown widget fed by a stream: fragments are appended through one ``MarkdownStream``.
+"""Markdown fed by a stream, in sealed pieces so that a long answer costs the same per frame as a short one.
 
-The caller coalesces deltas and calls :meth:`LiveMarkdown.write` at most once per frame; at the end
-:meth:`LiveMarkdown.finish` stops the stream and renders the whole text once (appending can leave a
-slightly different block structure than a full parse). Every fragment is sanitized before display.
+:class:`LiveMarkdown` is one Markdown widget that fragments are appended to (``Markdown.append``, as a
+``MarkdownStream`` does); :meth:`LiveMarkdown.finish` renders its whole text once (appending can leave a slightly
+different block structure than a full parse). Every fragment is sanitized before display.
+
+:class:`LiveDocument` is what the panes show: a column of ``LiveMarkdown`` pieces that reads as one
+document. Textual's ``Markdown.append`` re-parses from the last block but also splits the whole source into
+lines on every call, and every layout walks every block of the widget, so one growing Markdown widget costs
+more per frame the longer the answer gets. The document therefore only ever streams into its last piece:
+once that piece holds :data:`PIECE_CHARS` characters, it is *sealed* at the next seam (one full update of
+its text, then no more work) and the text after the seam goes to a new piece.
+
+A seam is only ever at the start of a line that opens a plain paragraph (it starts with a letter) after a
+blank line, outside a fenced code block: there a full parse of the whole text would also end every block
+(a paragraph, list, quote, table or fence cannot continue past a blank line into an unindented paragraph),
+and the blank line between the two blocks looks the same whether they are in one widget or two (the block
+above has a bottom margin of 1, a paragraph has no top margin; see ``tests/test_live_markdown.py``). What
+splitting changes is only Markdown that reaches across blocks, e.g. a reference-style link whose definition
+is in another piece, which models do not write.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
+from textual.app import ComposeResult
+from textual.containers import Vertical
 from textual.widgets import Markdown
-from textual.widgets.markdown import MarkdownStream
 
 from siliconchat.core.sanitize import sanitize
+
+PIECE_CHARS = 16_000
+"""A streaming piece is sealed at the first seam after it holds this many characters."""
 
 
 class LiveMarkdown(Markdown):
@@ -18,32 +39,244 @@ class LiveMarkdown(Markdown):
 
     def __init__(self, markdown: str = "", *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(sanitize(markdown), id=id, classes=classes)
-        self._stream: MarkdownStream | None = None
+        self._streaming = False
 
     @property
     def streaming(self) -> bool:
-        return self._stream is not None
+        return self._streaming
 
     async def write(self, fragment: str) -> None:
-        """Append ``fragment`` (raw model text: it is sanitized here)."""
+        """Append ``fragment`` (raw model text: it is sanitized here); returns once it is parsed and mounted.
+
+        ``Markdown.append`` re-parses from the last block only (what a ``MarkdownStream`` calls, too). The
+        caller already coalesces the deltas of a frame, so there is nothing left for a stream's task to
+        coalesce, and awaiting the append itself lets the frame loop measure what a frame costs.
+        """
         text = sanitize(fragment)
         if not text:
             return
-        if self._stream is None:
-            self._stream = Markdown.get_stream(self)
-        await self._stream.write(text)
+        self._streaming = True
+        await self.append(text)
 
     async def finish(self, full_text: str) -> None:
-        """Stop the stream and show ``full_text`` (raw) with one full parse."""
-        await self.stop_stream()
-        await self.update(sanitize(full_text))
+        """Stop streaming and show ``full_text`` (raw) with one full parse."""
+        await self.show(full_text)
 
     async def stop_stream(self) -> None:
-        stream, self._stream = self._stream, None
-        if stream is not None:
-            await stream.stop()
+        self._streaming = False
 
     async def show(self, text: str) -> None:
         """Replace the content outright (raw text, sanitized here)."""
-        await self.stop_stream()
+        self._streaming = False
         await self.update(sanitize(text))
+
+
+class SeamFinder:
+    """Reads Markdown as it arrives and reports its seams (see the module docstring).
+
+    Only the start of each line is looked at (fences, indentation, blank lines): it costs a ``find`` per line.
+    """
+
+    HEAD = 64  # characters kept of the current line (enough to read a fence marker)
+
+    def __init__(self) -> None:
+        self._head = ""  # the start of the current, unfinished line
+        self._blank = True  # the current line is blank so far
+        self._fence: tuple[str, int] | None = None  # the open code fence: its character and length
+        self._check = (
+            False  # the current line starts right after a blank line: a seam if it opens a paragraph
+        )
+
+    def feed(self, text: str) -> list[int]:
+        """Read ``text`` (the next raw text of the document); the offsets in it where a seam is."""
+        seams: list[int] = []
+        pos = 0
+        size = len(text)
+        while pos < size:
+            if self._check:
+                self._check = False
+                if text[pos].isalpha():
+                    seams.append(pos)
+            newline = text.find("\n", pos)
+            end = size if newline < 0 else newline
+            if len(self._head) < self.HEAD:
+                self._head += text[pos : min(end, pos + self.HEAD)]
+            if self._blank and not text[pos:end].isspace() and end > pos:
+                self._blank = False
+            if newline < 0:
+                break
+            self._end_line()
+            pos = newline + 1
+        return seams
+
+    def _end_line(self) -> None:
+        head, blank = self._head, self._blank
+        self._head, self._blank = "", True
+        stripped = head.lstrip(" ")
+        indent = len(head) - len(stripped)
+        fence = self._fence
+        if fence is not None:
+            char, length = fence
+            if indent <= 3 and stripped.startswith(char * length) and not stripped.strip(char).strip():
+                self._fence = None
+            return
+        if indent <= 3 and stripped[:3] in ("```", "~~~"):
+            char = stripped[0]
+            info = stripped.lstrip(char)
+            if char == "~" or "`" not in info:  # a backtick fence's info string has no backtick
+                self._fence = (char, len(stripped) - len(info))
+                return
+        self._check = blank
+
+
+def split_points(text: str, piece_chars: int = PIECE_CHARS) -> list[int]:
+    """Where to cut ``text`` (a whole document) into pieces of at least ``piece_chars`` characters."""
+    cuts: list[int] = []
+    start = 0
+    for seam in SeamFinder().feed(text):
+        if seam - start >= piece_chars:
+            cuts.append(seam)
+            start = seam
+    return cuts
+
+
+def _pieces(text: str, piece_chars: int) -> Iterator[str]:
+    start = 0
+    for cut in split_points(text, piece_chars):
+        yield text[start:cut]
+        start = cut
+    yield text[start:]
+
+
+class LiveDocument(Vertical):
+    """One Markdown document in pieces; only the last one is streamed into (see the module docstring).
+
+    ``write`` appends raw text, ``finish`` shows the final text (the sealed pieces are kept when the text
+    starts with theirs, as it does after a stream), ``show`` replaces everything, ``source`` is the text shown
+    (sanitized).
+    """
+
+    DEFAULT_CSS = """
+    LiveDocument {
+        height: auto;
+    }
+    LiveDocument > LiveMarkdown {
+        margin: 0;
+        padding: 0;
+        background: transparent;
+    }
+    """
+
+    def __init__(
+        self,
+        markdown: str = "",
+        *,
+        id: str | None = None,
+        classes: str | None = None,
+        piece_chars: int = PIECE_CHARS,
+    ) -> None:
+        super().__init__(id=id, classes=classes)
+        self.piece_chars = piece_chars
+        self._initial = markdown
+        self._pieces: list[LiveMarkdown] = []  # every piece but the last is sealed
+        self._sealed: list[str] = []  # the raw text of each sealed piece
+        self._sealed_chars = 0
+        self._live: list[str] = []  # the raw text written to the last piece
+        self._live_chars = 0
+        self._seams = SeamFinder()
+
+    def compose(self) -> ComposeResult:
+        texts = list(_pieces(self._initial, self.piece_chars))
+        self._pieces = [LiveMarkdown(text) for text in texts]
+        self._sealed = texts[:-1]
+        self._sealed_chars = sum(map(len, self._sealed))
+        self._live = [texts[-1]]
+        self._live_chars = len(texts[-1])
+        self._seams.feed(self._initial)
+        self._initial = ""
+        yield from self._pieces
+
+    @property
+    def pieces(self) -> list[LiveMarkdown]:
+        return list(self._pieces)
+
+    @property
+    def source(self) -> str:
+        """The text shown (sanitized), once the pieces have taken what was written."""
+        return "".join(piece.source for piece in self._pieces)
+
+    @property
+    def streaming(self) -> bool:
+        return bool(self._pieces) and self._pieces[-1].streaming
+
+    async def write(self, fragment: str) -> None:
+        """Append ``fragment`` (raw model text); called at most once per frame."""
+        if not fragment:
+            return
+        seams = self._seams.feed(fragment)
+        start = 0
+        for seam in seams:
+            if self._live_chars + seam - start >= self.piece_chars:
+                await self._append(fragment[start:seam])
+                await self._seal()
+                start = seam
+        await self._append(fragment[start:])
+
+    async def _append(self, text: str) -> None:
+        if text:
+            self._live.append(text)
+            self._live_chars += len(text)
+            await self._pieces[-1].write(text)
+
+    async def _seal(self) -> None:
+        """Finish the last piece with one full update; a new, empty piece streams what follows."""
+        text = "".join(self._live)
+        await self._pieces[-1].finish(text)
+        self._sealed.append(text)
+        self._sealed_chars += len(text)
+        self._live, self._live_chars = [], 0
+        piece = LiveMarkdown()
+        self._pieces.append(piece)
+        await self.mount(piece)
+
+    async def stop_stream(self) -> None:
+        if self._pieces:
+            await self._pieces[-1].stop_stream()
+
+    async def finish(self, full_text: str) -> None:
+        """Stop streaming and show ``full_text`` (raw): the sealed pieces stay if it starts with their text."""
+        await self.stop_stream()
+        keep = len(self._sealed)
+        if not full_text.startswith("".join(self._sealed)):
+            keep = 0
+        await self._show_text(full_text, keep)
+
+    async def show(self, text: str) -> None:
+        """Replace the content outright (raw text, sanitized in the pieces)."""
+        await self.stop_stream()
+        await self._show_text(text, 0)
+
+    async def _show_text(self, text: str, keep: int) -> None:
+        """Show ``text``: the first ``keep`` sealed pieces already show its start; the rest is redone."""
+        if not self._pieces:  # not composed yet
+            self._initial = text
+            return
+        sealed = self._sealed[:keep]
+        done = sum(map(len, sealed))
+        rest = list(_pieces(text[done:], self.piece_chars))
+        pieces = self._pieces
+        extra = pieces[keep + 1 :]
+        if extra:
+            await self.remove_children(extra)
+        pieces = pieces[: keep + 1]
+        await pieces[keep].show(rest[0])
+        new = [LiveMarkdown(piece_text) for piece_text in rest[1:]]
+        if new:
+            await self.mount_all(new)
+        self._pieces = pieces + new
+        self._sealed = sealed + rest[:-1]
+        self._sealed_chars = done + sum(map(len, rest[:-1]))
+        self._live = [rest[-1]]
+        self._live_chars = len(rest[-1])
+        self._seams = SeamFinder()
+        self._seams.feed(text)

@@ -1,7 +1,7 @@
 """The blocks of the conversation: a user turn, an answer, an error.
 
 User text, model ids and error sentences are untrusted: they reach the screen as ``Content``
-(never markup) after ``sanitize``; answers are Markdown (see :class:`LiveMarkdown`).
+(never markup) after ``sanitize``; answers are Markdown (see :class:`LiveDocument`).
 """
 
 from __future__ import annotations
@@ -15,13 +15,18 @@ from textual.widgets import Static
 
 from siliconchat.core.conversation import Message, MessageState
 from siliconchat.core.sanitize import sanitize, sanitize_line
-from siliconchat.ui.widgets.live_markdown import LiveMarkdown
+from siliconchat.ui.widgets.live_markdown import LiveDocument
 
 _STATE_NOTES = {
     MessageState.STREAMING: "answering…",
     MessageState.STOPPED: "stopped",
     MessageState.INCOMPLETE: "incomplete",
     MessageState.FAILED: "failed",
+}
+# The states that look different (conversation.tcss: the block's border): only these are classes on the block,
+# so that a complete answer changes no class at all.
+_STATE_CLASSES = {
+    state: f"-{state.value}" for state in (MessageState.STOPPED, MessageState.INCOMPLETE, MessageState.FAILED)
 }
 
 
@@ -50,7 +55,7 @@ class AnswerBlock(Vertical, can_focus=True):
         super().__init__(classes="answer")
         self.message = message
         self.label = Static(markup=False, classes="answer-label")
-        self.body = LiveMarkdown(classes="answer-body")
+        self.body = LiveDocument(classes="answer-body")
 
     def compose(self) -> ComposeResult:
         yield self.label
@@ -68,9 +73,16 @@ class AnswerBlock(Vertical, can_focus=True):
             note = f"finish reason: {sanitize_line(message.finish_reason or '', 20)}"
         if note:
             label = label + Content.assemble(("  ·  ", "$text-muted"), (note, "$text-warning"))
-        self.label.update(label)
-        for state in MessageState:
-            self.set_class(message.state is state, f"-{state.value}")
+        self.label.update(label, layout=False)  # the label is one line, as wide as the block
+        wanted = _STATE_CLASSES.get(message.state)
+        stale = [name for name in _STATE_CLASSES.values() if name != wanted and self.has_class(name)]
+        if stale or (wanted is not None and not self.has_class(wanted)):
+            self.remove_class(*stale, update=False)
+            if wanted is not None:
+                self.add_class(wanted, update=False)
+            # Restyle the block alone: Textual would restyle every Markdown block inside it too (a second
+            # or more for a long answer), and the state classes only style the block's own border.
+            self.app.stylesheet.update_nodes([self], animate=False)
 
     async def write(self, fragment: str) -> None:
         await self.body.write(fragment)

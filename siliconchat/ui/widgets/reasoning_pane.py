@@ -14,7 +14,7 @@ from textual.widgets import Static
 from siliconchat.core.conversation import Message, MessageState
 from siliconchat.ui.widgets.conversation_view import keep_following
 from siliconchat.ui.widgets.formatting import seconds
-from siliconchat.ui.widgets.live_markdown import LiveMarkdown
+from siliconchat.ui.widgets.live_markdown import LiveDocument
 
 IDLE_HINT = "The reasoning of the model appears here while it thinks."
 
@@ -27,7 +27,7 @@ class ReasoningPane(Vertical):
         self.border_title = Content("Reasoning")
         self.status = Static(Content(IDLE_HINT), markup=False, classes="reasoning-status")
         self.scroller = VerticalScroll(classes="reasoning-scroll", can_focus=True)
-        self.body = LiveMarkdown(classes="reasoning-body")
+        self.body = LiveDocument(classes="reasoning-body")
         self._status_text = ""
         self.message: Message | None = None  # the turn whose reasoning is shown
         self._following = False
@@ -40,15 +40,15 @@ class ReasoningPane(Vertical):
     def set_status(self, text: str) -> None:
         if text != self._status_text:
             self._status_text = text
-            self.status.update(Content(text))
+            self.status.update(Content(text), layout=False)  # one line, as wide as the pane
 
     # -- live --------------------------------------------------------------------------------
 
     async def begin(self, message: Message) -> None:
         """A new turn starts: empty the pane and follow its end."""
         self.message = message
-        self.set_class(False, "-empty")
         await self.body.show("")
+        self._set_empty(False)  # after emptying the body: a class change restyles every block in the pane
         self.set_status("waiting for the model…")
         self.scroller.anchor(False)
         self.scroller.scroll_home(animate=False, immediate=True)
@@ -87,15 +87,21 @@ class ReasoningPane(Vertical):
         self.scroller.anchor(False)
         if message is None:
             await self.body.show("")
-            self.set_class(True, "-empty")
+            self._set_empty(True)
             self.set_status(IDLE_HINT)
             return
+        if self.has_class("-empty") != (not message.reasoning):
+            await self.body.show("")
+            self._set_empty(not message.reasoning)  # while the body is empty: see begin()
         await self.body.show(message.reasoning)
         self._show_status(message)
         self.scroller.scroll_home(animate=False, immediate=True)
 
+    def _set_empty(self, empty: bool) -> None:
+        self.set_class(empty, "-empty")
+
     def _show_status(self, message: Message) -> None:
-        self.set_class(not message.reasoning, "-empty")
+        self._set_empty(not message.reasoning)
         if not message.reasoning:
             self.set_status("no reasoning for this answer")
             return

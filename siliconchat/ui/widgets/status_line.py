@@ -56,13 +56,13 @@ class StatusLine(Static):
             bar,
             (str(finish_text), "bold"),
         ]
-        self.update(Content.assemble(*parts))
+        self.update(Content.assemble(*parts), layout=False)  # one line, as wide as the screen: no layout
 
     def show_message(self, message: Message | None) -> None:
         """The numbers of a finished message (or "ready")."""
         if message is None:
             self._last = ()
-            self.update(Content(READY))
+            self.update(Content(READY), layout=False)
             return
         timings = message.timings
         generating = None

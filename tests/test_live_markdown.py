@@ -1,0 +1,128 @@
+"""LiveDocument: a long answer in sealed Markdown pieces that reads (and renders) as one document."""
+
+from __future__ import annotations
+
+import itertools
+import random
+
+from textual.app import App, ComposeResult
+
+from siliconchat.demo.scenarios import blast_delta
+from siliconchat.ui.widgets.live_markdown import LiveDocument, LiveMarkdown, SeamFinder, split_points
+
+CODE = "```python\nx = 1\n\nprint(x)\n\n~~~\nnot a fence end\n```\n"
+TEXT = (
+    "".join(blast_delta(i) for i in range(700))
+    + "\n\n"
+    + CODE
+    + "\nAfter the code.\n\n- one\n- two\n\n  indented continuation\n\nA paragraph after the list.\n\n"
+    + "> quoted\n\nText after the quote.\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\nLast words.\n"
+)
+
+
+def seams(text: str) -> list[int]:
+    return SeamFinder().feed(text)
+
+
+def test_seams_are_paragraph_starts_after_a_blank_line() -> None:
+    text = "First para.\n\nSecond para.\n\n# Heading\n\n- item\n\n1. item\n\n    code\n\nThird.\n"
+    found = [text[s : s + 6] for s in seams(text)]
+    assert found == ["Second", "Third."]
+
+
+def test_no_seam_inside_a_fenced_code_block() -> None:
+    text = "Intro.\n\n```\ncode\n\nstill code\n```\n\nAfter.\n\n~~~~\nx\n\n~~~\nstill\n~~~~\n\nEnd.\n"
+    found = [text[s : s + 5] for s in seams(text)]
+    assert found == ["After", "End.\n"]
+
+
+def test_a_backtick_line_with_backticks_after_it_is_not_a_fence() -> None:
+    text = "```a` b```\n\nNext paragraph.\n"
+    assert [text[s : s + 4] for s in seams(text)] == ["Next"]
+
+
+def test_seams_do_not_depend_on_how_the_text_is_cut() -> None:
+    expected = seams(TEXT)
+    rng = random.Random(7)
+    for _ in range(20):
+        finder = SeamFinder()
+        found: list[int] = []
+        pos = 0
+        while pos < len(TEXT):
+            size = rng.randint(1, 40)
+            found += [pos + s for s in finder.feed(TEXT[pos : pos + size])]
+            pos += size
+        assert found == expected
+
+
+def test_split_points_respect_the_piece_size() -> None:
+    cuts = split_points(TEXT, 1000)
+    assert cuts
+    starts = [0, *cuts]
+    assert all(b - a >= 1000 for a, b in itertools.pairwise(starts))
+    assert set(cuts) <= set(seams(TEXT))
+
+
+class DocApp(App[None]):
+    CSS = "LiveMarkdown { margin: 0; padding: 0; }"
+
+    def __init__(self, widget: LiveMarkdown | LiveDocument) -> None:
+        super().__init__()
+        self.widget = widget
+
+    def compose(self) -> ComposeResult:
+        yield self.widget
+
+
+async def screen_lines(widget: LiveMarkdown | LiveDocument, fragments: list[str] | None = None) -> list[str]:
+    app = DocApp(widget)
+    async with app.run_test(size=(70, 200)) as pilot:
+        await pilot.pause()
+        if isinstance(widget, LiveDocument):
+            for fragment in fragments or [TEXT]:
+                await widget.write(fragment)
+            await widget.finish(TEXT)
+            assert len(widget.pieces) > 1
+            assert widget.source == TEXT
+        await pilot.pause()
+        strips = app.screen._compositor.render_strips()
+        return ["".join(segment.text for segment in strip).rstrip() for strip in strips]
+
+
+async def test_a_streamed_document_in_pieces_looks_like_one_markdown() -> None:
+    rng = random.Random(3)
+    fragments = []
+    pos = 0
+    while pos < len(TEXT):
+        size = rng.randint(1, 300)
+        fragments.append(TEXT[pos : pos + size])
+        pos += size
+    whole = await screen_lines(LiveMarkdown(TEXT))
+    pieces = await screen_lines(LiveDocument(piece_chars=800), fragments)
+    assert any(line.strip() for line in whole)
+    assert pieces == whole
+
+
+async def test_finish_with_other_text_rebuilds_the_pieces() -> None:
+    document = LiveDocument(piece_chars=500)
+    app = DocApp(document)
+    async with app.run_test(size=(70, 50)) as pilot:
+        await document.write(TEXT)
+        assert len(document.pieces) > 2
+        await document.finish("Something else entirely.\n")
+        await pilot.pause()
+        assert document.source == "Something else entirely.\n"
+        assert len(document.pieces) == 1
+        await document.show(TEXT)
+        assert document.source == TEXT and len(document.pieces) > 2
+        await document.show("")
+        assert document.source == "" and len(document.pieces) == 1
+
+
+async def test_pieces_are_sanitized() -> None:
+    document = LiveDocument(piece_chars=20)
+    app = DocApp(document)
+    async with app.run_test(size=(70, 20)):
+        await document.write("A paragraph \x1b[2J here.\n\nBell\x07 rings twice.\n\nEnd \x1b]0;title\x07.\n")
+        assert len(document.pieces) > 1
+        assert "\x1b" not in document.source and "\x07" not in document.source
