@@ -1,6 +1,9 @@
 """History store benchmark: builds a realistic database in a temporary folder and times what the UI does.
 
-Run: ``python benchmarks/bench_history.py [--conversations 5000] [--repeats 7] [--json out.json]``
+Run: ``python benchmarks/bench_history.py [--conversations 5000] [--repeats 7] [--quick] [--no-ui] [--json out.json]``
+
+First the real TUI (``bench_history_ui.py``: Pilot at 120x40 over a prepared history: reopen, sidebar open,
+arrow key, search, from the key press to the frame), then the store calls alone.
 
 Targets (issue 5 / DESIGN.md): with 5,000 conversations of ~10 messages, ``list_conversations()`` ≤ 0.3 s
 (the sidebar), ``search()`` ≤ 100 ms, loading a 500-turn (~1 MB) conversation well under 1 s. The script
@@ -125,11 +128,24 @@ def main() -> int:
     parser.add_argument("--turns", type=int, default=5, help="turns per conversation (2 messages each)")
     parser.add_argument("--repeats", type=int, default=7)
     parser.add_argument("--json", type=Path, help="also write the results here")
+    parser.add_argument("--quick", action="store_true", help="fewer repeats (3 UI runs, 3 store calls)")
+    parser.add_argument("--no-ui", action="store_true", help="the store calls only")
     args = parser.parse_args()
+    if args.quick:
+        args.repeats = min(args.repeats, 3)
+
+    timings: dict[str, dict[str, Any]] = {}
+    ui: dict[str, Any] = {}
+    if not args.no_ui:
+        sys.path.insert(0, str(Path(__file__).resolve().parent))
+        import bench_history_ui
+
+        ui = bench_history_ui.run(args.conversations, 3 if args.quick else 5)
+        timings.update(ui.pop("timings"))
 
     rng = random.Random(5)
     vocab = make_vocabulary(rng)
-    results: dict[str, Any] = {"python": sys.version.split()[0]}
+    results: dict[str, Any] = {"python": sys.version.split()[0], **ui}
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "history.db"
         store = HistoryStore.open(path)
@@ -151,25 +167,30 @@ def main() -> int:
         results["long_conversation_mb"] = long_chars / 1e6
 
         rare = vocab[1234]
-        timings: dict[str, dict[str, float]] = {}
-        timings["open (incl. quick_check)"] = timed(lambda: HistoryStore.open(path).close(), args.repeats)
+        timings["store: open (incl. quick_check)"] = timed(
+            lambda: HistoryStore.open(path).close(), args.repeats
+        )
         store = HistoryStore.open(path)
-        timings["list_conversations() all"] = timed(store.list_conversations, args.repeats)
-        timings["list_conversations(100)"] = timed(lambda: store.list_conversations(limit=100), args.repeats)
-        timings["count()"] = timed(store.count, args.repeats)
-        timings["search rare word"] = timed(lambda: store.search(rare), args.repeats)
-        timings["search common word"] = timed(lambda: store.search("energy"), args.repeats)
-        timings["search two words"] = timed(lambda: store.search("python error"), args.repeats)
-        timings["search prefix"] = timed(lambda: store.search(rare[:3]), args.repeats)
-        timings["search + reasoning"] = timed(
+        timings["store: list_conversations() all"] = timed(store.list_conversations, args.repeats)
+        timings["store: list_conversations(100)"] = timed(
+            lambda: store.list_conversations(limit=100), args.repeats
+        )
+        timings["store: count()"] = timed(store.count, args.repeats)
+        timings["store: search rare word"] = timed(lambda: store.search(rare), args.repeats)
+        timings["store: search common word"] = timed(lambda: store.search("energy"), args.repeats)
+        timings["store: search two words"] = timed(lambda: store.search("python error"), args.repeats)
+        timings["store: search prefix"] = timed(lambda: store.search(rare[:3]), args.repeats)
+        timings["store: search + reasoning"] = timed(
             lambda: store.search(rare, include_reasoning=True), args.repeats
         )
-        timings["search no match"] = timed(lambda: store.search("zzzzqqqq"), args.repeats)
-        timings["search CJK (LIKE scan)"] = timed(lambda: store.search("天空"), max(1, args.repeats // 2))
+        timings["store: search no match"] = timed(lambda: store.search("zzzzqqqq"), args.repeats)
+        timings["store: search CJK (LIKE scan)"] = timed(
+            lambda: store.search("天空"), max(1, args.repeats // 2)
+        )
         assert long.id is not None
         long_id = long.id
-        timings["load 500-turn conversation"] = timed(lambda: store.load(long_id), args.repeats)
-        timings["latest()"] = timed(store.latest, args.repeats)
+        timings["store: load 500-turn conversation"] = timed(lambda: store.load(long_id), args.repeats)
+        timings["store: latest()"] = timed(store.latest, args.repeats)
 
         # The cost of one streaming checkpoint (every 2 s): a 100 KB answer being re-saved and re-indexed.
         conv = Conversation()
@@ -179,8 +200,10 @@ def main() -> int:
         store.add_message(conv.id, message)  # type: ignore[arg-type]
         message.content = text(rng, vocab, 16_000)
         message.reasoning = text(rng, vocab, 4_000)
-        timings["checkpoint 100 KB answer"] = timed(lambda: store.update_message(message), args.repeats)
-        timings["add_message (user prompt)"] = timed(
+        timings["store: checkpoint 100 KB answer"] = timed(
+            lambda: store.update_message(message), args.repeats
+        )
+        timings["store: add_message (user prompt)"] = timed(
             lambda: store.add_message(conv.id, Message(role="user", content="a prompt")),  # type: ignore[arg-type]
             args.repeats,
         )

@@ -594,10 +594,14 @@ def run_history(quick: bool, timeout: float) -> dict[str, Any]:
     return last
 
 
-HISTORY_TARGETS = (  # (words in the figure's name, target, limit in seconds)
-    (("load", "500"), "≤ 1 s", 1.0),
-    (("list_conversations", "all"), "≤ 0.3 s", 0.3),
-    (("search",), "≤ 100 ms", 0.1),
+HISTORY_TARGETS = (  # (words in the figure's name, target, limit in seconds, note); the first match counts
+    (("ui:", "reopen"), "≤ 1 s", 1.0, "real TUI: Enter in the sidebar -> last turn on screen"),
+    (("ui:", "sidebar open"), "≤ 0.3 s", 0.3, "real TUI: F9 -> rows on screen"),
+    (("ui:", "arrow key (app CPU)"), "≤ 16 ms", 0.0167, "real TUI: app CPU per Down, to the frame"),
+    (("ui:", "search"), "≤ 100 ms", 0.1, "real TUI: last key -> results on screen, less the debounce"),
+    (("load", "500"), "≤ 1 s", 1.0, "store call only"),
+    (("list_conversations", "all"), "≤ 0.3 s", 0.3, "store call only"),
+    (("search",), "≤ 100 ms", 0.1, "store call only"),
 )
 
 
@@ -609,6 +613,7 @@ def history_rows(history: dict[str, Any]) -> list[Row]:
         return [
             Row("history: reopen 500 turns (~1 MB)", "s", None, target="≤ 1 s", note=status),
             Row("history: sidebar of 5,000 opens", "s", None, target="≤ 0.3 s", note=status),
+            Row("history: sidebar arrow key", "ms", None, target="≤ 16 ms", note=status),
             Row("history: search over 5,000", "s", None, target="≤ 0.1 s", note=f"{status} {why}".strip()),
         ]
     data = history.get("data")
@@ -627,10 +632,10 @@ def history_rows(history: dict[str, Any]) -> list[Row]:
                 (lo if lo is not None else med) / 1000,
                 (hi if hi is not None else med) / 1000,
             )
-            for words, target, limit in HISTORY_TARGETS:
+            for words, target, limit, note in HISTORY_TARGETS:
                 if all(word in name for word in words):
                     row.target, row.passed = target, med / 1000 <= limit
-                    row.note = "store call only (no UI yet)"
+                    row.note = note
                     break
             rows.append(row)
         extra = {k: v for k, v in data.items() if k != "timings" and isinstance(v, (int, float, str, bool))}

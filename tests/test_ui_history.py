@@ -216,6 +216,63 @@ async def test_sidebar_lists_newest_first_and_enter_reopens_with_context(make_ap
         assert sidebar.current == new
 
 
+async def test_a_long_sidebar_shows_the_newest_rows_first_then_every_row(make_app, monkeypatch) -> None:
+    """The first rows are drawn before the rest is read; the rest arrives in batches, in order, each row once;
+    the highlight goes to the open conversation even when it arrives in a later batch."""
+    from siliconchat.ui.widgets import sidebar as sidebar_module
+
+    monkeypatch.setattr(sidebar_module, "FIRST_ROWS", 5)
+    monkeypatch.setattr(sidebar_module, "BATCH_ROWS", 4)
+    ids = _prepare([(f"Conversation {n:02}", [(f"q{n}", f"a{n}", "")], T0 + n * 60) for n in range(23)])
+    newest_first = [str(i) for i in reversed(ids)]
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await _history_ready(pilot)
+        app.history.open_conversation(ids[2])  # an old one: beyond the first rows
+        screen = chat(app)
+        await wait_for(
+            pilot,
+            lambda: (
+                screen.conversation.id == ids[2]
+                and not any(w.group == "history-open" and w.is_running for w in app.workers)
+            ),
+            "the old conversation",
+        )
+        sidebar = await _open_sidebar(pilot)
+        await wait_for(pilot, lambda: sidebar.complete, "every row")
+        assert sidebar.list.has_focus
+        assert [o.id for o in sidebar.list.options] == newest_first
+        assert sidebar.highlighted_id == ids[2]
+        assert "Conversation 02" in rendered(app, sidebar)  # scrolled to it
+        # Every row is reachable with the keys, down to the oldest.
+        await pilot.press("down", "down")
+        assert sidebar.highlighted_id == ids[0]
+        assert "Conversation 00" in rendered(app, sidebar)
+        # A new conversation (as another instance would add it) shows up on the next refresh, once.
+        [added] = _prepare([("Conversation new", [("qn", "an", "")], T0 + 99 * 60)])
+        app.history.refresh_sidebar()
+        await wait_for(
+            pilot, lambda: sidebar.complete and len(sidebar.list.options) == 24, "the refreshed list"
+        )
+        assert [o.id for o in sidebar.list.options] == [str(added), *newest_first]
+
+
+def test_extend_skips_rows_already_shown_and_keeps_a_moved_highlight() -> None:
+    from siliconchat.core.history import ConversationSummary
+
+    def summary(n: int) -> ConversationSummary:
+        return ConversationSummary(n, f"t{n}", "m/x", T0, T0 + n, 2)
+
+    sidebar = Sidebar()
+    sidebar.show([summary(9), summary(8)], current=3, complete=False)
+    assert sidebar.loaded and not sidebar.complete
+    sidebar.list.highlighted = 1  # the user moved before the current conversation's row arrived
+    sidebar.extend([summary(8), summary(7), summary(3)], complete=True)
+    assert [o.id for o in sidebar.list.options] == ["9", "8", "7", "3"]
+    assert sidebar.list.highlighted == 1
+    assert sidebar.complete
+
+
 async def test_rename_and_delete_from_the_sidebar(make_app) -> None:
     first, _second = _prepare(
         [("Keep me", [("a", "b", "")], T0), ("Drop me [/] [@click=app.quit]x[/]", [("c", "d", "")], T0 + 60)]

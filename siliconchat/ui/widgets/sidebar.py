@@ -10,9 +10,12 @@ Bindings (while the list has focus):
 | escape | sidebar.close | close the sidebar (while an answer streams, Escape stops it instead) |
 
 Each row is the title (from the first prompt, sanitized), then the model of the last answer and the
-date of the last activity. The list is an ``OptionList``: it renders only the rows in view, so thousands
-of conversations open and scroll without lag. Titles and model ids are untrusted text: they are shown as
-``Content``, never as markup.
+date of the last activity. The list is an ``OptionList``: it renders only the rows in view, and each row is
+a :class:`Row` that builds its ``Content`` only when drawn. The history fills it in two steps
+(:meth:`HistoryLink._fill_sidebar`): the newest :data:`FIRST_ROWS` conversations with :meth:`Sidebar.show`,
+drawn at once, then the rest with :meth:`Sidebar.extend` in batches after that first frame, so thousands of
+conversations open without lag and every one of them can still be reached. Titles and model ids are
+untrusted text: they are shown as ``Content``, never as markup.
 """
 
 from __future__ import annotations
@@ -40,6 +43,8 @@ from siliconchat.core.sanitize import sanitize_line
 
 __all__ = ["Sidebar", "format_when", "short_model"]
 
+FIRST_ROWS = 100  # rows shown at once when the sidebar opens (a screen holds about 20)
+BATCH_ROWS = 500  # rows appended at a time after the first frame (a few ms each)
 TITLE_WIDTH = 30  # cells of a row's title (the sidebar is 34 wide, with a border and a marker)
 UNTITLED = "(untitled)"
 
@@ -144,7 +149,10 @@ class Sidebar(Vertical):
         self.note = Static(Content("loading…"), markup=False, id="sidebar-note")
         self.summaries: dict[int, ConversationSummary] = {}
         self.current: int | None = None
-        self.loaded = False
+        self.loaded = False  # the first rows are in
+        self.complete = False  # every row is in
+        self._pending: str | None = None  # the row to highlight once it arrives (see extend)
+        self._pending_over: int | None = None  # the highlight while a row is pending
 
     def compose(self) -> ComposeResult:
         yield self.note
@@ -152,30 +160,70 @@ class Sidebar(Vertical):
 
     # -- content ------------------------------------------------------------------------------
 
-    def show(self, summaries: Sequence[ConversationSummary], current: int | None) -> None:
-        """Replace the rows; keep the highlight on the same conversation when it is still there."""
+    def show(
+        self, summaries: Sequence[ConversationSummary], current: int | None, *, complete: bool = True
+    ) -> None:
+        """Replace the rows; keep the highlight on the same conversation when it is still there.
+
+        With ``complete=False`` more rows follow through :meth:`extend` (the highlight moves to its
+        conversation when that row arrives)."""
         option_list = self.list
         highlighted = option_list.highlighted_option
         keep = highlighted.id if highlighted is not None else None
-        now = time.time()
-        self.summaries = {s.id: s for s in summaries}
+        if keep is None and self._pending is not None and not self.complete:
+            keep = self._pending  # a refresh while the previous one was still filling
+        self.summaries = {}
         self.current = current
-        option_list.set_options(
-            Option(Row(s, current=s.id == current, now=now), id=str(s.id)) for s in summaries
-        )
+        self.complete = complete
+        self._pending = None
+        option_list.set_options(self._options(summaries))
         self.loaded = True
         if not summaries:
             self.note.update(Content("No saved conversations yet."))
             self.note.display = True
             return
         self.note.display = False
-        target = keep if keep is not None and int(keep) in self.summaries else None
-        if target is None and current is not None and current in self.summaries:
-            target = str(current)
+        target = None
+        for wanted in (keep, str(current) if current is not None else None):
+            if wanted is None:
+                continue
+            if int(wanted) in self.summaries:
+                target = wanted
+                break
+            if not complete:
+                self._pending = wanted  # not among the first rows: highlight it when it arrives
+                break
         option_list.highlighted = option_list.get_option_index(target) if target is not None else 0
+        self._pending_over = option_list.highlighted
+
+    def extend(self, summaries: Sequence[ConversationSummary], *, complete: bool = False) -> None:
+        """Append rows after those shown (rows already in the list are skipped)."""
+        known = self.summaries
+        self.list.add_options(self._options([s for s in summaries if s.id not in known]))
+        if self.list.highlighted != self._pending_over:
+            self._pending = None  # the user moved meanwhile: leave the highlight where they put it
+        if self._pending is not None and int(self._pending) in known:
+            self.list.highlighted = self.list.get_option_index(self._pending)
+            self._pending = None
+        if complete:
+            self.complete = True
+            self._pending = None
+
+    def _options(self, summaries: Sequence[ConversationSummary]) -> list[Option]:
+        """Cheap options: a :class:`Row` renders its ``Content`` only when it is drawn."""
+        now = time.time()
+        current = self.current
+        known = self.summaries
+        options = []
+        for s in summaries:
+            known[s.id] = s
+            options.append(Option(Row(s, current=s.id == current, now=now), id=str(s.id)))
+        return options
 
     def show_disabled(self, reason: str) -> None:
         self.loaded = True
+        self.complete = True
+        self._pending = None
         self.summaries = {}
         self.list.clear_options()
         self.note.update(Content(reason))
