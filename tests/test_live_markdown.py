@@ -126,3 +126,31 @@ async def test_pieces_are_sanitized() -> None:
         await document.write("A paragraph \x1b[2J here.\n\nBell\x07 rings twice.\n\nEnd \x1b]0;title\x07.\n")
         assert len(document.pieces) > 1
         assert "\x1b" not in document.source and "\x07" not in document.source
+
+
+async def test_sealed_pieces_keep_their_height_until_the_width_changes() -> None:
+    document = LiveDocument(piece_chars=800)
+    app = DocApp(document)
+    async with app.run_test(size=(70, 50)) as pilot:
+        await document.write(TEXT)
+        await pilot.pause()
+        await pilot.pause()
+        sealed, live = document.pieces[:-1], document.pieces[-1]
+        assert sealed
+        assert all(piece.styles.inline.has_rule("height") for piece in sealed)
+        assert all(
+            piece.styles.height is not None and piece.size.height == piece.styles.height.value
+            for piece in sealed
+        )
+        assert not live.styles.inline.has_rule("height")
+        await pilot.resize_terminal(50, 50)
+        await pilot.pause()
+        await pilot.pause()
+        assert all(piece.size.width == document.size.width < 50 for piece in sealed)
+        heights = [piece.size.height for piece in sealed]
+        for piece in sealed:
+            piece.styles.height = None
+        await pilot.pause()
+        assert [piece.size.height for piece in sealed] == heights  # what auto height gives at the new width
+        await document.finish("Something else entirely.\n")
+        assert not document.pieces[0].styles.inline.has_rule("height")

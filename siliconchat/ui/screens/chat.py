@@ -53,6 +53,43 @@ UI_SHARE = 0.08
 spaced so that rendering takes about this share of the time, and the reader of the stream keeps the rest."""
 
 
+FRAME_CHARS = 6_000
+"""A frame shows at most about this many characters per pane; the rest waits for the next frame (or the
+turn's end, which shows the whole text at once). When thousands of deltas arrive at once, this bounds what a
+frame costs, and so how long a key press can wait for the frame to end."""
+
+
+SLOW_FRAME_SECONDS = 0.2
+SLOW_FRAME_CHARS = 400
+"""While less than this much text (both panes) waits, frames come at most every ``SLOW_FRAME_SECONDS``: at a
+realistic 100 deltas/s a frame shows a few words, and every frame that scrolls a pane repaints all of it."""
+
+
+def _few(*pendings: list[str]) -> bool:
+    """Less than :data:`SLOW_FRAME_CHARS` characters wait in ``pendings`` (counted no further than that)."""
+    total = 0
+    for pending in pendings:
+        for part in pending:
+            total += len(part)
+            if total >= SLOW_FRAME_CHARS:
+                return False
+    return True
+
+
+def _take(pending: list[str], limit: int) -> str:
+    """Remove and join the first fragments of ``pending`` up to about ``limit`` characters (at least one)."""
+    total = 0
+    for index, part in enumerate(pending):
+        total += len(part)
+        if total >= limit:
+            text = "".join(pending[: index + 1])
+            del pending[: index + 1]
+            return text
+    text = "".join(pending)
+    pending.clear()
+    return text
+
+
 @dataclass(eq=False)
 class Turn:
     """One answer being streamed."""
@@ -99,6 +136,7 @@ class ChatScreen(Screen[None]):
         self._frame_timer: Timer | None = None
         self._next_frame_at = 0.0
         self._next_numbers_at = 0.0
+        self._last_frame_at = 0.0  # when the last frame that showed text started
 
     @property
     def chat_app(self) -> SiliconChatApp:
@@ -201,7 +239,7 @@ class ChatScreen(Screen[None]):
         self.turn = turn
         self.selected = message
         self.status.show_turn(None, first_token=None, elapsed=None, finish="waiting…")
-        self._next_frame_at = 0.0
+        self._next_frame_at = self._last_frame_at = 0.0
         if self._frame_timer is not None:
             self._frame_timer.resume()
         turn.worker = self._stream(turn, request, model, conversation.params)
@@ -263,6 +301,8 @@ class ChatScreen(Screen[None]):
         started = time.perf_counter()
         if started < self._next_frame_at:
             return
+        if started - self._last_frame_at < SLOW_FRAME_SECONDS and _few(turn.answer, turn.reasoning):
+            return  # a slow stream: fewer, fuller frames (each one that scrolls repaints the whole pane)
         cpu_started = time.thread_time()
         async with turn.lock:
             if turn.ended:
@@ -270,14 +310,11 @@ class ChatScreen(Screen[None]):
             wrote = bool(turn.answer or turn.reasoning)
             if wrote:
                 self._next_frame_at = float("inf")  # until this frame is on screen
+                self._last_frame_at = started
             if turn.reasoning:
-                text = "".join(turn.reasoning)
-                turn.reasoning.clear()
-                await self.reasoning.write(text)
+                await self.reasoning.write(_take(turn.reasoning, FRAME_CHARS))
             if turn.answer:
-                text = "".join(turn.answer)
-                turn.answer.clear()
-                await turn.block.write(text)
+                await turn.block.write(_take(turn.answer, FRAME_CHARS))
             if wrote:  # the writes above are done (parsed and mounted): measure up to the refresh
                 self.call_after_refresh(self._frame_shown, started, cpu_started)
             self.reasoning.keep_following()

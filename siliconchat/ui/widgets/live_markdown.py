@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from textual import events
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Markdown
@@ -184,6 +185,7 @@ class LiveDocument(Vertical):
         self._live: list[str] = []  # the raw text written to the last piece
         self._live_chars = 0
         self._seams = SeamFinder()
+        self._fixed_width = 0  # the width the sealed pieces' heights were fixed at
 
     def compose(self) -> ComposeResult:
         texts = list(_pieces(self._initial, self.piece_chars))
@@ -195,6 +197,10 @@ class LiveDocument(Vertical):
         self._seams.feed(self._initial)
         self._initial = ""
         yield from self._pieces
+
+    def on_mount(self) -> None:
+        if self._sealed:
+            self._fix_heights_later()
 
     @property
     def pieces(self) -> list[LiveMarkdown]:
@@ -235,9 +241,47 @@ class LiveDocument(Vertical):
         self._sealed.append(text)
         self._sealed_chars += len(text)
         self._live, self._live_chars = [], 0
+        self._fix_heights_later()
         piece = LiveMarkdown()
         self._pieces.append(piece)
         await self.mount(piece)
+
+    # -- sealed pieces keep the height they were laid out with ----------------------------------
+    #
+    # A piece of auto height is measured again (every block of it) by every layout of the document, and a
+    # streaming answer lays the document out every frame: at 80,000 deltas that was a quarter of the time.
+    # A sealed piece does not change, so once it is laid out its height is fixed (a number of lines, the
+    # height it has); a change of width puts every sealed piece back to auto height, to be fixed again.
+
+    def _fix_heights_later(self) -> None:
+        self.call_after_refresh(self._fix_heights)
+
+    def _fix_heights(self) -> None:
+        width = self.size.width
+        if not width:
+            return
+        self._fixed_width = width
+        viewport = self.app.size
+        for piece in self._pieces[: len(self._sealed)]:
+            if not piece.styles.inline.has_rule("height") and piece.is_mounted:
+                # Measured here, as a layout measures it (not read from the last layout, which may predate
+                # the piece's final update).
+                gutter = piece.styles.gutter
+                content_width = width - gutter.width - piece.styles.margin.width
+                if content_width > 0:
+                    height = piece.get_content_height(self.size, viewport, content_width)
+                    piece.styles.height = height + gutter.height
+
+    def _unfix_heights(self, pieces: list[LiveMarkdown]) -> None:
+        for piece in pieces:
+            if piece.styles.inline.has_rule("height"):
+                piece.styles.height = None  # back to the stylesheet's auto
+
+    def on_resize(self, event: events.Resize) -> None:
+        if event.size.width != self._fixed_width and self._fixed_width:
+            self._fixed_width = 0
+            self._unfix_heights(self._pieces)
+            self._fix_heights_later()
 
     async def stop_stream(self) -> None:
         if self._pieces:
@@ -269,6 +313,7 @@ class LiveDocument(Vertical):
         if extra:
             await self.remove_children(extra)
         pieces = pieces[: keep + 1]
+        self._unfix_heights(pieces[keep : keep + 1])  # it was sealed, perhaps: it is the live piece again
         await pieces[keep].show(rest[0])
         new = [LiveMarkdown(piece_text) for piece_text in rest[1:]]
         if new:
@@ -280,3 +325,5 @@ class LiveDocument(Vertical):
         self._live_chars = len(rest[-1])
         self._seams = SeamFinder()
         self._seams.feed(text)
+        if len(self._sealed) > keep:
+            self._fix_heights_later()
