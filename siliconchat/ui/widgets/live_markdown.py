@@ -28,6 +28,7 @@ from textual import events
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Markdown
+from textual.widgets.markdown import MarkdownStream
 
 from siliconchat.core.sanitize import sanitize
 
@@ -40,35 +41,39 @@ class LiveMarkdown(Markdown):
 
     def __init__(self, markdown: str = "", *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(sanitize(markdown), id=id, classes=classes)
-        self._streaming = False
+        self._stream: MarkdownStream | None = None
 
     @property
     def streaming(self) -> bool:
-        return self._streaming
+        return self._stream is not None
 
     async def write(self, fragment: str) -> None:
-        """Append ``fragment`` (raw model text: it is sanitized here); returns once it is parsed and mounted.
+        """Append ``fragment`` (raw model text: it is sanitized here) through this piece's ``MarkdownStream``.
 
-        ``Markdown.append`` re-parses from the last block only (what a ``MarkdownStream`` calls, too). The
-        caller already coalesces the deltas of a frame, so there is nothing left for a stream's task to
-        coalesce, and awaiting the append itself lets the frame loop measure what a frame costs.
+        The caller coalesces the deltas of a frame, so the stream gets one fragment per frame; its task
+        appends it (``Markdown.append`` re-parses from the last block only) before the frame's refresh,
+        and the frame loop's budget counts that work because it measures thread CPU time up to the refresh.
         """
         text = sanitize(fragment)
         if not text:
             return
-        self._streaming = True
-        await self.append(text)
+        if self._stream is None:
+            self._stream = Markdown.get_stream(self)
+        await self._stream.write(text)
 
     async def finish(self, full_text: str) -> None:
-        """Stop streaming and show ``full_text`` (raw) with one full parse."""
+        """Stop the stream and show ``full_text`` (raw) with one full parse."""
         await self.show(full_text)
 
     async def stop_stream(self) -> None:
-        self._streaming = False
+        """Stop the stream; whatever it still held is appended first."""
+        stream, self._stream = self._stream, None
+        if stream is not None:
+            await stream.stop()
 
     async def show(self, text: str) -> None:
         """Replace the content outright (raw text, sanitized here)."""
-        self._streaming = False
+        await self.stop_stream()
         await self.update(sanitize(text))
 
 
