@@ -12,10 +12,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from cli_support import api_env, siliconchat
 
 from siliconchat.cli.ask import _Printer
 from siliconchat.demo import scenarios
-from siliconchat.demo.server import DEMO_API_KEY, DemoServer
+from siliconchat.demo.server import DemoServer
 
 REAL_LOOKING_KEY = "sk-" + "q" * 48
 
@@ -24,24 +25,6 @@ REAL_LOOKING_KEY = "sk-" + "q" * 48
 def server() -> Iterator[DemoServer]:
     with DemoServer(pace=0) as running:
         yield running
-
-
-def siliconchat(
-    *args: str, env: dict[str, str] | None = None, stdin: str | None = None, timeout: float = 30
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "siliconchat", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        env={**os.environ, **(env or {})},
-        timeout=timeout,
-        stdin=None if stdin is not None else subprocess.DEVNULL,
-    )
-
-
-def api_env(server: DemoServer, key: str = DEMO_API_KEY) -> dict[str, str]:
-    return {"SILICONFLOW_API_KEY": key, "SILICONFLOW_BASE_URL": server.base_url}
 
 
 def assert_one_clear_line(stderr: str) -> str:

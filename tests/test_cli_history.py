@@ -14,13 +14,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from cli_support import api_env, siliconchat
 from test_history import comparable
 
 from siliconchat import paths
 from siliconchat.core.conversation import MessageState
 from siliconchat.core.history import HistoryStore
 from siliconchat.core.transcript import import_json
-from siliconchat.demo.server import DEMO_API_KEY, DemoServer
+from siliconchat.demo.server import DemoServer
 
 REAL_LOOKING_KEY = "sk-" + "z" * 48
 
@@ -31,24 +32,6 @@ def server() -> Iterator[DemoServer]:
         yield running
 
 
-def run(
-    *args: str, env: dict[str, str] | None = None, stdin: str | None = None
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "siliconchat", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        env={**os.environ, **(env or {})},
-        timeout=30,
-        stdin=None if stdin is not None else subprocess.DEVNULL,
-    )
-
-
-def api_env(server: DemoServer, key: str = DEMO_API_KEY) -> dict[str, str]:
-    return {"SILICONFLOW_API_KEY": key, "SILICONFLOW_BASE_URL": server.base_url}
-
-
 def one_line(stderr: str) -> str:
     lines = [line for line in stderr.splitlines() if line.startswith("siliconchat:")]
     assert len(lines) == 1 and "Traceback" not in stderr, stderr
@@ -56,7 +39,7 @@ def one_line(stderr: str) -> str:
 
 
 def ask(server: DemoServer, *args: str) -> subprocess.CompletedProcess[str]:
-    return run("ask", *args, env=api_env(server))
+    return siliconchat("ask", *args, env=api_env(server))
 
 
 # -- ask logs its turn -----------------------------------------------------------------------------------
@@ -145,7 +128,7 @@ def test_a_broken_history_costs_one_warning_not_the_answer(server: DemoServer) -
     assert "warning" in warning and str(db) in warning and "disabled" in warning
     refused = ask(server, "-m", "demo/echo", "--continue", "x")
     assert refused.returncode == 2 and str(db) in one_line(refused.stderr)
-    history = run("history")
+    history = siliconchat("history")
     assert history.returncode == 2 and str(db) in one_line(history.stderr)
     assert db.read_bytes() == before
 
@@ -194,19 +177,19 @@ def test_kill_9_mid_stream_keeps_everything_but_the_last_two_seconds(server: Dem
     conn = sqlite3.connect(paths.history_db())
     assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     conn.close()
-    assert run("export", "--last").returncode == 0
+    assert siliconchat("export", "--last").returncode == 0
 
 
 # -- history, export, import ------------------------------------------------------------------------------
 
 
 def test_history_lists_and_searches(server: DemoServer) -> None:
-    empty = run("history")
+    empty = siliconchat("history")
     assert empty.returncode == 0 and empty.stdout == "" and "No saved conversations" in empty.stderr
     assert not paths.history_db().exists()  # looking does not create anything
     assert ask(server, "-m", "demo/echo", "first \x1b]0;evil\x07 question about comets").returncode == 0
     assert ask(server, "-m", "deepseek-ai/DeepSeek-R1", "second question").returncode == 0
-    listing = run("history")
+    listing = siliconchat("history")
     assert listing.returncode == 0
     lines = listing.stdout.splitlines()
     assert len(lines) == 2
@@ -217,16 +200,16 @@ def test_history_lists_and_searches(server: DemoServer) -> None:
         lines[1].split()[0] == "1" and "demo/echo" in lines[1] and "first question about comets" in lines[1]
     )
     assert "\x1b" not in listing.stdout  # titles are stored sanitized
-    assert run("history", "--limit", "1").stdout.count("\n") == 1
-    found = run("history", "--search", "comets")
+    assert siliconchat("history", "--limit", "1").stdout.count("\n") == 1
+    found = siliconchat("history", "--search", "comets")
     assert found.returncode == 0 and found.stdout.splitlines()[0].startswith("1 ")
     assert "comets" in found.stdout
 
 
 def test_export_and_import(server: DemoServer, tmp_path: Path) -> None:
-    assert run("export", "--last").returncode == 2
+    assert siliconchat("export", "--last").returncode == 2
     assert ask(server, "-m", "demo/hostile", "hostile please").returncode == 0
-    markdown = run("export", "--last")
+    markdown = siliconchat("export", "--last")
     assert markdown.returncode == 0 and markdown.stdout.startswith("# hostile please\n")
     assert "\x1b]52" in markdown.stdout  # piped: the exact text, as in the file
     assert "<details>" in markdown.stdout
@@ -234,24 +217,24 @@ def test_export_and_import(server: DemoServer, tmp_path: Path) -> None:
     out = tmp_path / "exports"
     out.mkdir()
     target = out / "chat.json"
-    saved = run("export", "1", "--format", "json", "-o", str(target))
+    saved = siliconchat("export", "1", "--format", "json", "-o", str(target))
     assert saved.returncode == 0 and target.exists()
     before = target.read_bytes()
-    again = run("export", "1", "--format", "json", "-o", str(target))
+    again = siliconchat("export", "1", "--format", "json", "-o", str(target))
     assert again.returncode == 2 and "already exists" in one_line(again.stderr)
     assert target.read_bytes() == before
 
-    into_folder = run("export", "--last", "-o", str(out))
+    into_folder = siliconchat("export", "--last", "-o", str(out))
     assert into_folder.returncode == 0
     named = [p for p in out.iterdir() if p.suffix == ".md"]
     assert len(named) == 1 and named[0].name.endswith(" hostile please.md")
 
-    imported = run("import", str(target))
+    imported = siliconchat("import", str(target))
     assert imported.returncode == 0 and imported.stdout.strip() == "2"
     with HistoryStore.open() as store:
         original, copy = store.load(1), store.load(2)
     assert comparable(copy) == comparable(import_json(before)) == comparable(original)
-    assert run("export", "7").returncode == 2
+    assert siliconchat("export", "7").returncode == 2
 
 
 @pytest.mark.parametrize(
@@ -265,7 +248,7 @@ def test_export_and_import(server: DemoServer, tmp_path: Path) -> None:
 def test_import_refuses_malformed_files(tmp_path: Path, content: str, words: str) -> None:
     bad = tmp_path / "bad.json"
     bad.write_text(content, encoding="utf-8")
-    result = run("import", str(bad))
+    result = siliconchat("import", str(bad))
     assert result.returncode == 2
     line = one_line(result.stderr)
     assert str(bad) in line and words in line
@@ -278,15 +261,15 @@ def test_the_key_is_in_no_file_after_all_of_it(tmp_path: Path) -> None:
     documents = tmp_path / "xdg" / "documents"
     with DemoServer(pace=0, api_key=None) as any_key:
         env = api_env(any_key, REAL_LOOKING_KEY)
-        assert run("ask", "-m", "deepseek-ai/DeepSeek-R1", "hi", env=env).returncode == 0
-        assert run("ask", "-m", "demo/cut", "--continue", "more", env=env).returncode == 1
-        assert run("ask", "-m", "demo/echo", "--conversation", "1", "again", env=env).returncode == 0
-    assert run("ask", "hi", env=env).returncode == 1  # the server is gone: an error is saved
+        assert siliconchat("ask", "-m", "deepseek-ai/DeepSeek-R1", "hi", env=env).returncode == 0
+        assert siliconchat("ask", "-m", "demo/cut", "--continue", "more", env=env).returncode == 1
+        assert siliconchat("ask", "-m", "demo/echo", "--conversation", "1", "again", env=env).returncode == 0
+    assert siliconchat("ask", "hi", env=env).returncode == 1  # the server is gone: an error is saved
     documents.mkdir(parents=True)
-    assert run("export", "--last", "-o", str(documents)).returncode == 0
-    assert run("export", "--last", "--format", "json", "-o", str(documents)).returncode == 0
+    assert siliconchat("export", "--last", "-o", str(documents)).returncode == 0
+    assert siliconchat("export", "--last", "--format", "json", "-o", str(documents)).returncode == 0
     exported = next(documents.glob("*.json"))
-    assert run("import", str(exported)).returncode == 0
+    assert siliconchat("import", str(exported)).returncode == 0
     written = [path for path in (tmp_path / "xdg").rglob("*") if path.is_file()]
     assert {p.name for p in written} >= {"history.db", "siliconchat.log"}
     for path in written:

@@ -485,17 +485,7 @@ class HistoryStore:
             conn.execute(
                 "UPDATE messages SET content = ?, reasoning = ?, model = ?, usage = ?, timings = ?,"
                 " finish_reason = ?, error = ?, state = ? WHERE id = ?",
-                (
-                    message.content,
-                    message.reasoning,
-                    message.model,
-                    _dumps(message.usage.to_dict()) if message.usage is not None else None,
-                    _timings_json(message.timings),
-                    message.finish_reason,
-                    _error(message.error),
-                    message.state.value,
-                    message.id,
-                ),
+                (*_changing_columns(message), message.id),
             )
 
     def update_conversation(self, conversation: Conversation) -> None:
@@ -784,22 +774,23 @@ def _insert_message(conn: sqlite3.Connection, conversation_id: int, position: in
     cursor = conn.execute(
         "INSERT INTO messages (conversation_id, position, role, content, reasoning, model, usage, timings,"
         " finish_reason, error, state, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (
-            conversation_id,
-            position,
-            message.role,
-            message.content,
-            message.reasoning,
-            message.model,
-            _dumps(message.usage.to_dict()) if message.usage is not None else None,
-            _timings_json(message.timings),
-            message.finish_reason,
-            _error(message.error),
-            message.state.value,
-            message.created_at,
-        ),
+        (conversation_id, position, message.role, *_changing_columns(message), message.created_at),
     )
     return _rowid(cursor)
+
+
+def _changing_columns(message: Message) -> tuple[object, ...]:
+    """content, reasoning, model, usage, timings, finish_reason, error, state: what a checkpoint rewrites."""
+    return (
+        message.content,
+        message.reasoning,
+        message.model,
+        _dumps(message.usage.to_dict()) if message.usage is not None else None,
+        _timings_json(message.timings),
+        message.finish_reason,
+        _error(message.error),
+        message.state.value,
+    )
 
 
 def _last_model(messages: Sequence[Message]) -> str | None:

@@ -299,19 +299,31 @@ class HistoryLink:
 
     # -- rename, delete -----------------------------------------------------------------------------
 
+    def _target(
+        self, conversation_id: int | None, title: str | None, unsaved: str
+    ) -> tuple[int, str | None] | None:
+        """The conversation a rename or delete is about: the one given, or the one on screen (None, with
+        ``unsaved`` said, when that one was never saved)."""
+        screen = self._screen()
+        if self._disabled() or screen is None:
+            return None
+        if conversation_id is None:
+            conversation_id, title = screen.conversation.id, screen.conversation.title
+            if conversation_id is None:
+                self.app.notify_plain(unsaved)
+                return None
+        return conversation_id, title
+
     def rename(self, conversation_id: int | None = None, title: str | None = None) -> None:
         """Ask for a new title of a conversation (default: the one on screen) and save it."""
         from siliconchat.ui.screens.dialogs import RenameScreen
 
-        screen = self._screen()
-        if self._disabled() or screen is None:
+        target = self._target(
+            conversation_id, title, "This conversation is not saved yet: send a prompt first."
+        )
+        if target is None:
             return
-        if conversation_id is None:
-            conversation_id = screen.conversation.id
-            title = screen.conversation.title
-            if conversation_id is None:
-                self.app.notify_plain("This conversation is not saved yet: send a prompt first.")
-                return
+        conversation_id, title = target
 
         def done(new_title: str | None) -> None:
             if new_title is None or self.store is None:
@@ -333,15 +345,12 @@ class HistoryLink:
         """Delete a conversation (default: the one on screen) after a confirmation."""
         from siliconchat.ui.screens.dialogs import ConfirmScreen
 
-        screen = self._screen()
-        if self._disabled() or screen is None:
+        target = self._target(
+            conversation_id, title, "This conversation is not saved: there is nothing to delete."
+        )
+        if target is None:
             return
-        if conversation_id is None:
-            conversation_id = screen.conversation.id
-            title = screen.conversation.title
-            if conversation_id is None:
-                self.app.notify_plain("This conversation is not saved: there is nothing to delete.")
-                return
+        conversation_id, title = target
 
         async def done(confirmed: bool | None) -> None:
             if not confirmed or self.store is None:

@@ -1,0 +1,29 @@
+"""Running `siliconchat` as a user does, for the CLI tests: a real process, real HTTP to a demo server."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+from siliconchat.demo.server import DEMO_API_KEY, DemoServer
+
+
+def siliconchat(
+    *args: str, env: dict[str, str] | None = None, stdin: str | None = None, timeout: float = 30
+) -> subprocess.CompletedProcess[str]:
+    """Run ``python -m siliconchat ARGS`` with the test's environment plus ``env``; stdin is closed unless given."""
+    return subprocess.run(
+        [sys.executable, "-m", "siliconchat", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+        timeout=timeout,
+        stdin=None if stdin is not None else subprocess.DEVNULL,
+    )
+
+
+def api_env(server: DemoServer, key: str = DEMO_API_KEY) -> dict[str, str]:
+    """The environment that points siliconchat at ``server`` with ``key``."""
+    return {"SILICONFLOW_API_KEY": key, "SILICONFLOW_BASE_URL": server.base_url}
