@@ -22,7 +22,7 @@ from textual.widgets import Input, OptionList, Static, Switch, TextArea
 
 from siliconchat import paths
 from siliconchat.config import load_config
-from siliconchat.core.api import ChatClient
+from siliconchat.core.api import check_key
 from siliconchat.core.conversation import ModelParams
 from siliconchat.core.errors import ApiFailure
 from siliconchat.core.events import ErrorKind, Failed
@@ -310,17 +310,10 @@ def setup_server() -> Iterator[DemoServer]:
 
 
 def real_test_key(server: DemoServer) -> Callable[[str, str], Any]:
-    """What the app does: ``/user/info`` with the key through the real SDK; a failure's sentence."""
+    """What the app does (``check_key``: ``/user/info`` through the real SDK), against the demo server."""
 
     async def test_key(key: str, region: str) -> str | None:
-        client = ChatClient(base_url=server.base_url, api_key=key, region=region, max_retries=0)
-        try:
-            await client.user_info()
-        except ApiFailure as exc:
-            return exc.failure.message
-        finally:
-            await client.aclose()
-        return None
+        return await check_key(server.base_url, key, region)
 
     return test_key
 

@@ -322,3 +322,16 @@ class _StreamReader:
                     )
                 )
         return events
+
+
+async def check_key(base_url: str, key: str, region: str | None) -> str | None:
+    """Try ``key`` against ``/user/info`` (the cheapest authenticated call): ``None`` when it works,
+    else the sentence that says what is wrong (a 401 names the other region)."""
+    client = ChatClient(base_url=base_url, api_key=key, region=region, max_retries=0, idle_timeout=20)
+    try:
+        await client.user_info()
+    except ApiFailure as exc:
+        return exc.failure.message
+    finally:
+        await client.aclose()
+    return None

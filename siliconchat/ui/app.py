@@ -198,18 +198,9 @@ class SiliconChatApp(App[int]):
 
     async def test_key(self, key: str, region: str) -> str | None:
         """Try ``key`` with ``/user/info``: ``None`` when it works, else what is wrong."""
-        from siliconchat.core.api import ChatClient
+        from siliconchat.core.api import check_key
 
-        client = ChatClient(
-            base_url=self._base_url_for(region), api_key=key, region=region, max_retries=0, idle_timeout=20
-        )
-        try:
-            await client.user_info()
-        except ApiFailure as exc:
-            return exc.failure.message
-        finally:
-            await client.aclose()
-        return None
+        return await check_key(self._base_url_for(region), key, region)
 
     def _setup_done(self, result: SetupResult | None) -> None:
         if result is None:
