@@ -820,13 +820,17 @@ def main(argv: list[str] | None = None) -> int:
         "--version-repeats", type=int, default=10, metavar="N", help="siliconchat --version runs"
     )
     parser.add_argument(
+        "--launch-repeats", type=int, default=20, metavar="N", help="app starts of the launch part"
+    )
+    parser.add_argument(
         "--timeout-scale", type=float, default=1.0, metavar="F", help="multiply every timeout"
     )
     parser.add_argument(
         "--only",
         default=None,
         metavar="LIST",
-        help="comma-separated parts: blast,keys,paced,version,history (default: all)",
+        help="comma-separated parts: blast,keys,paced,version,history (default: all); "
+        "also launch (only when named: app starts alone, to the first frame)",
     )
     parser.add_argument(
         "--json", default=str(RESULTS_DIR / "latest.json"), metavar="PATH", help="JSON output"
@@ -900,6 +904,14 @@ def main(argv: list[str] | None = None) -> int:
                     f"[{time.perf_counter() - started:6.1f}s] keys #{r + 1}: 20k in {_s(run.wall)}, "
                     f"key latencies (ms): {shown}"
                 )
+        if "launch" in parts:
+            for _ in range(args.launch_repeats):
+                app, launch = start_app("demo/blast-10", server.url)
+                app.close()
+                if launch is not None:
+                    launches.append(launch)
+            shown = _s(statistics.median(launches)) if launches else "no first frame"
+            log(f"[{time.perf_counter() - started:6.1f}s] launch: {shown} (median of {len(launches)})")
     finally:
         server.close()
 

@@ -25,14 +25,7 @@ from urllib.parse import urlsplit
 
 from siliconchat import paths
 from siliconchat.core.conversation import THINKING_BUDGET_MAX, THINKING_BUDGET_MIN, ModelParams
-from siliconchat.core.files import replace_atomically
 from siliconchat.core.sanitize import redact
-from siliconchat.toml_writer import toml_dumps
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on Python 3.10 only
-    import tomli as tomllib
 
 __all__ = [
     "API_KEY_ENV",
@@ -337,6 +330,11 @@ def _read_raw(path: Path) -> tuple[dict[str, Any], str] | None:
             line=data.count(b"\n", 0, exc.start) + 1,
             column=exc.start - line_start + 1,
         ) from None
+    # Imported here: without a config file (a first run) nothing needs the parser (~5 ms of regexes).
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - exercised on Python 3.10 only
+        import tomli as tomllib
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -450,12 +448,16 @@ def save_config(updates: Mapping[str, object], path: Path | None = None) -> Path
             merged.pop(key, None)
         else:
             merged[key] = _to_raw(key, value)
+    from siliconchat.toml_writer import toml_dumps  # only when saving: the TUI starts without it
+
     text = toml_dumps(merged, order=CONFIG_KEYS)  # before touching the disk: may raise TypeError
     _atomic_write(target, text.encode("utf-8"))
     return path
 
 
 def _atomic_write(path: Path, data: bytes) -> None:
+    from siliconchat.core.files import replace_atomically
+
     try:
         paths.ensure_dir(path.parent)
         replace_atomically(path, data)

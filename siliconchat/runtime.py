@@ -7,10 +7,10 @@ from typing import TYPE_CHECKING
 
 from siliconchat import paths
 from siliconchat.config import Config, Settings, resolve_settings
-from siliconchat.core.api import ChatClient
 from siliconchat.core.models import ModelCatalogue
 
 if TYPE_CHECKING:
+    from siliconchat.core.api import ChatClient
     from siliconchat.demo.server import DemoServer
 
 
@@ -43,6 +43,9 @@ def model_catalogue() -> ModelCatalogue:
 
 
 def make_client(settings: Settings, catalogue: ModelCatalogue | None = None) -> ChatClient:
+    # Imported here, not with this module: the TUI makes its client after its first frame.
+    from siliconchat.core.api import ChatClient
+
     if not settings.api_key:
         raise ValueError("no API key")
     return ChatClient(

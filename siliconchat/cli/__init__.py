@@ -7,6 +7,7 @@ so ``siliconchat --version`` and ``--help`` start at once.
 from __future__ import annotations
 
 import argparse
+import gc
 import sys
 from collections.abc import Callable, Sequence
 
@@ -126,30 +127,44 @@ def _positive_int(text: str) -> int:
 
 
 def cmd_tui(args: argparse.Namespace) -> int:
-    with configured(args, require_key=False) as (config, settings):
-        from siliconchat.ui.app import SiliconChatApp
+    # Start-up makes tens of thousands of objects that live as long as the app (modules, classes, widgets):
+    # collecting garbage meanwhile finds none and delays the first frame. The app turns the collector back
+    # on after its first frame (``SiliconChatApp._after_first_frame``).
+    gc.disable()
+    try:
+        with configured(args, require_key=False) as (config, settings):
+            from siliconchat.ui.app import SiliconChatApp
 
-        app = SiliconChatApp(settings, config=config, continue_requested=bool(args.continue_))
-        result = app.run()
+            app = SiliconChatApp(settings, config=config, continue_requested=bool(args.continue_))
+            result = app.run()
+    finally:
+        gc.enable()
     return result if isinstance(result, int) else EXIT_OK
+
+
+def _handler(command: str | None) -> Callable[[argparse.Namespace], int]:
+    """The function of ``command`` (None: the TUI); only its own module is imported."""
+    if command is None:
+        return cmd_tui
+    if command in ("ask", "models"):
+        from siliconchat.cli import ask
+
+        return ask.cmd_ask if command == "ask" else ask.cmd_models
+    from siliconchat.cli import history
+
+    handlers: dict[str, Callable[[argparse.Namespace], int]] = {
+        "history": history.cmd_history,
+        "export": history.cmd_export,
+        "import": history.cmd_import,
+    }
+    return handlers[command]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    from siliconchat.cli.ask import cmd_ask, cmd_models
-    from siliconchat.cli.history import cmd_export, cmd_history, cmd_import
-
-    handlers: dict[str | None, Callable[[argparse.Namespace], int]] = {
-        "ask": cmd_ask,
-        "models": cmd_models,
-        "history": cmd_history,
-        "export": cmd_export,
-        "import": cmd_import,
-        None: cmd_tui,
-    }
     try:
-        return handlers[args.command](args)
+        return _handler(args.command)(args)
     except CliError as exc:
         from siliconchat.core.sanitize import sanitize_line
 

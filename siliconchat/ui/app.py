@@ -28,29 +28,28 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import gc
 import importlib
 import re
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, ClassVar
 
-from textual import on, work
+from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
 from siliconchat.config import REGIONS, Config, ConfigError, Settings, save_config
 from siliconchat.core.conversation import Conversation, ModelParams
-from siliconchat.core.errors import ApiFailure
 from siliconchat.core.models import Thinking, thinking_of
 from siliconchat.core.sanitize import sanitize_line
-from siliconchat.ui import clipboard
 from siliconchat.ui.history_link import HistoryLink
 from siliconchat.ui.screens.chat import ChatScreen
-from siliconchat.ui.widgets.sidebar import Sidebar
 
 if TYPE_CHECKING:
     from siliconchat.core.api import ChatClient
-    from siliconchat.ui.screens.setup import SetupResult
+    from siliconchat.ui.screens.setup import SetupResult, SetupScreen
+    from siliconchat.ui.widgets.sidebar import Sidebar
 
 # Actions that only make sense on the chat screen (disabled elsewhere, e.g. on the setup screen).
 CHAT_ACTIONS = frozenset(
@@ -73,7 +72,15 @@ CHAT_ACTIONS = frozenset(
         "regenerate",
     }
 )
+# Imported in a thread after the first frame, in this order: the Markdown widgets (markdown-it, Pygments;
+# the first answer needs them) and the SDK (the first request needs it, ~0.5 s).
+WARM_UP_MODULES = ("siliconchat.ui.widgets.live_markdown", "openai")
 _CODE_BLOCK = re.compile(r"^(```|~~~)[^\n]*\n(.*?)^\1[ \t]*$", re.MULTILINE | re.DOTALL)
+
+
+def _warm_up() -> None:
+    for name in WARM_UP_MODULES:
+        importlib.import_module(name)
 
 
 def last_code_block(markdown: str) -> str | None:
@@ -179,18 +186,27 @@ class SiliconChatApp(App[int]):
             self.set_keymap(self.config.keymap)
         if self.config.theme and self.config.theme in self.available_themes:
             self.theme = self.config.theme
-        # The history opens in a thread (~0.2 s): the first frame never waits for it.
-        self.run_worker(self.history.open(), group="history", exit_on_error=False)
+        # What the first frame does not need waits for it, whichever screen it shows.
         if not self.settings.api_key and not self.settings.demo:
-            self._open_setup()
+            self._open_setup().call_after_refresh(self._after_first_frame)
         else:
-            self._start_chat()
+            self._start_chat().call_after_refresh(self._after_first_frame)
 
-    def _open_setup(self) -> None:
+    def _after_first_frame(self) -> None:
+        """After the first screen's first refresh: the garbage collector again, and the history."""
+        if not gc.isenabled():  # the CLI turns it off for the start-up (see ``cli.cmd_tui``)
+            gc.freeze()  # what start-up made lives as long as the app: later collections skip it
+            gc.enable()
+        # The history opens in a thread (~0.2 s for a large one): the first frame never waits for it.
+        self.run_worker(self.history.open(), group="history", exit_on_error=False)
+
+    def _open_setup(self) -> SetupScreen:
         from siliconchat.ui.screens.setup import SetupScreen
 
         region = self.settings.region or "ap"
-        self.push_screen(SetupScreen(region=region, test_key=self.test_key), self._setup_done)
+        screen = SetupScreen(region=region, test_key=self.test_key)
+        self.push_screen(screen, self._setup_done)
+        return screen
 
     def _base_url_for(self, region: str) -> str:
         # A custom base URL (region None) is kept: the key is tested and used there.
@@ -218,23 +234,22 @@ class SiliconChatApp(App[int]):
         self.notify_plain("The key works and was saved. Ask away!")
         self._start_chat()
 
-    def _start_chat(self) -> None:
+    def _start_chat(self) -> ChatScreen:
         screen = ChatScreen(self.new_conversation())
         self.push_screen(screen)
         # After the first frame: the balance request imports the SDK (~0.5 s; in a thread, see below).
         screen.call_after_refresh(self._fetch_balance)
         if self._continue_requested:
             self.history.continue_latest()
+        return screen
 
     @work(group="balance", exclusive=True, exit_on_error=False)
     async def _fetch_balance(self) -> None:
         try:
-            if self._client is None:  # import the SDK in a thread: the screen stays responsive meanwhile
-                await asyncio.to_thread(importlib.import_module, "openai")
+            if self._client is None:  # import the SDK and more in a thread (see WARM_UP_MODULES)
+                await asyncio.to_thread(_warm_up)
             info = await self.client.user_info()
-        except ApiFailure:
-            self.balance = None
-        except Exception:  # never let the header take the app down
+        except Exception:  # an ApiFailure, or anything else: never let the header take the app down
             self.balance = None
         else:
             self.balance = info.balance
@@ -542,20 +557,18 @@ class SiliconChatApp(App[int]):
     def action_open_latest(self) -> None:
         self.history.continue_latest()
 
-    @on(Sidebar.Open)
-    def _sidebar_open(self, event: Sidebar.Open) -> None:
+    # The sidebar's messages, by handler name (``@on(Sidebar.Open)`` would import the sidebar at start).
+
+    def on_sidebar_open(self, event: Sidebar.Open) -> None:
         self.history.open_conversation(event.conversation_id)
 
-    @on(Sidebar.Rename)
-    def _sidebar_rename(self, event: Sidebar.Rename) -> None:
+    def on_sidebar_rename(self, event: Sidebar.Rename) -> None:
         self.history.rename(event.conversation_id, event.title)
 
-    @on(Sidebar.Delete)
-    def _sidebar_delete(self, event: Sidebar.Delete) -> None:
+    def on_sidebar_delete(self, event: Sidebar.Delete) -> None:
         self.history.delete(event.conversation_id, event.title)
 
-    @on(Sidebar.Closed)
-    def _sidebar_closed(self) -> None:
+    def on_sidebar_closed(self, event: Sidebar.Closed) -> None:
         self.history.close_sidebar()
 
     async def action_regenerate(self) -> None:
@@ -571,6 +584,8 @@ class SiliconChatApp(App[int]):
         if not text:
             self.notify_plain(f"There is no {what} to copy yet.", severity="warning")
             return
+        from siliconchat.ui import clipboard
+
         how = await clipboard.copy(self, text)
         self.notify_plain(f"Copied the {what} ({len(text):,} characters) {how}.")
 

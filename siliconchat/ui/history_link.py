@@ -9,6 +9,8 @@
   screen's frame timer, at most once every 2 s (a few ms for a long answer), and saved once more when the
   turn ends, however it ends. Everything larger — opening, loading, listing, searching, transcripts —
   runs in a thread.
+* ``core.history`` (and ``sqlite3``) is imported in that thread too, not with this module: the methods that
+  need its names import them once the store is open.
 * A failed attempt stays in the history marked failed (it stays on screen too); a regenerated answer and
   its prompt are deleted, as they leave the conversation.
 """
@@ -22,17 +24,11 @@ from typing import TYPE_CHECKING
 
 from siliconchat import paths
 from siliconchat.core.conversation import Conversation, Message
-from siliconchat.core.history import (
-    ConversationNotFound,
-    HistoryError,
-    HistoryStore,
-    SearchHit,
-    StreamingSaver,
-)
 from siliconchat.core.sanitize import sanitize_line
-from siliconchat.core.turn import TurnRecorder
 
 if TYPE_CHECKING:
+    from siliconchat.core.history import HistoryError, HistoryStore, SearchHit, StreamingSaver
+    from siliconchat.core.turn import TurnRecorder
     from siliconchat.ui.app import SiliconChatApp
     from siliconchat.ui.screens.chat import ChatScreen
     from siliconchat.ui.widgets.sidebar import Sidebar
@@ -40,6 +36,13 @@ if TYPE_CHECKING:
 __all__ = ["HistoryLink"]
 
 DISABLED_NOTE = "history off"
+
+
+def _open_store() -> HistoryStore:
+    """Import the store's module and open the store (in a thread)."""
+    from siliconchat.core.history import HistoryStore
+
+    return HistoryStore.open()
 
 
 class HistoryLink:
@@ -68,11 +71,14 @@ class HistoryLink:
         """Open the store in a thread (the app runs this as a worker at start)."""
         ready = self._event()
         try:
-            self.store = await asyncio.to_thread(HistoryStore.open)
-        except HistoryError as exc:
-            self.error = exc
-        except Exception as exc:  # never let the history take the app down
-            self.error = HistoryError(paths.history_db(), f"cannot open it ({type(exc).__name__}: {exc})")
+            self.store = await asyncio.to_thread(_open_store)
+        except Exception as exc:
+            from siliconchat.core.history import HistoryError
+
+            if isinstance(exc, HistoryError):
+                self.error = exc
+            else:  # never let the history take the app down
+                self.error = HistoryError(paths.history_db(), f"cannot open it ({type(exc).__name__}: {exc})")
         finally:
             ready.set()
         if self.error is not None:
@@ -110,6 +116,8 @@ class HistoryLink:
         store = await self.wait()
         if store is None:
             return
+        from siliconchat.core.history import HistoryError
+
         new = conversation.id is None
         try:
             store.append(conversation, message)
@@ -124,6 +132,8 @@ class HistoryLink:
         store = self.store
         if store is None or conversation.id is None:
             return None
+        from siliconchat.core.history import StreamingSaver
+
         saver = StreamingSaver(store, conversation.id, recorder, on_error=self.report)
         saver.start()
         return saver
@@ -140,6 +150,8 @@ class HistoryLink:
         ids = [m.id for m in messages if m.id is not None]
         if self.store is None or not ids:
             return
+        from siliconchat.core.history import HistoryError
+
         try:
             self.store.delete_messages(ids)
         except HistoryError as exc:
@@ -170,6 +182,8 @@ class HistoryLink:
         screen = self._screen()
         if store is None or screen is None:
             return
+        from siliconchat.core.history import ConversationNotFound, HistoryError
+
         try:
             conversation = await asyncio.to_thread(store.load, conversation_id)
         except ConversationNotFound:
@@ -203,6 +217,8 @@ class HistoryLink:
         store = await self.wait()
         if store is None:
             return  # the toast at start already said why
+        from siliconchat.core.history import HistoryError
+
         try:
             conversation = await asyncio.to_thread(store.latest)
         except HistoryError as exc:
@@ -273,6 +289,8 @@ class HistoryLink:
         if store is None:
             sidebar.show_disabled(f"The history is off.\n\n{self.error}")
             return
+        from siliconchat.core.history import HistoryError
+
         try:
             first = await asyncio.to_thread(store.list_conversations, FIRST_ROWS)
         except HistoryError as exc:
@@ -328,6 +346,8 @@ class HistoryLink:
         def done(new_title: str | None) -> None:
             if new_title is None or self.store is None:
                 return
+            from siliconchat.core.history import HistoryError
+
             try:
                 saved = self.store.rename(conversation_id, new_title)
             except HistoryError as exc:
@@ -355,6 +375,8 @@ class HistoryLink:
         async def done(confirmed: bool | None) -> None:
             if not confirmed or self.store is None:
                 return
+            from siliconchat.core.history import HistoryError
+
             current = self._screen()
             if current is not None and current.conversation.id == conversation_id:
                 await current.stop_and_wait()
@@ -418,6 +440,8 @@ class HistoryLink:
         streaming = (screen := self._screen()) is not None and screen.streaming
 
         def write() -> list[Path]:
+            from siliconchat.core.history import HistoryError
+
             record = conversation
             if store is not None and conversation.id is not None and not streaming:
                 try:  # the full record, failed attempts included

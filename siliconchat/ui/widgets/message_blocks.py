@@ -2,9 +2,14 @@
 
 User text, model ids and error sentences are untrusted: they reach the screen as ``Content``
 (never markup) after ``sanitize``; answers are Markdown (see :class:`LiveDocument`).
+
+The Markdown widgets (``live_markdown``: markdown-it, Pygments and Textual's Markdown, ~50 ms) are imported when
+the first answer block is made, not with this module: the conversation is empty at launch.
 """
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 from textual import events
 from textual.app import ComposeResult
@@ -15,7 +20,9 @@ from textual.widgets import Static
 
 from siliconchat.core.conversation import Message, MessageState
 from siliconchat.core.sanitize import sanitize, sanitize_line
-from siliconchat.ui.widgets.live_markdown import LiveDocument
+
+if TYPE_CHECKING:
+    from siliconchat.ui.widgets.live_markdown import LiveDocument
 
 _STATE_NOTES = {
     MessageState.STREAMING: "answering…",
@@ -52,10 +59,12 @@ class AnswerBlock(Vertical, can_focus=True):
             self.block = block
 
     def __init__(self, message: Message) -> None:
+        from siliconchat.ui.widgets.live_markdown import LiveDocument
+
         super().__init__(classes="answer")
         self.message = message
         self.label = Static(markup=False, classes="answer-label")
-        self.body = LiveDocument(classes="answer-body")
+        self.body: LiveDocument = LiveDocument(classes="answer-body")
 
     def compose(self) -> ComposeResult:
         yield self.label

@@ -2,9 +2,14 @@
 
 It has its own scroll, which follows the end while reasoning streams unless the user scrolls up,
 and a status line: "thinking… N s" while the model thinks, then "thought for N s".
+
+The Markdown body (and with it ``live_markdown``: markdown-it, Pygments, Textual's Markdown) is only made and
+mounted when there is reasoning to show or a turn begins: at launch the pane shows its hint alone.
 """
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
@@ -14,7 +19,9 @@ from textual.widgets import Static
 from siliconchat.core.conversation import Message, MessageState
 from siliconchat.ui.widgets.conversation_view import keep_following
 from siliconchat.ui.widgets.formatting import seconds
-from siliconchat.ui.widgets.live_markdown import LiveDocument
+
+if TYPE_CHECKING:
+    from siliconchat.ui.widgets.live_markdown import LiveDocument
 
 IDLE_HINT = "The reasoning of the model appears here while it thinks."
 
@@ -27,7 +34,7 @@ class ReasoningPane(Vertical):
         self.border_title = Content("Reasoning")
         self.status = Static(Content(IDLE_HINT), markup=False, classes="reasoning-status")
         self.scroller = VerticalScroll(classes="reasoning-scroll", can_focus=True)
-        self.body = LiveDocument(classes="reasoning-body")
+        self._body: LiveDocument | None = None  # made when first needed: see the module docstring
         self._status_text = ""
         self.message: Message | None = None  # the turn whose reasoning is shown
         self._following = False
@@ -35,7 +42,24 @@ class ReasoningPane(Vertical):
     def compose(self) -> ComposeResult:
         yield self.status
         with self.scroller:
-            yield self.body
+            if self._body is not None:
+                yield self._body
+
+    @property
+    def body(self) -> LiveDocument:
+        """The reasoning as Markdown (made on first use; see :meth:`_mounted_body`)."""
+        if self._body is None:
+            from siliconchat.ui.widgets.live_markdown import LiveDocument
+
+            self._body = LiveDocument(classes="reasoning-body")
+        return self._body
+
+    async def _mounted_body(self) -> LiveDocument:
+        """The body, mounted in the scroller (the first call mounts it)."""
+        body = self.body
+        if body.parent is None and self.scroller.is_attached:
+            await self.scroller.mount(body)
+        return body
 
     def set_status(self, text: str) -> None:
         if text != self._status_text:
@@ -47,7 +71,7 @@ class ReasoningPane(Vertical):
     async def begin(self, message: Message) -> None:
         """A new turn starts: empty the pane and follow its end."""
         self.message = message
-        await self.body.show("")
+        await (await self._mounted_body()).show("")
         self._set_empty(False)  # after emptying the body: a class change restyles every block in the pane
         self.set_status("waiting for the model…")
         self.scroller.anchor(False)
@@ -59,7 +83,7 @@ class ReasoningPane(Vertical):
         keep_following(self.scroller, self._following)
 
     async def write(self, fragment: str) -> None:
-        await self.body.write(fragment)
+        await (await self._mounted_body()).write(fragment)
 
     def thinking(self, elapsed: float | None, answering: bool) -> None:
         """Per-frame status while streaming."""
@@ -74,7 +98,7 @@ class ReasoningPane(Vertical):
 
     async def finish(self, message: Message) -> None:
         """The turn ended: show its whole reasoning once, and how long it took."""
-        await self.body.finish(message.reasoning)
+        await (await self._mounted_body()).finish(message.reasoning)
         self._following = False
         self._show_status(message)
 
@@ -86,14 +110,16 @@ class ReasoningPane(Vertical):
         self._following = False
         self.scroller.anchor(False)
         if message is None:
-            await self.body.show("")
+            if self._body is not None:
+                await self._body.show("")
             self._set_empty(True)
             self.set_status(IDLE_HINT)
             return
+        body = await self._mounted_body()
         if self.has_class("-empty") != (not message.reasoning):
-            await self.body.show("")
+            await body.show("")
             self._set_empty(not message.reasoning)  # while the body is empty: see begin()
-        await self.body.show(message.reasoning)
+        await body.show(message.reasoning)
         self._show_status(message)
         self.scroller.scroll_home(animate=False, immediate=True)
 

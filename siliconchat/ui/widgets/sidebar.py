@@ -23,7 +23,7 @@ from __future__ import annotations
 import datetime as _dt
 import time
 from collections.abc import Sequence
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import on
 from textual.app import ComposeResult
@@ -38,8 +38,10 @@ from textual.visual import RenderOptions, Visual
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from siliconchat.core.history import ConversationSummary
 from siliconchat.core.sanitize import sanitize_line
+
+if TYPE_CHECKING:
+    from siliconchat.core.history import ConversationSummary
 
 __all__ = ["Sidebar", "format_when", "short_model"]
 
