@@ -8,7 +8,13 @@ import random
 from textual.app import App, ComposeResult
 
 from siliconchat.demo.scenarios import blast_delta
-from siliconchat.ui.widgets.live_markdown import LiveDocument, LiveMarkdown, SeamFinder, split_points
+from siliconchat.ui.widgets.live_markdown import (
+    RESERVE_LINES,
+    LiveDocument,
+    LiveMarkdown,
+    SeamFinder,
+    split_points,
+)
 
 CODE = "```python\nx = 1\n\nprint(x)\n\n~~~\nnot a fence end\n```\n"
 TEXT = (
@@ -154,3 +160,29 @@ async def test_sealed_pieces_keep_their_height_until_the_width_changes() -> None
         assert [piece.size.height for piece in sealed] == heights  # what auto height gives at the new width
         await document.finish("Something else entirely.\n")
         assert not document.pieces[0].styles.inline.has_rule("height")
+
+
+async def test_a_streaming_piece_keeps_blank_lines_in_reserve_until_it_finishes() -> None:
+    document = LiveDocument()
+    app = DocApp(document)
+    paragraph = "A sentence that goes on for a while so that it wraps. " * 3
+    async with app.run_test(size=(70, 60)) as pilot:
+        await document.write(paragraph + "\n\n")
+        await pilot.pause()
+        for _ in range(3):
+            await document.write(paragraph + "\n\n")
+            await pilot.pause()
+            live = document.pieces[-1]
+            # The text so far fits, with blank lines to spare below it: the next lines land in the reserve.
+            last = live.children[-1]
+            text_lines = last.region.bottom + last.styles.margin.bottom - live.region.y
+            assert live.size.height >= text_lines + 2
+            assert live.size.height - text_lines <= 2 * RESERVE_LINES
+        await document.finish(document.source)
+        await pilot.pause()
+        live = document.pieces[-1]
+        assert not live.styles.inline.has_rule("min_height")
+        strips = app.screen._compositor.render_strips()
+        lines = ["".join(segment.text for segment in strip).rstrip() for strip in strips]
+        last_text = max(i for i, line in enumerate(lines) if line)
+        assert document.size.height in (last_text + 1, last_text + 2)  # the text and its bottom margin only

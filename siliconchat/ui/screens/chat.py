@@ -46,7 +46,7 @@ WIDE_LAYOUT_MIN_WIDTH = 110
 FRAME_SECONDS = 1 / 15
 """At most 15 frames per second while an answer streams (smooth for reading, cheap at 100 deltas/s)."""
 MAX_FRAME_SECONDS = 0.5
-NUMBERS_SECONDS = 0.25
+NUMBERS_SECONDS = 0.5
 """The status line and the reasoning timer change at most this often while an answer streams."""
 UI_SHARE = 0.08
 """When showing a frame costs more (a blast arrives: Textual lays out the growing Markdown), frames are
@@ -59,7 +59,7 @@ turn's end, which shows the whole text at once). When thousands of deltas arrive
 frame costs, and so how long a key press can wait for the frame to end."""
 
 
-SLOW_FRAME_SECONDS = 0.2
+SLOW_FRAME_SECONDS = 0.25
 SLOW_FRAME_CHARS = 400
 """While less than this much text (both panes) waits, frames come at most every ``SLOW_FRAME_SECONDS``: at a
 realistic 100 deltas/s a frame shows a few words, and every frame that scrolls a pane repaints all of it."""
@@ -240,6 +240,9 @@ class ChatScreen(Screen[None]):
         self.selected = message
         self.status.show_turn(None, first_token=None, elapsed=None, finish="waiting…")
         self._next_frame_at = self._last_frame_at = 0.0
+        self.prompt.cursor_blink = (
+            False  # a blink is a refresh of its own, twice a second: not while streaming
+        )
         if self._frame_timer is not None:
             self._frame_timer.resume()
         turn.worker = self._stream(turn, request, model, conversation.params)
@@ -292,17 +295,22 @@ class ChatScreen(Screen[None]):
             self.post_message(self.TurnEnded(turn))
 
     async def _on_frame(self) -> None:
-        """Once per frame while streaming: show the text that arrived, refresh the numbers."""
+        """Once per frame while streaming: show the text that arrived, or refresh the numbers."""
         turn = self.turn
         if turn is None or turn.ended:
             return
         if turn.saver is not None:
             turn.saver.tick()  # history: a checkpoint when 2 s have passed since the last one
         started = time.perf_counter()
-        if started < self._next_frame_at:
+        numbers_due = started >= self._next_numbers_at
+        text_due = started >= self._next_frame_at and not (
+            # a slow stream: fewer, fuller frames (each one that scrolls repaints the whole pane)
+            started - self._last_frame_at < SLOW_FRAME_SECONDS and _few(turn.answer, turn.reasoning)
+        )
+        if not text_due:
+            if numbers_due:
+                self._show_numbers(turn, started)
             return
-        if started - self._last_frame_at < SLOW_FRAME_SECONDS and _few(turn.answer, turn.reasoning):
-            return  # a slow stream: fewer, fuller frames (each one that scrolls repaints the whole pane)
         cpu_started = time.thread_time()
         async with turn.lock:
             if turn.ended:
@@ -319,20 +327,25 @@ class ChatScreen(Screen[None]):
                 self.call_after_refresh(self._frame_shown, started, cpu_started)
             self.reasoning.keep_following()
             self.view.keep_following()
-            if started >= self._next_numbers_at:
-                # The numbers at most 4 times a second: a status line far from the answer's last lines
-                # widens the region the compositor repaints to most of the screen.
-                self._next_numbers_at = started + NUMBERS_SECONDS
-                recorder = turn.recorder
-                self.reasoning.thinking(recorder.thinking_seconds, recorder.first_answer_at is not None)
-                starts = [t for t in (recorder.first_reasoning_at, recorder.first_answer_at) if t is not None]
-                first = min(starts) if starts else None
-                self.status.show_turn(
-                    recorder.message.usage,
-                    first_token=first,
-                    elapsed=recorder.elapsed - first if first is not None else None,
-                    finish="streaming…",
-                )
+            # The numbers normally change on a frame without text: the screen repaints the smallest rectangle
+            # around everything that changed, and the status line under the answer's last lines would widen it
+            # to the whole screen. Only when every frame shows text do they come with it.
+            if numbers_due and started >= self._next_numbers_at + NUMBERS_SECONDS:
+                self._show_numbers(turn, started)
+
+    def _show_numbers(self, turn: Turn, now: float) -> None:
+        """The status line and the reasoning timer (at most every :data:`NUMBERS_SECONDS`)."""
+        self._next_numbers_at = now + NUMBERS_SECONDS
+        recorder = turn.recorder
+        self.reasoning.thinking(recorder.thinking_seconds, recorder.first_answer_at is not None)
+        starts = [t for t in (recorder.first_reasoning_at, recorder.first_answer_at) if t is not None]
+        first = min(starts) if starts else None
+        self.status.show_turn(
+            recorder.message.usage,
+            first_token=first,
+            elapsed=recorder.elapsed - first if first is not None else None,
+            finish="streaming…",
+        )
 
     def _frame_shown(self, started: float, cpu_started: float) -> None:
         # The frame's cost is the CPU time of this thread (waiting for the screen's refresh timer is not a
@@ -358,6 +371,7 @@ class ChatScreen(Screen[None]):
         turn.reasoning.clear()
         if self.turn is turn:
             self.turn = None
+            self.prompt.cursor_blink = True
             self.app.refresh_bindings()
         recorder = turn.recorder
         message = recorder.message

@@ -9,6 +9,7 @@ from textual.widget import Widget
 from textual.widgets import Static
 
 from siliconchat.core.conversation import Message
+from siliconchat.ui.widgets.laid_out_once import LaidOutOnce
 from siliconchat.ui.widgets.message_blocks import AnswerBlock, ErrorBlock, UserTurn
 
 
@@ -30,7 +31,7 @@ WELCOME = (
 )
 
 
-class ConversationView(VerticalScroll, can_focus=False):
+class ConversationView(LaidOutOnce, VerticalScroll, can_focus=False):
     """The conversation pane. It follows the end while an answer streams unless the user scrolls up."""
 
     _following = False

@@ -20,6 +20,7 @@ from textual.widgets import Static
 
 from siliconchat.core.conversation import Message, MessageState
 from siliconchat.core.sanitize import sanitize, sanitize_line
+from siliconchat.ui.widgets.laid_out_once import LaidOutOnce
 
 if TYPE_CHECKING:
     from siliconchat.ui.widgets.live_markdown import LiveDocument
@@ -45,7 +46,7 @@ class UserTurn(Static):
         self.border_title = Content("You")
 
 
-class AnswerBlock(Vertical, can_focus=True):
+class AnswerBlock(LaidOutOnce, Vertical, can_focus=True):
     """One assistant answer: a label (model and state) and the answer as Markdown.
 
     Clicking or focusing the block selects its turn: the reasoning pane then shows its reasoning.

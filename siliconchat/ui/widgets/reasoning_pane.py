@@ -19,6 +19,7 @@ from textual.widgets import Static
 from siliconchat.core.conversation import Message, MessageState
 from siliconchat.ui.widgets.conversation_view import keep_following
 from siliconchat.ui.widgets.formatting import seconds
+from siliconchat.ui.widgets.laid_out_once import laid_out_once
 
 if TYPE_CHECKING:
     from siliconchat.ui.widgets.live_markdown import LiveDocument
@@ -33,7 +34,7 @@ class ReasoningPane(Vertical):
         super().__init__(id=id)
         self.border_title = Content("Reasoning")
         self.status = Static(Content(IDLE_HINT), markup=False, classes="reasoning-status")
-        self.scroller = VerticalScroll(classes="reasoning-scroll", can_focus=True)
+        self.scroller = laid_out_once(VerticalScroll)(classes="reasoning-scroll", can_focus=True)
         self._body: LiveDocument | None = None  # made when first needed: see the module docstring
         self._status_text = ""
         self.message: Message | None = None  # the turn whose reasoning is shown

@@ -1,0 +1,43 @@
+"""Widgets that grow while an answer streams, without a second layout for each growth.
+
+After a layout, Textual stores each widget's new virtual size through a reactive declared with
+``layout=True``: every widget that grew then asks for another full layout, and a repaint of all of itself, on
+the next refresh, although the layout that measured it has just been done. While an answer streams, its last
+Markdown block and every container around it (the piece, the document, the answer block, the scrolling view)
+grow every frame, so each frame was laid out and painted twice: about a fifth of the app's CPU at a
+realistic 100 deltas/s. These widgets take the size the layout gave them as it is (what Textual itself does
+when only scrolling moved them); their scrollbars are still updated.
+
+Only for widgets whose virtual size is always the one their layout computes: not for ``ScrollView``s, which
+set their own.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import TYPE_CHECKING, TypeVar
+
+from textual.geometry import Size
+from textual.widget import Widget
+
+if TYPE_CHECKING:
+    _Base = Widget
+else:
+    _Base = object
+
+W = TypeVar("W", bound=Widget)
+
+
+class LaidOutOnce(_Base):
+    """Mix in before a Widget class: see the module docstring."""
+
+    def _size_updated(
+        self, size: Size, virtual_size: Size, container_size: Size, layout: bool = True
+    ) -> bool:
+        return super()._size_updated(size, virtual_size, container_size, layout=False)
+
+
+@cache
+def laid_out_once(widget_class: type[W]) -> type[W]:
+    """``widget_class`` with :class:`LaidOutOnce` mixed in, under the same name (so CSS type selectors match)."""
+    return type(widget_class.__name__, (LaidOutOnce, widget_class), {"__module__": __name__})
