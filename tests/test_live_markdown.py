@@ -9,6 +9,7 @@ from textual.app import App, ComposeResult
 
 from siliconchat.demo.scenarios import blast_delta
 from siliconchat.ui.widgets.live_markdown import (
+    FOLD_KEEP,
     RESERVE_LINES,
     LiveDocument,
     LiveMarkdown,
@@ -90,7 +91,7 @@ async def screen_lines(widget: LiveMarkdown | LiveDocument, fragments: list[str]
             await widget.finish(TEXT)
             assert len(widget.pieces) > 1
             assert widget.source == TEXT
-        await pilot.pause()
+        await pilot.pause(0.3)
         strips = app.screen._compositor.render_strips()
         return ["".join(segment.text for segment in strip).rstrip() for strip in strips]
 
@@ -186,3 +187,37 @@ async def test_a_streaming_piece_keeps_blank_lines_in_reserve_until_it_finishes(
         lines = ["".join(segment.text for segment in strip).rstrip() for strip in strips]
         last_text = max(i for i, line in enumerate(lines) if line)
         assert document.size.height in (last_text + 1, last_text + 2)  # the text and its bottom margin only
+
+
+async def test_folding_hides_pieces_far_above_the_end_without_moving_anything() -> None:
+    document = LiveDocument(piece_chars=500)
+    app = DocApp(document)
+    async with app.run_test(size=(70, 30)) as pilot:
+        await document.write(TEXT)
+        await pilot.pause()
+        await pilot.pause()
+        height = document.size.height
+        before = render_lines(app)
+        document.fold(True)
+        await pilot.pause()
+        hidden = [piece for piece in document.pieces if not piece.display]
+        assert len(hidden) >= len(document.pieces) - 1 - FOLD_KEEP > 0  # far from the end: out of the layout
+        assert document.size.height == height  # the scroll range is the same
+        app.screen.scroll_end(animate=False, immediate=True)
+        await pilot.pause()
+        folded_end = render_lines(app)
+        document.fold(False)
+        await pilot.pause()
+        assert all(piece.display for piece in document.pieces)
+        app.screen.scroll_end(animate=False, immediate=True)
+        await pilot.pause()
+        assert render_lines(app) == folded_end  # the end of the document looks the same folded or not
+        app.screen.scroll_home(animate=False, immediate=True)
+        await pilot.pause()
+        assert render_lines(app) == before
+        assert document.source == TEXT
+
+
+def render_lines(app: App[None]) -> list[str]:
+    strips = app.screen._compositor.render_strips()
+    return ["".join(segment.text for segment in strip).rstrip() for strip in strips]

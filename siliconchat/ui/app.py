@@ -74,7 +74,7 @@ CHAT_ACTIONS = frozenset(
 )
 # Imported in a thread after the first frame, in this order: the Markdown widgets (markdown-it, Pygments;
 # the first answer needs them) and the SDK (the first request needs it, ~0.5 s).
-WARM_UP_MODULES = ("siliconchat.ui.widgets.live_markdown", "openai")
+WARM_UP_MODULES = ("siliconchat.ui.widgets.live_markdown", "openai", "siliconchat.core.api")
 _CODE_BLOCK = re.compile(r"^(```|~~~)[^\n]*\n(.*?)^\1[ \t]*$", re.MULTILINE | re.DOTALL)
 
 
@@ -150,6 +150,13 @@ class SiliconChatApp(App[int]):
 
             self._client = make_client(self.settings)
         return self._client
+
+    async def ready_client(self) -> ChatClient:
+        """The client; the SDK is imported in a thread if it is not yet (importing it here held the screen
+        for up to half a second when a prompt was sent right after launch)."""
+        if self._client is None:
+            await asyncio.to_thread(_warm_up)
+        return self.client
 
     @property
     def chat_screen(self) -> ChatScreen | None:
@@ -246,9 +253,8 @@ class SiliconChatApp(App[int]):
     @work(group="balance", exclusive=True, exit_on_error=False)
     async def _fetch_balance(self) -> None:
         try:
-            if self._client is None:  # import the SDK and more in a thread (see WARM_UP_MODULES)
-                await asyncio.to_thread(_warm_up)
-            info = await self.client.user_info()
+            client = await self.ready_client()  # imports the SDK and more in a thread (see WARM_UP_MODULES)
+            info = await client.user_info()
         except Exception:  # an ApiFailure, or anything else: never let the header take the app down
             self.balance = None
         else:

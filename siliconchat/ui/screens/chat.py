@@ -14,6 +14,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
+import importlib
+import sys
 import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, cast
@@ -41,6 +44,8 @@ if TYPE_CHECKING:
     from siliconchat.core.history import StreamingSaver
     from siliconchat.ui.app import SiliconChatApp
 
+MARKDOWN_MODULE = "siliconchat.ui.widgets.live_markdown"
+"""Imported after the first frame (see the app's warm-up); the first answer needs it."""
 WIDE_LAYOUT_MIN_WIDTH = 110
 """At this width and wider the reasoning pane sits beside the conversation; narrower, above it."""
 FRAME_SECONDS = 1 / 15
@@ -48,15 +53,22 @@ FRAME_SECONDS = 1 / 15
 MAX_FRAME_SECONDS = 0.5
 NUMBERS_SECONDS = 0.5
 """The status line and the reasoning timer change at most this often while an answer streams."""
-UI_SHARE = 0.08
+UI_SHARE = 0.3
 """When showing a frame costs more (a blast arrives: Textual lays out the growing Markdown), frames are
 spaced so that rendering takes about this share of the time, and the reader of the stream keeps the rest."""
 
 
-FRAME_CHARS = 6_000
-"""A frame shows at most about this many characters per pane; the rest waits for the next frame (or the
-turn's end, which shows the whole text at once). When thousands of deltas arrive at once, this bounds what a
-frame costs, and so how long a key press can wait for the frame to end."""
+GC_RESUME_SECONDS = 1.5
+"""Automatic garbage collection comes back on this long after an answer ends (see ``ChatScreen._pause_gc``)."""
+
+FRAME_CHARS = 10_000
+MIN_FRAME_CHARS = 1_000
+FRAME_COST = 0.05
+"""A frame shows at most about as much text (both panes) as this machine shows in ``FRAME_COST`` seconds of
+CPU (parse, mount, layout and repaint), between ``MIN_FRAME_CHARS`` and ``FRAME_CHARS``; the rest waits for
+the next frame. When thousands of deltas arrive at once, this bounds what a frame costs, and so how long a
+key press can wait for it to end. (Smaller frames were not better: the layout of a long answer costs about
+the same whatever a frame adds, so more frames made the answer slower to show and keys no faster.)"""
 
 
 SLOW_FRAME_SECONDS = 0.25
@@ -101,6 +113,7 @@ class Turn:
     reasoning: list[str] = field(default_factory=list)
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     worker: Worker[None] | None = None
+    received: bool = False  # the stream is over; frames still show the text that arrived
     ended: bool = False
     saver: StreamingSaver | None = None  # history: checkpoints the answer (see ui/history_link.py)
 
@@ -137,6 +150,9 @@ class ChatScreen(Screen[None]):
         self._next_frame_at = 0.0
         self._next_numbers_at = 0.0
         self._last_frame_at = 0.0  # when the last frame that showed text started
+        self._gc_paused = False  # automatic garbage collection is off for the turn (see _pause_gc)
+        self._gc_timer: Timer | None = None
+        self._frame_chars = MIN_FRAME_CHARS * 2  # what a frame shows at most (see FRAME_COST)
 
     @property
     def chat_app(self) -> SiliconChatApp:
@@ -232,6 +248,8 @@ class ChatScreen(Screen[None]):
         saver = app.history.saver(conversation, recorder)  # history: the answer's row, then checkpoints
         view = self.view
         await view.add_user(text)
+        if MARKDOWN_MODULE not in sys.modules:  # being imported after launch: wait in a thread, not here
+            await asyncio.to_thread(importlib.import_module, MARKDOWN_MODULE)
         block = await view.add_answer(message)
         view.follow()
         await self.reasoning.begin(message)
@@ -240,9 +258,9 @@ class ChatScreen(Screen[None]):
         self.selected = message
         self.status.show_turn(None, first_token=None, elapsed=None, finish="waiting…")
         self._next_frame_at = self._last_frame_at = 0.0
-        self.prompt.cursor_blink = (
-            False  # a blink is a refresh of its own, twice a second: not while streaming
-        )
+        # A blink is a refresh of its own, twice a second: not while an answer streams.
+        self.prompt.cursor_blink = False
+        self._pause_gc()
         if self._frame_timer is not None:
             self._frame_timer.resume()
         turn.worker = self._stream(turn, request, model, conversation.params)
@@ -272,7 +290,8 @@ class ChatScreen(Screen[None]):
         add_answer = turn.answer.append
         add_reasoning = turn.reasoning.append
         try:
-            stream = self.chat_app.client.stream(request, model, params)
+            client = await self.chat_app.ready_client()
+            stream = client.stream(request, model, params)
             async with contextlib.aclosing(stream) as stream_events:
                 async for event in stream_events:
                     apply(event)
@@ -301,11 +320,15 @@ class ChatScreen(Screen[None]):
             return
         if turn.saver is not None:
             turn.saver.tick()  # history: a checkpoint when 2 s have passed since the last one
+        # Far above the end, a long answer's sealed pieces leave the layout while its pane shows the end.
+        turn.block.body.fold(self.view.is_vertical_scroll_end)
+        self.reasoning.body.fold(self.reasoning.scroller.is_vertical_scroll_end)
         started = time.perf_counter()
         numbers_due = started >= self._next_numbers_at
-        text_due = started >= self._next_frame_at and not (
+        text_due = started >= self._next_frame_at and (
+            turn.received
             # a slow stream: fewer, fuller frames (each one that scrolls repaints the whole pane)
-            started - self._last_frame_at < SLOW_FRAME_SECONDS and _few(turn.answer, turn.reasoning)
+            or not (started - self._last_frame_at < SLOW_FRAME_SECONDS and _few(turn.answer, turn.reasoning))
         )
         if not text_due:
             if numbers_due:
@@ -319,12 +342,18 @@ class ChatScreen(Screen[None]):
             if wrote:
                 self._next_frame_at = float("inf")  # until this frame is on screen
                 self._last_frame_at = started
+            budget = self._frame_chars
             if turn.reasoning:
-                await self.reasoning.write(_take(turn.reasoning, FRAME_CHARS))
-            if turn.answer:
-                await turn.block.write(_take(turn.answer, FRAME_CHARS))
+                text = _take(turn.reasoning, budget)
+                budget -= len(text)
+                await self.reasoning.write(text)
+            if turn.answer and budget > 0:
+                text = _take(turn.answer, budget)
+                budget -= len(text)
+                await turn.block.write(text)
             if wrote:  # the writes above are done (parsed and mounted): measure up to the refresh
-                self.call_after_refresh(self._frame_shown, started, cpu_started)
+                self.call_after_refresh(self._frame_shown, started, cpu_started, self._frame_chars - budget)
+                gc.collect(1)  # the young generations only: see _pause_gc
             self.reasoning.keep_following()
             self.view.keep_following()
             # The numbers normally change on a frame without text: the screen repaints the smallest rectangle
@@ -332,6 +361,8 @@ class ChatScreen(Screen[None]):
             # to the whole screen. Only when every frame shows text do they come with it.
             if numbers_due and started >= self._next_numbers_at + NUMBERS_SECONDS:
                 self._show_numbers(turn, started)
+            if turn.received and not (turn.answer or turn.reasoning):
+                self.post_message(self.TurnEnded(turn))  # all shown: the turn ends now
 
     def _show_numbers(self, turn: Turn, now: float) -> None:
         """The status line and the reasoning timer (at most every :data:`NUMBERS_SECONDS`)."""
@@ -347,17 +378,63 @@ class ChatScreen(Screen[None]):
             finish="streaming…",
         )
 
-    def _frame_shown(self, started: float, cpu_started: float) -> None:
-        # The frame's cost is the CPU time of this thread (waiting for the screen's refresh timer is not a
-        # cost; the stream reader, which may run in between, makes it an overestimate during a blast).
+    def _pause_gc(self) -> None:
+        """No automatic garbage collection while an answer streams; frames collect the young generations.
+
+        A stream allocates fast (events, text, Markdown blocks, rendered lines), so Python ran a full collection
+        every half second or so during a blast, each one walking every object the app holds: 100-250 ms in
+        which no key was handled. Collecting generations 0 and 1 once per frame takes a millisecond or two and
+        frees the short-lived cycles; the rest waits for the automatic collector, back on a moment after the
+        turn ends (its first full collection comes at once: better while the user reads than in the last frame).
+        """
+        if self._gc_timer is not None:
+            self._gc_timer.stop()
+            self._gc_timer = None
+        if gc.isenabled():
+            self._gc_paused = True
+            gc.disable()
+
+    def _resume_gc_later(self) -> None:
+        self._gc_timer = self.set_timer(GC_RESUME_SECONDS, self._resume_gc)
+
+    def _resume_gc(self) -> None:
+        self._gc_timer = None
+        if self._gc_paused:
+            self._gc_paused = False
+            gc.enable()
+
+    def _frame_shown(self, started: float, cpu_started: float, chars: int) -> None:
+        # The frame's cost is the CPU time of this thread up to its refresh (waiting for the screen's refresh
+        # timer is not a cost; the stream reader, which may run in between, makes it an overestimate).
         cost = time.thread_time() - cpu_started
+        if chars >= MIN_FRAME_CHARS:  # the next frames show about what this machine shows in FRAME_COST
+            fit = int(chars * FRAME_COST / max(cost, 0.001))
+            self._frame_chars = max(MIN_FRAME_CHARS, min(FRAME_CHARS, fit))
+        turn = self.turn
+        if turn is not None and turn.received:  # the stream is over: the rest at once, frame after frame
+            self._next_frame_at = 0.0
+            self.call_later(self._on_frame)  # (keys are handled between two frames)
+            return
         spacing = min(MAX_FRAME_SECONDS, cost * (1 - UI_SHARE) / UI_SHARE)
         self._next_frame_at = max(time.perf_counter(), started + spacing)
 
     @on(TurnEnded)
     async def _turn_ended(self, event: TurnEnded) -> None:
         event.stop()
-        await self._end_turn(event.turn)
+        turn = event.turn
+        if turn.ended:
+            return
+        self.chat_app.history.finish(turn.saver)  # history: the final state, however the turn ended
+        turn.saver = None
+        if turn.answer or turn.reasoning:
+            # Text that arrived is not all on screen yet (a blast outruns the frames, which leave most of the
+            # CPU to the reader). Frames show it first, one bounded frame after the other, so that keys are
+            # still handled in between; showing it all in one update held the app for most of a second.
+            turn.received = True
+            if self._next_frame_at != float("inf"):  # no frame on its way to the screen: the next tick starts
+                self._next_frame_at = 0.0
+            return
+        await self._end_turn(turn)
 
     async def _end_turn(self, turn: Turn) -> None:
         """Show the whole turn once, and report how it ended. Idempotent."""
@@ -371,6 +448,7 @@ class ChatScreen(Screen[None]):
         turn.reasoning.clear()
         if self.turn is turn:
             self.turn = None
+            self._resume_gc_later()
             self.prompt.cursor_blink = True
             self.app.refresh_bindings()
         recorder = turn.recorder

@@ -1,15 +1,15 @@
 """Markdown fed by a stream, in sealed pieces so that a long answer costs the same per frame as a short one.
 
 :class:`LiveMarkdown` is one Markdown widget that fragments are appended to (``Markdown.append``, as a
-``MarkdownStream`` does); :meth:`LiveMarkdown.finish` renders its whole text once (appending can leave a slightly
-different block structure than a full parse). Every fragment is sanitized before display.
+``MarkdownStream`` does); :meth:`LiveMarkdown.finish` parses its whole text again only if that text differs from
+what was streamed (see there). Every fragment is sanitized before display.
 
 :class:`LiveDocument` is what the panes show: a column of ``LiveMarkdown`` pieces that reads as one
 document. Textual's ``Markdown.append`` re-parses from the last block but also splits the whole source into
 lines on every call, and every layout walks every block of the widget, so one growing Markdown widget costs
 more per frame the longer the answer gets. The document therefore only ever streams into its last piece:
-once that piece holds :data:`PIECE_CHARS` characters, it is *sealed* at the next seam (one full update of
-its text, then no more work) and the text after the seam goes to a new piece.
+once that piece holds :data:`PIECE_CHARS` characters, it is *sealed* at the next seam (its stream stops, and it
+does no more work) and the text after the seam goes to a new piece.
 
 A seam is only ever at the start of a line that opens a plain paragraph (it starts with a letter) after a
 blank line, outside a fenced code block: there a full parse of the whole text would also end every block
@@ -22,11 +22,14 @@ is in another piece, which models do not write.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import Iterator
 
 from textual import events
 from textual.app import ComposeResult
 from textual.containers import Vertical
+from textual.widget import Widget
 from textual.widgets import Markdown
 from textual.widgets.markdown import MarkdownBlock, MarkdownStream
 
@@ -36,8 +39,63 @@ from siliconchat.ui.widgets.laid_out_once import LaidOutOnce, laid_out_once
 PIECE_CHARS = 16_000
 """A streaming piece is sealed at the first seam after it holds this many characters."""
 
+FOLD_KEEP = 2
+"""While a document is folded (see :meth:`LiveDocument.fold`), this many sealed pieces before the live one stay."""
+
 RESERVE_LINES = 10
 """While a piece streams, it keeps up to this many blank lines below its text (see :meth:`LiveDocument.write`)."""
+
+
+class OrderlyStream(MarkdownStream):
+    """Textual's ``MarkdownStream`` with a ``stop`` that lets the append in progress finish first.
+
+    ``MarkdownStream.stop`` cancels the stream's task while it awaits a (shielded) ``Markdown.append``, then
+    appends what is left at once: the two appends run side by side, the second parsed from a stale line, and
+    blocks come out twice or in the wrong place (seen under load, when a piece is sealed or finished). Here
+    the task is told to stop and awaited: it appends what is queued, one append after the other, and ends.
+
+    :meth:`flush` waits until what was written is appended. An append holds ``App.batch_update`` while it
+    mounts new blocks, and the screen does not refresh meanwhile: a caller that writes again as soon as the
+    previous write returned kept the screen from refreshing (a typed key showed up to half a second late).
+    """
+
+    def __init__(self, markdown_widget: Markdown) -> None:
+        super().__init__(markdown_widget)
+        self._stopping = False
+        self._idle = asyncio.Event()
+        self._idle.set()
+
+    async def write(self, markdown_fragment: str) -> None:
+        if markdown_fragment:
+            self._idle.clear()
+        await super().write(markdown_fragment)
+
+    async def flush(self) -> None:
+        """Wait until everything written so far is appended (and its blocks mounted)."""
+        if self._task is not None:
+            await self._idle.wait()
+
+    async def _run(self) -> None:
+        while True:
+            await self._new_markup.wait()
+            self._new_markup.clear()
+            new_markdown = "".join(self._pending)
+            self._pending.clear()
+            if new_markdown:
+                await self.markdown_widget.append(new_markdown)
+            if not self._pending:
+                self._idle.set()
+                if self._stopping:
+                    return
+
+    async def stop(self) -> None:
+        task, self._task = self._task, None
+        if task is not None:
+            self._stopping = True
+            self._new_markup.set()
+            with contextlib.suppress(Exception):  # an append into a widget being removed: nothing to show
+                await task
+        self._stopped = True
 
 
 class LiveMarkdown(LaidOutOnce, Markdown):
@@ -45,7 +103,7 @@ class LiveMarkdown(LaidOutOnce, Markdown):
 
     def __init__(self, markdown: str = "", *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(sanitize(markdown), id=id, classes=classes)
-        self._stream: MarkdownStream | None = None
+        self._stream: OrderlyStream | None = None
 
     @property
     def streaming(self) -> bool:
@@ -58,19 +116,29 @@ class LiveMarkdown(LaidOutOnce, Markdown):
         """Append ``fragment`` (raw model text: it is sanitized here) through this piece's ``MarkdownStream``.
 
         The caller coalesces the deltas of a frame, so the stream gets one fragment per frame; its task
-        appends it (``Markdown.append`` re-parses from the last block only) before the frame's refresh,
-        and the frame loop's budget counts that work because it measures thread CPU time up to the refresh.
+        appends it (``Markdown.append`` re-parses from the last block only), and this returns once it is
+        appended (see :class:`OrderlyStream`), so that the screen refreshes before the next frame writes.
         """
         text = sanitize(fragment)
         if not text:
             return
         if self._stream is None:
-            self._stream = Markdown.get_stream(self)
+            self._stream = OrderlyStream(self)
+            self._stream.start()
         await self._stream.write(text)
+        await self._stream.flush()
 
     async def finish(self, full_text: str) -> None:
-        """Stop the stream and show ``full_text`` (raw) with one full parse."""
-        await self.show(full_text)
+        """Stop the stream and show ``full_text`` (raw): parsed again only if it is not what the stream showed.
+
+        ``Markdown.append`` parses again from the start of the last block, so streamed text has the blocks a
+        full parse gives it. What can differ is the text itself: fragments are sanitized one by one, and a
+        control sequence cut across two fragments leaves a different remainder than the whole text does.
+        """
+        await self.stop_stream()
+        text = sanitize(full_text)
+        if text != self.source:
+            await self.update(text)
 
     async def stop_stream(self) -> None:
         """Stop the stream; whatever it still held is appended first."""
@@ -188,6 +256,10 @@ class LiveDocument(LaidOutOnce, Vertical):
         padding: 0;
         background: transparent;
     }
+    LiveDocument > .folded {
+        display: none;
+        height: 0;
+    }
     """
 
     def __init__(
@@ -210,6 +282,10 @@ class LiveDocument(LaidOutOnce, Vertical):
         self._fixed_width = 0  # the width the sealed pieces' heights were fixed at
         self._reserved = 0  # the last piece's min-height while it streams (see _reserve)
         self._used = 0  # the lines its text took at the last top-up check
+        self._spacer = Widget(classes="folded")  # stands for the folded pieces (see fold)
+        self._folding = False
+        self._folded = 0  # the leading sealed pieces hidden behind the spacer
+        self._folded_lines = 0  # their height
 
     def compose(self) -> ComposeResult:
         texts = list(_pieces(self._initial, self.piece_chars))
@@ -220,6 +296,7 @@ class LiveDocument(LaidOutOnce, Vertical):
         self._live_chars = len(texts[-1])
         self._seams.feed(self._initial)
         self._initial = ""
+        yield self._spacer
         yield from self._pieces
 
     def on_mount(self) -> None:
@@ -290,7 +367,7 @@ class LiveDocument(LaidOutOnce, Vertical):
             piece.styles.min_height = None
 
     async def _seal(self) -> None:
-        """Finish the last piece with one full update; a new, empty piece streams what follows."""
+        """Finish the last piece (see LiveMarkdown.finish); a new, empty piece streams what follows."""
         text = "".join(self._live)
         self._release(self._pieces[-1])
         await self._pieces[-1].finish(text)
@@ -327,6 +404,51 @@ class LiveDocument(LaidOutOnce, Vertical):
                 if content_width > 0:
                     height = piece.get_content_height(self.size, viewport, content_width)
                     piece.styles.height = height + gutter.height
+        if self._folding:
+            self._fold()
+
+    # -- folding: sealed pieces far above the end leave the layout while the end is followed ---------
+    #
+    # Textual lays out every widget of the screen whenever anything changes size, including the hundreds of
+    # Markdown blocks of a long answer that are far above what is shown: at 80,000 deltas a frame's layout
+    # took most of its time, and grew with the answer. While the pane follows the end, the sealed pieces
+    # but the last FOLD_KEEP (each thousands of lines above the end) are hidden, and one blank widget of
+    # their total height stands in for them: the scroll range, and what is on screen, stay the same.
+
+    def fold(self, fold: bool) -> None:
+        """Fold (the pane follows the end of a streaming answer) or unfold (the user scrolls, or it ends)."""
+        self._folding = fold
+        if fold:
+            self._fold()
+        else:
+            self._unfold()
+
+    def _fold(self) -> None:
+        end = max(0, len(self._sealed) - FOLD_KEEP)
+        pieces = self._pieces[self._folded : end]
+        heights = []
+        for piece in pieces:
+            height = piece.styles.height if piece.styles.inline.has_rule("height") else None
+            if height is None or not height.is_cells:
+                break  # not laid out yet: folded at a later frame
+            heights.append(int(height.value))
+        if not heights:
+            return
+        for piece in pieces[: len(heights)]:
+            piece.display = False
+        self._folded += len(heights)
+        self._folded_lines += sum(heights)
+        self._spacer.styles.height = self._folded_lines
+        self._spacer.display = True
+
+    def _unfold(self) -> None:
+        if not self._folded:
+            return
+        for piece in self._pieces[: self._folded]:
+            piece.display = True
+        self._folded = self._folded_lines = 0
+        self._spacer.display = False
+        self._spacer.styles.height = 0
 
     def _unfix_heights(self, pieces: list[LiveMarkdown]) -> None:
         for piece in pieces:
@@ -336,10 +458,12 @@ class LiveDocument(LaidOutOnce, Vertical):
     def on_resize(self, event: events.Resize) -> None:
         if event.size.width != self._fixed_width and self._fixed_width:
             self._fixed_width = 0
+            self._unfold()  # the heights change: folded again once they are fixed
             self._unfix_heights(self._pieces)
             self._fix_heights_later()
 
     async def stop_stream(self) -> None:
+        self.fold(False)
         if self._pieces:
             self._release(self._pieces[-1])
             await self._pieces[-1].stop_stream()
@@ -347,8 +471,12 @@ class LiveDocument(LaidOutOnce, Vertical):
     async def finish(self, full_text: str) -> None:
         """Stop streaming and show ``full_text`` (raw): the sealed pieces stay if it starts with their text."""
         await self.stop_stream()
+        sealed = "".join(self._sealed)
+        if self._pieces and full_text == sealed + "".join(self._live):  # what was written: nothing to redo
+            await self._pieces[-1].finish(full_text[len(sealed) :])
+            return
         keep = len(self._sealed)
-        if not full_text.startswith("".join(self._sealed)):
+        if not full_text.startswith(sealed):
             keep = 0
         await self._show_text(full_text, keep)
 
