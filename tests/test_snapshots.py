@@ -45,7 +45,10 @@ def _turn(prompt: str):  # type: ignore[no-untyped-def]
         await _ready(pilot)
         await send(pilot, prompt)
         await wait_turn(pilot)
-        chat(pilot.app).prompt.focus()
+        screen = chat(pilot.app)
+        # Both panes end at their end (the reasoning pane scrolls there once its reserve is gone).
+        await wait_for(pilot, lambda: screen.reasoning.scroller.is_vertical_scroll_end, "the reasoning's end")
+        screen.prompt.focus()
         _no_blink(pilot)
         await pilot.pause()
 

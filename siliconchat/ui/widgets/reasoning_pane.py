@@ -100,6 +100,11 @@ class ReasoningPane(Vertical):
     async def finish(self, message: Message) -> None:
         """The turn ended: show its whole reasoning once, and how long it took."""
         await (await self._mounted_body()).finish(message.reasoning)
+        scroller = self.scroller
+        # It followed the end, and the user did not scroll away (or the text overflowed only now): it ends at
+        # its end once the last lines and the loss of the reserve are laid out.
+        if self._following and (not scroller.is_anchored or scroller.is_vertical_scroll_end):
+            scroller.call_after_refresh(scroller.scroll_end, animate=False, immediate=True)
         self._following = False
         self._show_status(message)
 
