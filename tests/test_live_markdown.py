@@ -221,3 +221,19 @@ async def test_folding_hides_pieces_far_above_the_end_without_moving_anything() 
 def render_lines(app: App[None]) -> list[str]:
     strips = app.screen._compositor.render_strips()
     return ["".join(segment.text for segment in strip).rstrip() for strip in strips]
+
+
+async def test_the_reserve_never_takes_more_than_a_third_of_the_pane() -> None:
+    paragraph = "A sentence that goes on for a while so that it wraps. " * 3 + "\n\n"
+    for rows, most in ((12, 4), (5, 0)):
+        document = LiveDocument()
+        app = DocApp(document)
+        async with app.run_test(size=(70, rows)) as pilot:
+            for _ in range(4):  # a blast: many lines a frame
+                await document.write(paragraph * 8)
+                await pilot.pause()
+                live = document.pieces[-1]
+                last = live.children[-1]
+                text_lines = last.region.bottom + last.styles.margin.bottom - live.region.y
+                assert 0 <= live.size.height - text_lines <= most  # following the end shows text, not blanks
+            assert live.styles.inline.has_rule("min_height") == bool(most)

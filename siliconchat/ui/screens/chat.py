@@ -51,7 +51,7 @@ WIDE_LAYOUT_MIN_WIDTH = 110
 FRAME_SECONDS = 1 / 15
 """At most 15 frames per second while an answer streams (smooth for reading, cheap at 100 deltas/s)."""
 MAX_FRAME_SECONDS = 0.5
-NUMBERS_SECONDS = 0.5
+NUMBERS_SECONDS = 1.0
 """The status line and the reasoning timer change at most this often while an answer streams."""
 UI_SHARE = 0.3
 """When showing a frame costs more (a blast arrives: Textual lays out the growing Markdown), frames are
@@ -71,7 +71,7 @@ key press can wait for it to end. (Smaller frames were not better: the layout of
 the same whatever a frame adds, so more frames made the answer slower to show and keys no faster.)"""
 
 
-SLOW_FRAME_SECONDS = 0.25
+SLOW_FRAME_SECONDS = 1 / 3
 SLOW_FRAME_CHARS = 400
 """While less than this much text (both panes) waits, frames come at most every ``SLOW_FRAME_SECONDS``: at a
 realistic 100 deltas/s a frame shows a few words, and every frame that scrolls a pane repaints all of it."""
@@ -348,6 +348,8 @@ class ChatScreen(Screen[None]):
                 budget -= len(text)
                 await self.reasoning.write(text)
             if turn.answer and budget > 0:
+                if not turn.reasoning:
+                    self.reasoning.body.release_reserve()  # the reasoning is over (or there is none)
                 text = _take(turn.answer, budget)
                 budget -= len(text)
                 await turn.block.write(text)

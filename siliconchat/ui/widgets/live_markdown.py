@@ -347,18 +347,36 @@ class LiveDocument(LaidOutOnce, Vertical):
     def _reserve(self) -> None:
         """Top up the last piece's reserve of blank lines when its text (as last laid out) nears the end.
 
-        The reserve is at least :data:`RESERVE_LINES`, and twice what the text grew by since the last top-up
-        check (a blast grows by many lines per frame).
+        The reserve is :data:`RESERVE_LINES`, or twice what the text grew by since the last check (a blast
+        grows by many lines per frame), but never more than a third of the pane that shows the document: the
+        pane follows the end, so a taller reserve would show only blank lines. A pane of fewer than six lines
+        gets none.
         """
         piece = self._pieces[-1]
         if not piece.is_mounted:
             return
+        most = self._pane_lines() // 3
+        if most < 2:
+            self._release(piece)
+            return
         used = _text_lines(piece)
         grew = max(0, used - self._used)
         self._used = used
-        if self._reserved - used < max(2, grew + 1):
-            self._reserved = used + max(RESERVE_LINES, 2 * grew)
+        if self._reserved - used < max(2, min(grew + 1, most)):
+            self._reserved = used + min(max(RESERVE_LINES, 2 * grew), most)
             piece.styles.min_height = self._reserved
+
+    def _pane_lines(self) -> int:
+        """The height of the scrolling pane the document is shown in (the screen's, if none)."""
+        for node in self.ancestors:
+            if isinstance(node, Widget) and node.styles.overflow_y in ("auto", "scroll"):
+                return node.scrollable_content_region.height
+        return self.app.size.height
+
+    def release_reserve(self) -> None:
+        """No more text will come for now (the reasoning is over; the answer streams): no blank lines."""
+        if self._pieces:
+            self._release(self._pieces[-1])
 
     def _release(self, piece: LiveMarkdown) -> None:
         """The piece no longer streams: it takes the height of its text again."""
