@@ -68,6 +68,12 @@ class ConversationView(LaidOutOnce, VerticalScroll, can_focus=False):
     def answer_blocks(self) -> list[AnswerBlock]:
         return list(self.query(AnswerBlock))
 
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        super().watch_scroll_y(old_value, new_value)
+        if new_value < old_value:  # scrolling up: folded answers come back whole (see LiveDocument.fold)
+            for block in self.query(AnswerBlock):
+                block.body.fold(False)
+
     def follow(self) -> None:
         """Follow the end (again): called when a new turn starts. See :func:`keep_following`."""
         self._following = True

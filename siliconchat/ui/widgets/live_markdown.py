@@ -431,10 +431,15 @@ class LiveDocument(LaidOutOnce, Vertical):
     # Markdown blocks of a long answer that are far above what is shown: at 80,000 deltas a frame's layout
     # took most of its time, and grew with the answer. While the pane follows the end, the sealed pieces
     # but the last FOLD_KEEP (each thousands of lines above the end) are hidden, and one blank widget of
-    # their total height stands in for them: the scroll range, and what is on screen, stay the same.
+    # their total height stands in for them: the scroll range, and what is on screen, stay the same. The
+    # panes unfold their documents as soon as they scroll up (their ``watch_scroll_y``).
 
     def fold(self, fold: bool) -> None:
-        """Fold (the pane follows the end of a streaming answer) or unfold (the user scrolls, or it ends)."""
+        """Fold (the pane follows the end of a streaming answer) or unfold (the user scrolls up).
+
+        A finished answer stays folded while its pane shows the end: unfolding a long one is one layout of
+        all its blocks (most of a second at 80,000 deltas), better paid when the user scrolls up to them.
+        """
         self._folding = fold
         if fold:
             self._fold()
@@ -481,7 +486,7 @@ class LiveDocument(LaidOutOnce, Vertical):
             self._fix_heights_later()
 
     async def stop_stream(self) -> None:
-        self.fold(False)
+        self._folding = False  # what is folded stays folded until the pane scrolls up (see unfold)
         if self._pieces:
             self._release(self._pieces[-1])
             await self._pieces[-1].stop_stream()
@@ -505,6 +510,7 @@ class LiveDocument(LaidOutOnce, Vertical):
 
     async def _show_text(self, text: str, keep: int) -> None:
         """Show ``text``: the first ``keep`` sealed pieces already show its start; the rest is redone."""
+        self._unfold()
         if not self._pieces:  # not composed yet
             self._initial = text
             return

@@ -19,12 +19,23 @@ from textual.widgets import Static
 from siliconchat.core.conversation import Message, MessageState
 from siliconchat.ui.widgets.conversation_view import keep_following
 from siliconchat.ui.widgets.formatting import seconds
-from siliconchat.ui.widgets.laid_out_once import laid_out_once
+from siliconchat.ui.widgets.laid_out_once import LaidOutOnce
 
 if TYPE_CHECKING:
     from siliconchat.ui.widgets.live_markdown import LiveDocument
 
 IDLE_HINT = "The reasoning of the model appears here while it thinks."
+
+
+class ReasoningScroll(LaidOutOnce, VerticalScroll):
+    """The pane's scrolling part: scrolling up unfolds the reasoning (see ``LiveDocument.fold``)."""
+
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        super().watch_scroll_y(old_value, new_value)
+        if new_value < old_value:
+            pane = self.parent
+            if isinstance(pane, ReasoningPane) and pane._body is not None:
+                pane._body.fold(False)
 
 
 class ReasoningPane(Vertical):
@@ -34,7 +45,7 @@ class ReasoningPane(Vertical):
         super().__init__(id=id)
         self.border_title = Content("Reasoning")
         self.status = Static(Content(IDLE_HINT), markup=False, classes="reasoning-status")
-        self.scroller = laid_out_once(VerticalScroll)(classes="reasoning-scroll", can_focus=True)
+        self.scroller = ReasoningScroll(classes="reasoning-scroll", can_focus=True)
         self._body: LiveDocument | None = None  # made when first needed: see the module docstring
         self._status_text = ""
         self.message: Message | None = None  # the turn whose reasoning is shown
