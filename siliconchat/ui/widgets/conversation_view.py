@@ -70,7 +70,9 @@ class ConversationView(LaidOutOnce, VerticalScroll, can_focus=False):
 
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
         super().watch_scroll_y(old_value, new_value)
-        if new_value < old_value:  # scrolling up: folded answers come back whole (see LiveDocument.fold)
+        # Scrolling up, away from the end, brings folded answers back whole (see LiveDocument.fold); a shorter
+        # end (an answer's reserve of blank lines gone) is not a scroll up.
+        if new_value < old_value and new_value < self.max_scroll_y:
             for block in self.query(AnswerBlock):
                 block.body.fold(False)
 

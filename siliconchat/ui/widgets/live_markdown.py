@@ -280,6 +280,7 @@ class LiveDocument(LaidOutOnce, Vertical):
         self._live_chars = 0
         self._seams = SeamFinder()
         self._fixed_width = 0  # the width the sealed pieces' heights were fixed at
+        self._fix_pending = False  # sealed pieces wait for the document to have a width
         self._reserved = 0  # the last piece's min-height while it streams (see _reserve)
         self._used = 0  # the lines its text took at the last top-up check
         self._spacer = Widget(classes="folded")  # stands for the folded pieces (see fold)
@@ -409,8 +410,10 @@ class LiveDocument(LaidOutOnce, Vertical):
 
     def _fix_heights(self) -> None:
         width = self.size.width
-        if not width:
+        if not width:  # not laid out yet (or hidden): when it gets a size (on_resize)
+            self._fix_pending = True
             return
+        self._fix_pending = False
         self._fixed_width = width
         viewport = self.app.size
         for piece in self._pieces[: len(self._sealed)]:
@@ -479,6 +482,8 @@ class LiveDocument(LaidOutOnce, Vertical):
                 piece.styles.height = None  # back to the stylesheet's auto
 
     def on_resize(self, event: events.Resize) -> None:
+        if self._fix_pending:
+            self._fix_heights_later()
         if event.size.width != self._fixed_width and self._fixed_width:
             self._fixed_width = 0
             self._unfold()  # the heights change: folded again once they are fixed

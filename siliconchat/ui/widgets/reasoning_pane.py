@@ -32,7 +32,7 @@ class ReasoningScroll(LaidOutOnce, VerticalScroll):
 
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
         super().watch_scroll_y(old_value, new_value)
-        if new_value < old_value:
+        if new_value < old_value and new_value < self.max_scroll_y:  # up, away from the end
             pane = self.parent
             if isinstance(pane, ReasoningPane) and pane._body is not None:
                 pane._body.fold(False)
