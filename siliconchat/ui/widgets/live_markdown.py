@@ -99,7 +99,7 @@ class OrderlyStream(MarkdownStream):
 
 
 class LiveMarkdown(LaidOutOnce, Markdown):
-    """Markdown that can be streamed into, then finished with one full update."""
+    """Markdown that can be streamed into, then finished (parsed again only if the text differs)."""
 
     def __init__(self, markdown: str = "", *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(sanitize(markdown), id=id, classes=classes)
