@@ -344,16 +344,19 @@ class ChatScreen(Screen[None]):
                 self._next_frame_at = float("inf")  # until this frame is on screen
                 self._last_frame_at = started
             budget = self._frame_chars
-            if turn.reasoning:
-                text = _take(turn.reasoning, budget)
-                budget -= len(text)
-                await self.reasoning.write(text)
-            if turn.answer and budget > 0:
-                if not turn.reasoning:
-                    self.reasoning.body.release_reserve()  # the reasoning is over (or there is none)
-                text = _take(turn.answer, budget)
-                budget -= len(text)
-                await turn.block.write(text)
+            # One layout for the whole frame: without the batch, the screen laid out whatever was done each time
+            # a write awaited (a reserve, a block's new text, the blocks mounted after it), two or three times.
+            with self.app.batch_update():
+                if turn.reasoning:
+                    text = _take(turn.reasoning, budget)
+                    budget -= len(text)
+                    await self.reasoning.write(text)
+                if turn.answer and budget > 0:
+                    if not turn.reasoning:
+                        self.reasoning.body.release_reserve()  # the reasoning is over (or there is none)
+                    text = _take(turn.answer, budget)
+                    budget -= len(text)
+                    await turn.block.write(text)
             if wrote:  # the writes above are done (parsed and mounted): measure up to the refresh
                 self.call_after_refresh(self._frame_shown, started, cpu_started, self._frame_chars - budget)
                 gc.collect(1)  # the young generations only: see _pause_gc

@@ -10,6 +10,10 @@ when only scrolling moved them); their scrollbars are still updated.
 
 Only for widgets whose virtual size is always the one their layout computes: not for ``ScrollView``s, which
 set their own.
+
+Likewise, a widget that asks for a layout before it is in the DOM (a Markdown block sets its text as it is
+built, then is mounted) is not laid out again once mounted: the mount lays out its parent, and the widget
+with it. Otherwise each new block asked for a second full layout a frame later.
 """
 
 from __future__ import annotations
@@ -17,10 +21,12 @@ from __future__ import annotations
 from functools import cache
 from typing import TYPE_CHECKING, TypeVar
 
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.widget import Widget
 
 if TYPE_CHECKING:
+    from typing_extensions import Self
+
     _Base = Widget
 else:
     _Base = object
@@ -35,6 +41,12 @@ class LaidOutOnce(_Base):
         self, size: Size, virtual_size: Size, container_size: Size, layout: bool = True
     ) -> bool:
         return super()._size_updated(size, virtual_size, container_size, layout=False)
+
+    def refresh(
+        self, *regions: Region, repaint: bool = True, layout: bool = False, recompose: bool = False
+    ) -> Self:
+        layout = layout and self.parent is not None  # not in the DOM yet: its mount lays it out
+        return super().refresh(*regions, repaint=repaint, layout=layout, recompose=recompose)
 
 
 @cache
