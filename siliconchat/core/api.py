@@ -109,6 +109,15 @@ class ChatClient:
             )
         return self._client
 
+    @property
+    def prepared(self) -> bool:
+        """Whether the SDK's client is made (see :meth:`prepare`)."""
+        return self._client is not None
+
+    def prepare(self) -> None:
+        """Make the SDK's client now; it may be called from a thread (it takes 0.1-0.15 s: an SSL context)."""
+        _ = self.sdk
+
     async def aclose(self) -> None:
         if self._client is not None:
             await self._client.close()

@@ -75,12 +75,28 @@ CHAT_ACTIONS = frozenset(
 # Imported in a thread after the first frame, in this order: the Markdown widgets (markdown-it, Pygments;
 # the first answer needs them) and the SDK (the first request needs it, ~0.5 s).
 WARM_UP_MODULES = ("siliconchat.ui.widgets.live_markdown", "openai", "siliconchat.core.api")
+# What the SDK's HTTP stack imports only when its first request is sent (~20 ms); skipped if absent.
+FIRST_REQUEST_MODULES = ("anyio._backends._asyncio",)
 _CODE_BLOCK = re.compile(r"^(```|~~~)[^\n]*\n(.*?)^\1[ \t]*$", re.MULTILINE | re.DOTALL)
 
 
 def _warm_up() -> None:
     for name in WARM_UP_MODULES:
         importlib.import_module(name)
+
+
+def _ready(client: ChatClient | None, settings: Settings) -> ChatClient:
+    """In a thread: what the first request needs, and the client with its SDK client made (an SSL context)."""
+    _warm_up()
+    for name in FIRST_REQUEST_MODULES:
+        with contextlib.suppress(ImportError):
+            importlib.import_module(name)
+    if client is None:
+        from siliconchat.runtime import make_client
+
+        client = make_client(settings)
+    client.prepare()
+    return client
 
 
 def last_code_block(markdown: str) -> str | None:
@@ -137,6 +153,7 @@ class SiliconChatApp(App[int]):
         self.favourites: list[str] = list(dict.fromkeys(settings.favourites))
         self.balance: str | None = None
         self._client = client
+        self._client_lock = asyncio.Lock()
         self._continue_requested = continue_requested
         self._closing = False
         self.history = HistoryLink(self)
@@ -152,11 +169,15 @@ class SiliconChatApp(App[int]):
         return self._client
 
     async def ready_client(self) -> ChatClient:
-        """The client; the SDK is imported in a thread if it is not yet (importing it here held the screen
-        for up to half a second when a prompt was sent right after launch)."""
-        if self._client is None:
-            await asyncio.to_thread(_warm_up)
-        return self.client
+        """The client, ready to send: the SDK is imported and its client made in a thread if they are not yet.
+
+        On the event loop, importing the SDK held the screen for up to half a second when a prompt was sent
+        right after launch, and making its client (an SSL context, the HTTP stack's imports) 0.1-0.15 s more.
+        """
+        async with self._client_lock:  # the balance request and the first prompt may both ask at once
+            if self._client is None or not self._client.prepared:
+                self._client = await asyncio.to_thread(_ready, self._client, self.settings)
+        return self._client
 
     @property
     def chat_screen(self) -> ChatScreen | None:
