@@ -7,6 +7,7 @@ import random
 
 from textual.app import App, ComposeResult
 from textual.pilot import Pilot
+from ui_support import wait_for
 
 from siliconchat.demo.scenarios import blast_delta
 from siliconchat.ui.widgets.live_markdown import (
@@ -147,11 +148,13 @@ async def test_sealed_pieces_keep_their_height_until_the_width_changes() -> None
     app = DocApp(document)
     async with app.run_test(size=(70, 50)) as pilot:
         await document.write(TEXT)
-        await pilot.pause()
-        await pilot.pause()
         sealed, live = document.pieces[:-1], document.pieces[-1]
         assert sealed
-        assert all(piece.styles.inline.has_rule("height") for piece in sealed)
+        # Fixed after the refresh that follows each seal (a few refreshes later under load).
+        await wait_for(
+            pilot, lambda: all(piece.styles.inline.has_rule("height") for piece in sealed), "heights"
+        )
+        await pilot.pause()
         assert all(
             piece.styles.height is not None and piece.size.height == piece.styles.height.value
             for piece in sealed
