@@ -36,11 +36,13 @@ from textual.widgets.markdown import MarkdownBlock, MarkdownStream
 from siliconchat.core.sanitize import sanitize
 from siliconchat.ui.widgets.laid_out_once import LaidOutOnce, laid_out_once
 
-PIECE_CHARS = 16_000
-"""A streaming piece is sealed at the first seam after it holds this many characters."""
+PIECE_CHARS = 4_000
+"""A streaming piece is sealed at the first seam after it holds this many characters. Each frame's append and
+layout walk the live piece's blocks: at 16,000 a 20k-delta blast's frames took about 8 ms more."""
 
-FOLD_KEEP = 2
-"""While a document is folded (see :meth:`LiveDocument.fold`), this many sealed pieces before the live one stay."""
+FOLD_KEEP_PANES = 2
+"""While a document is folded (see :meth:`LiveDocument.fold`), the sealed pieces within this many pane heights
+of the end stay (at least one pane of text above the live piece, whatever its size)."""
 
 RESERVE_LINES = 10
 """While a piece streams, it keeps up to this many blank lines below its text (see :meth:`LiveDocument.write`)."""
@@ -227,6 +229,12 @@ def _pieces(text: str, piece_chars: int) -> Iterator[str]:
         yield text[start:cut]
         start = cut
     yield text[start:]
+
+
+def _fixed_height(piece: LiveMarkdown) -> int | None:
+    """A sealed piece's fixed height in lines (see LiveDocument._fix_heights), or None if it has none yet."""
+    height = piece.styles.height if piece.styles.inline.has_rule("height") else None
+    return int(height.value) if height is not None and height.is_cells else None
 
 
 def _text_lines(piece: LiveMarkdown) -> int:
@@ -433,7 +441,7 @@ class LiveDocument(LaidOutOnce, Vertical):
     # Textual lays out every widget of the screen whenever anything changes size, including the hundreds of
     # Markdown blocks of a long answer that are far above what is shown: at 80,000 deltas a frame's layout
     # took most of its time, and grew with the answer. While the pane follows the end, the sealed pieces
-    # but the last FOLD_KEEP (each thousands of lines above the end) are hidden, and one blank widget of
+    # but those within FOLD_KEEP_PANES pane heights of the end are hidden, and one blank widget of
     # their total height stands in for them: the scroll range, and what is on screen, stay the same. The
     # panes unfold their documents as soon as they scroll up (their ``watch_scroll_y``).
 
@@ -450,14 +458,21 @@ class LiveDocument(LaidOutOnce, Vertical):
             self._unfold()
 
     def _fold(self) -> None:
-        end = max(0, len(self._sealed) - FOLD_KEEP)
+        end = len(self._sealed)
+        keep = FOLD_KEEP_PANES * self._pane_lines()
+        while end > self._folded and keep > 0:
+            height = _fixed_height(self._pieces[end - 1])
+            if height is None:
+                return  # not laid out yet: folded at a later frame
+            keep -= height
+            end -= 1
         pieces = self._pieces[self._folded : end]
         heights = []
         for piece in pieces:
-            height = piece.styles.height if piece.styles.inline.has_rule("height") else None
-            if height is None or not height.is_cells:
+            height = _fixed_height(piece)
+            if height is None:
                 break  # not laid out yet: folded at a later frame
-            heights.append(int(height.value))
+            heights.append(height)
         if not heights:
             return
         for piece in pieces[: len(heights)]:
