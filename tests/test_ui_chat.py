@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ui_support import chat, rendered, send, wait_for, wait_turn
+from ui_support import chat, chat_requests, last_chat, rendered, send, wait_for, wait_turn
 
 from siliconchat.core.conversation import MessageState
 from siliconchat.demo import scenarios as sc
@@ -34,8 +34,8 @@ async def test_reasoning_and_answer_land_in_their_own_panes(make_app, demo_serve
         assert "thought for" in rendered(app, screen.reasoning)
         status = rendered(app, screen.status)
         assert f"reasoning {message.usage.reasoning_tokens}" in status and "stop" in status
-        assert demo_server.requests[-1].body["model"] == "deepseek-ai/DeepSeek-R1"
-        assert demo_server.requests[-1].body["stream"] is True
+        assert last_chat(demo_server).body["model"] == "deepseek-ai/DeepSeek-R1"
+        assert last_chat(demo_server).body["stream"] is True
         # The prompt was emptied and can take the next turn.
         assert screen.prompt.text == ""
 
@@ -63,7 +63,7 @@ async def test_multi_turn_never_sends_reasoning_back(make_app, demo_server) -> N
         first = screen.conversation.messages[-1]
         await send(pilot, "and now a second question")
         await wait_turn(pilot)
-        body = demo_server.requests[-1].body
+        body = last_chat(demo_server).body
         assert [m["role"] for m in body["messages"]] == ["user", "assistant", "user"]
         assert all(set(m) == {"role", "content"} for m in body["messages"])
         assert body["messages"][1]["content"] == first.content
@@ -93,7 +93,7 @@ async def test_escape_stops_mid_stream_and_the_next_prompt_works(make_app, demo_
         await send(pilot, "still there?")
         await wait_turn(pilot)
         assert screen.conversation.messages[-1].content == "still there?"
-        assert demo_server.requests[-1].body["model"] == "demo/echo"
+        assert last_chat(demo_server).body["model"] == "demo/echo"
         assert not [w for w in app.workers if w.group == "stream" and not w.is_finished]
 
 
@@ -175,11 +175,11 @@ async def test_regenerate_resends_the_last_prompt(make_app, demo_server) -> None
         screen = chat(app)
         await send(pilot, "say it again")
         await wait_turn(pilot)
-        count = len(demo_server.requests)
+        count = len(chat_requests(demo_server))
         await app.action_regenerate()
         await wait_turn(pilot)
-        assert len(demo_server.requests) == count + 1
-        body = demo_server.requests[-1].body
+        assert len(chat_requests(demo_server)) == count + 1
+        body = last_chat(demo_server).body
         assert [m["content"] for m in body["messages"]] == ["say it again"]
         assert [m.role for m in screen.conversation.messages] == ["user", "assistant"]
 

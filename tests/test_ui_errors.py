@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ui_support import chat, rendered, send, wait_turn
+from ui_support import chat, last_chat, rendered, send, wait_turn
 
 from siliconchat.core.conversation import MessageState
 from siliconchat.core.turn import LENGTH_NO_ANSWER
@@ -57,7 +57,7 @@ async def test_each_error_class_shows_an_error_block_and_gives_the_prompt_back(m
         await send(pilot, "all good?")
         await wait_turn(pilot, screen)
         assert screen.conversation.messages[-1].content == "all good?"
-        body = demo_server.requests[-1].body
+        body = last_chat(demo_server).body
         assert "question 1 for demo/error-400" not in str(body["messages"])
 
 
@@ -71,7 +71,7 @@ async def test_retry_after_a_failure_sends_the_prompt_once(make_app, demo_server
         app.set_model("demo/echo")
         await pilot.press("enter")  # the prompt came back: Enter retries it
         await wait_turn(pilot)
-        body = demo_server.requests[-1].body
+        body = last_chat(demo_server).body
         assert [m["content"] for m in body["messages"]] == ["try me"]
         assert screen.conversation.messages[-1].content == "try me"
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from textual.pilot import Pilot
 from textual.widgets import Input
-from ui_support import chat, rendered, send, wait_for, wait_turn
+from ui_support import chat, last_chat, rendered, send, wait_for, wait_turn
 
 from siliconchat import paths
 from siliconchat.config import Config
@@ -147,7 +147,7 @@ async def test_a_failed_attempt_is_kept_marked_failed_and_left_out_of_the_contex
         await wait_for(pilot, lambda: len(screen.query(ErrorBlock)) == 1 and len(screen.query(UserTurn)) == 2)
         await send(pilot, "third")
         await wait_turn(pilot)
-        sent = demo_server.requests[-1].body["messages"]
+        sent = last_chat(demo_server).body["messages"]
         assert [m["content"] for m in sent if m["role"] == "user"] == ["second try", "third"]
 
 
@@ -202,7 +202,7 @@ async def test_sidebar_lists_newest_first_and_enter_reopens_with_context(make_ap
         screen.prompt.focus()
         await send(pilot, "third prompt")
         await wait_turn(pilot)
-        sent = demo_server.requests[-1].body["messages"]
+        sent = last_chat(demo_server).body["messages"]
         assert [m["content"] for m in sent] == [
             "first prompt",
             "**first** answer",

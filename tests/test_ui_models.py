@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ui_support import chat, rendered, send, wait_for, wait_turn
+from ui_support import chat, last_chat, rendered, send, wait_for, wait_turn
 
 from siliconchat.config import load_config
 from siliconchat.ui.widgets.message_blocks import AnswerBlock
@@ -20,7 +20,7 @@ async def test_f2_picker_choice_is_used_by_the_next_request(make_app, demo_serve
         screen = chat(app)
         await send(pilot, "hello")
         await wait_turn(pilot)
-        assert demo_server.requests[-1].body["model"] == "deepseek-ai/DeepSeek-R1"
+        assert last_chat(demo_server).body["model"] == "deepseek-ai/DeepSeek-R1"
         await pilot.press("f2")
         await wait_for(pilot, lambda: picker_open(app), "the picker")
         await pilot.press(*"qwen2.5-7b")
@@ -35,7 +35,7 @@ async def test_f2_picker_choice_is_used_by_the_next_request(make_app, demo_serve
         assert "Qwen/Qwen2.5-7B-Instruct" in rendered(app, screen.header)
         await send(pilot, "and now?")
         await wait_turn(pilot)
-        assert demo_server.requests[-1].body["model"] == "Qwen/Qwen2.5-7B-Instruct"
+        assert last_chat(demo_server).body["model"] == "Qwen/Qwen2.5-7B-Instruct"
         # Each message records the model that wrote it.
         models = [m.model for m in screen.conversation.messages if m.role == "assistant"]
         assert models == ["deepseek-ai/DeepSeek-R1", "Qwen/Qwen2.5-7B-Instruct"]
@@ -51,7 +51,7 @@ async def test_f3_and_shift_f3_cycle_the_favourites(make_app, demo_server) -> No
         assert app.model == "demo/echo"
         await send(pilot, "ping")
         await wait_turn(pilot)
-        assert demo_server.requests[-1].body["model"] == "demo/echo"
+        assert last_chat(demo_server).body["model"] == "demo/echo"
         await pilot.press("f3")
         assert app.model == "Qwen/Qwen2.5-7B-Instruct"
         await pilot.press("f3")
@@ -60,7 +60,7 @@ async def test_f3_and_shift_f3_cycle_the_favourites(make_app, demo_server) -> No
         assert app.model == "Qwen/Qwen2.5-7B-Instruct"
         await send(pilot, "pong")
         await wait_turn(pilot)
-        assert demo_server.requests[-1].body["model"] == "Qwen/Qwen2.5-7B-Instruct"
+        assert last_chat(demo_server).body["model"] == "Qwen/Qwen2.5-7B-Instruct"
 
 
 async def test_model_choice_and_favourites_are_saved_outside_demo_mode(make_app, demo_server) -> None:
@@ -100,11 +100,11 @@ async def test_thinking_switch_for_hybrid_models(make_app, demo_server) -> None:
         assert "thinking off" in rendered(app, screen.header)
         await send(pilot, "hello again")
         await wait_turn(pilot)
-        assert demo_server.requests[-1].body["enable_thinking"] is False
+        assert last_chat(demo_server).body["enable_thinking"] is False
         assert screen.conversation.messages[-1].reasoning == ""
         # Not offered for models without a switch: nothing is sent to them.
         app.set_model("Qwen/Qwen2.5-7B-Instruct")
         await pilot.press("ctrl+t")
         await send(pilot, "plain")
         await wait_turn(pilot)
-        assert "enable_thinking" not in demo_server.requests[-1].body
+        assert "enable_thinking" not in last_chat(demo_server).body

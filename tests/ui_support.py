@@ -6,6 +6,7 @@ from textual.app import App
 from textual.pilot import Pilot
 from textual.widget import Widget
 
+from siliconchat.demo.server import DemoServer, RecordedRequest
 from siliconchat.ui.screens.chat import ChatScreen
 
 POLL_LIMIT = 500  # x 0.02 s: 10 s at most, but a demo turn takes a fraction of a second
@@ -16,6 +17,17 @@ async def send(pilot: Pilot[object], text: str) -> None:
     screen = chat(pilot.app)
     screen.prompt.text = text
     await pilot.press("enter")
+
+
+def chat_requests(server: DemoServer) -> list[RecordedRequest]:
+    """The chat requests the server received (the balance request may come before or after them)."""
+    return [request for request in server.requests if request.path.endswith("/chat/completions")]
+
+
+def last_chat(server: DemoServer) -> RecordedRequest:
+    requests = chat_requests(server)
+    assert requests, "no chat request was sent"
+    return requests[-1]
 
 
 def chat(app: App[object]) -> ChatScreen:

@@ -31,10 +31,11 @@ import dataclasses
 import gc
 import importlib
 import re
+import time
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, ClassVar
 
-from textual import work
+from textual import events, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
@@ -75,6 +76,8 @@ CHAT_ACTIONS = frozenset(
 # Imported in a thread after the first frame, in this order: the Markdown widgets (markdown-it, Pygments;
 # the first answer needs them) and the SDK (the first request needs it, ~0.5 s).
 WARM_UP_MODULES = ("siliconchat.ui.widgets.live_markdown", "openai", "siliconchat.core.api")
+# While a typed key is on its way to the screen, streaming frames wait for it, at most this long (see on_event).
+KEY_ECHO_WAIT = 0.15
 # What the SDK's HTTP stack imports only when its first request is sent (~20 ms); skipped if absent.
 FIRST_REQUEST_MODULES = ("anyio._backends._asyncio",)
 _CODE_BLOCK = re.compile(r"^(```|~~~)[^\n]*\n(.*?)^\1[ \t]*$", re.MULTILINE | re.DOTALL)
@@ -154,6 +157,8 @@ class SiliconChatApp(App[int]):
         self.balance: str | None = None
         self._client = client
         self._client_lock = asyncio.Lock()
+        self.key_echo_due: float | None = None  # see on_event
+        self._keys_typed = 0
         self._continue_requested = continue_requested
         self._closing = False
         self.history = HistoryLink(self)
@@ -285,6 +290,21 @@ class SiliconChatApp(App[int]):
             screen.header.set_balance(self.balance)
 
     # -- keys and commands ----------------------------------------------------------------------
+
+    async def on_event(self, event: events.Event) -> None:
+        typed = isinstance(event, events.Key) and not event.is_forwarded
+        await super().on_event(event)
+        if typed and (focused := self.focused) is not None:
+            # The key now waits in the focused widget's queue. Until the refresh that shows what it did, a
+            # streaming answer starts no new frame (ChatScreen._on_frame): during a blast, a frame and its
+            # layout (tens of ms) otherwise came between a key and its echo.
+            self._keys_typed += 1
+            self.key_echo_due = time.perf_counter() + KEY_ECHO_WAIT
+            focused.call_after_refresh(self._key_echoed, self._keys_typed)
+
+    def _key_echoed(self, key: int) -> None:
+        if key == self._keys_typed:  # the last key typed is on screen
+            self.key_echo_due = None
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in CHAT_ACTIONS:

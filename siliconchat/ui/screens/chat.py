@@ -326,10 +326,17 @@ class ChatScreen(Screen[None]):
         self.reasoning.body.fold(self.reasoning.scroller.is_vertical_scroll_end)
         started = time.perf_counter()
         numbers_due = started >= self._next_numbers_at
-        text_due = started >= self._next_frame_at and (
-            turn.received
-            # a slow stream: fewer, fuller frames (each one that scrolls repaints the whole pane)
-            or not (started - self._last_frame_at < SLOW_FRAME_SECONDS and _few(turn.answer, turn.reasoning))
+        echo_due = self.chat_app.key_echo_due  # a typed key on its way to the screen goes first
+        text_due = (
+            started >= self._next_frame_at
+            and (echo_due is None or started >= echo_due)
+            and (
+                turn.received
+                # a slow stream: fewer, fuller frames (each one that scrolls repaints the whole pane)
+                or not (
+                    started - self._last_frame_at < SLOW_FRAME_SECONDS and _few(turn.answer, turn.reasoning)
+                )
+            )
         )
         if not text_due:
             if numbers_due:
