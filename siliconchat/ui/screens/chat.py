@@ -259,6 +259,8 @@ class ChatScreen(Screen[None]):
         self.selected = message
         self.status.show_turn(None, first_token=None, elapsed=None, finish="waiting…")
         self._next_frame_at = self._last_frame_at = 0.0
+        # The first frame is small, whatever the last turn's were: it also pays for the answer's first blocks.
+        self._frame_chars = MIN_FRAME_CHARS * 2
         # A blink is a refresh of its own, twice a second: not while an answer streams.
         self.prompt.cursor_blink = False
         self._pause_gc()
