@@ -196,3 +196,18 @@ async def test_long_answer_streams_and_ends_with_the_full_text(make_app) -> None
         assert block.body.source == message.content
         assert screen.reasoning.body.source == message.reasoning
         assert len(message.content) > 3000 and len(message.reasoning) > 3000
+
+
+async def test_focusing_a_long_answer_keeps_the_readers_place(make_app) -> None:
+    app = make_app(model="demo/blast-3000")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = chat(app)
+        await send(pilot, "a long one")
+        await wait_turn(pilot)
+        view = screen.view
+        await wait_for(pilot, lambda: view.max_scroll_y > 0 and view.scroll_y == view.max_scroll_y, "the end")
+        end = view.scroll_y
+        screen.query_one(AnswerBlock).focus()  # what Tab onto the answer does
+        await pilot.pause(0.2)
+        assert screen.query_one(AnswerBlock).has_focus
+        assert view.scroll_y == end  # not thrown back to the answer's first line

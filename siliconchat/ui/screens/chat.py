@@ -28,6 +28,7 @@ from textual.containers import Horizontal
 from textual.message import Message as TextualMessage
 from textual.screen import Screen
 from textual.timer import Timer
+from textual.widget import Widget
 from textual.widgets import Footer
 from textual.worker import Worker, WorkerCancelled, WorkerError, WorkerFailed
 
@@ -565,6 +566,16 @@ class ChatScreen(Screen[None]):
         return None
 
     # -- selection ------------------------------------------------------------------------------
+
+    def set_focus(
+        self, widget: Widget | None, scroll_visible: bool = True, from_app_focus: bool = False
+    ) -> None:
+        # Textual scrolls a focused widget taller than its pane to the widget's top: Tab onto a long answer
+        # lost the reader's place (and unfolded a folded answer: seconds at 80,000 deltas). Already on
+        # screen, in part, is in view enough.
+        if isinstance(widget, AnswerBlock) and self.view.can_view_partial(widget):
+            scroll_visible = False
+        super().set_focus(widget, scroll_visible=scroll_visible, from_app_focus=from_app_focus)
 
     @on(AnswerBlock.Selected)
     async def _answer_selected(self, event: AnswerBlock.Selected) -> None:
