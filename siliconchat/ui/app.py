@@ -83,14 +83,10 @@ FIRST_REQUEST_MODULES = ("anyio._backends._asyncio",)
 _CODE_BLOCK = re.compile(r"^(```|~~~)[^\n]*\n(.*?)^\1[ \t]*$", re.MULTILINE | re.DOTALL)
 
 
-def _warm_up() -> None:
-    for name in WARM_UP_MODULES:
-        importlib.import_module(name)
-
-
 def _ready(client: ChatClient | None, settings: Settings) -> ChatClient:
     """In a thread: what the first request needs, and the client with its SDK client made (an SSL context)."""
-    _warm_up()
+    for name in WARM_UP_MODULES:
+        importlib.import_module(name)
     for name in FIRST_REQUEST_MODULES:
         with contextlib.suppress(ImportError):
             importlib.import_module(name)
