@@ -154,10 +154,14 @@ async def test_sealed_pieces_keep_their_height_until_the_width_changes() -> None
         await wait_for(
             pilot, lambda: all(piece.styles.inline.has_rule("height") for piece in sealed), "heights"
         )
-        await pilot.pause()
-        assert all(
-            piece.styles.height is not None and piece.size.height == piece.styles.height.value
-            for piece in sealed
+        # ...and laid out at that height by the layout after (again, later under load).
+        await wait_for(
+            pilot,
+            lambda: all(
+                piece.styles.height is not None and piece.size.height == piece.styles.height.value
+                for piece in sealed
+            ),
+            "the fixed heights laid out",
         )
         assert not live.styles.inline.has_rule("height")
         await pilot.resize_terminal(50, 50)
