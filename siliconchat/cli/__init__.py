@@ -8,11 +8,17 @@ from __future__ import annotations
 
 import argparse
 import gc
+import os
 import sys
 from collections.abc import Callable, Sequence
 
 from siliconchat import __version__
 from siliconchat.cli.common import EXIT_INTERRUPTED, EXIT_OK, CliError, configured
+
+TUI_FPS = 120
+"""Textual's screen updates per second at most (``TEXTUAL_FPS``, unless the environment sets it)."""
+TUI_SWITCH_INTERVAL = 0.001
+"""``sys.setswitchinterval`` in the TUI (Python's default is 0.005 s)."""
 
 
 def _add_connection_options(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
@@ -131,6 +137,12 @@ def cmd_tui(args: argparse.Namespace) -> int:
     # collecting garbage meanwhile finds none and delays the first frame. The app turns the collector back
     # on after its first frame (``SiliconChatApp._after_first_frame``).
     gc.disable()
+    # Key presses during a blast (see siliconchat/ui/key_priority.py): a repaint asked for waits for the screen's
+    # next update tick, 1/60 s apart by default (read when Textual is imported); and the threads that read the
+    # keyboard and write the screen wait for the busy event loop to hand over the GIL, 5 ms at a time by
+    # default. Both were most of what a key waited once the loop itself let it go first.
+    os.environ.setdefault("TEXTUAL_FPS", str(TUI_FPS))
+    sys.setswitchinterval(TUI_SWITCH_INTERVAL)
     try:
         with configured(args, require_key=False) as (config, settings):
             from siliconchat.ui.app import SiliconChatApp

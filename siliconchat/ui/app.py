@@ -31,13 +31,13 @@ import dataclasses
 import gc
 import importlib
 import re
-import time
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, ClassVar
 
 from textual import events, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
+from textual.driver import Driver
 from textual.screen import Screen
 
 from siliconchat.config import REGIONS, Config, ConfigError, Settings, save_config
@@ -45,6 +45,7 @@ from siliconchat.core.conversation import Conversation, ModelParams
 from siliconchat.core.models import Thinking, thinking_of
 from siliconchat.core.sanitize import sanitize_line
 from siliconchat.ui.history_link import HistoryLink
+from siliconchat.ui.key_priority import KeyPriority, key_noting
 from siliconchat.ui.screens.chat import ChatScreen
 
 if TYPE_CHECKING:
@@ -76,8 +77,6 @@ CHAT_ACTIONS = frozenset(
 # Imported in a thread after the first frame, in this order: the Markdown widgets (markdown-it, Pygments;
 # the first answer needs them) and the SDK (the first request needs it, ~0.5 s).
 WARM_UP_MODULES = ("siliconchat.ui.widgets.live_markdown", "openai", "siliconchat.core.api")
-# While a typed key is on its way to the screen, streaming frames wait for it, at most this long (see on_event).
-KEY_ECHO_WAIT = 0.15
 # What the SDK's HTTP stack imports only when its first request is sent (~20 ms); skipped if absent.
 FIRST_REQUEST_MODULES = ("anyio._backends._asyncio",)
 _CODE_BLOCK = re.compile(r"^(```|~~~)[^\n]*\n(.*?)^\1[ \t]*$", re.MULTILINE | re.DOTALL)
@@ -153,8 +152,7 @@ class SiliconChatApp(App[int]):
         self.balance: str | None = None
         self._client = client
         self._client_lock = asyncio.Lock()
-        self.key_echo_due: float | None = None  # see on_event
-        self._keys_typed = 0
+        self.keys = KeyPriority()  # typed keys go before streaming frames (see on_event)
         self._continue_requested = continue_requested
         self._closing = False
         self.history = HistoryLink(self)
@@ -287,20 +285,17 @@ class SiliconChatApp(App[int]):
 
     # -- keys and commands ----------------------------------------------------------------------
 
+    def get_driver_class(self) -> type[Driver]:
+        return key_noting(super().get_driver_class())  # notes each key as it is read (see KeyPriority)
+
     async def on_event(self, event: events.Event) -> None:
         typed = isinstance(event, events.Key) and not event.is_forwarded
         await super().on_event(event)
-        if typed and (focused := self.focused) is not None:
+        if typed:
             # The key now waits in the focused widget's queue. Until the refresh that shows what it did, a
-            # streaming answer starts no new frame (ChatScreen._on_frame): during a blast, a frame and its
-            # layout (tens of ms) otherwise came between a key and its echo.
-            self._keys_typed += 1
-            self.key_echo_due = time.perf_counter() + KEY_ECHO_WAIT
-            focused.call_after_refresh(self._key_echoed, self._keys_typed)
-
-    def _key_echoed(self, key: int) -> None:
-        if key == self._keys_typed:  # the last key typed is on screen
-            self.key_echo_due = None
+            # streaming answer starts no new frame (ChatScreen._on_frame).
+            number = self.keys.handled()
+            (self.focused or self).call_after_refresh(self.keys.shown, number)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in CHAT_ACTIONS:

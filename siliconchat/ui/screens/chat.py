@@ -329,10 +329,9 @@ class ChatScreen(Screen[None]):
         self.reasoning.body.fold(self.reasoning.scroller.is_vertical_scroll_end)
         started = time.perf_counter()
         numbers_due = started >= self._next_numbers_at
-        echo_due = self.chat_app.key_echo_due  # a typed key on its way to the screen goes first
         text_due = (
             started >= self._next_frame_at
-            and (echo_due is None or started >= echo_due)
+            and not self.chat_app.keys.waiting(started)  # a typed key on its way to the screen goes first
             and (
                 turn.received
                 # a slow stream: fewer, fuller frames (each one that scrolls repaints the whole pane)
