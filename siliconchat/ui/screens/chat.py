@@ -61,7 +61,9 @@ spaced so that rendering takes about this share of the time, and the reader of t
 
 
 GC_RESUME_SECONDS = 1.5
-"""Automatic garbage collection comes back on this long after an answer ends (see ``ChatScreen._pause_gc``)."""
+"""Full garbage collections come back this long after an answer ends (see ``ChatScreen._pause_gc``)."""
+GC_NEVER = 1_000_000_000
+"""The oldest generation's threshold while an answer streams: no full collection."""
 
 FRAME_CHARS = 10_000
 MIN_FRAME_CHARS = 1_000
@@ -152,7 +154,7 @@ class ChatScreen(Screen[None]):
         self._next_frame_at = 0.0
         self._next_numbers_at = 0.0
         self._last_frame_at = 0.0  # when the last frame that showed text started
-        self._gc_paused = False  # automatic garbage collection is off for the turn (see _pause_gc)
+        self._gc_thresholds: tuple[int, int, int] | None = None  # the collector's while streaming
         self._gc_timer: Timer | None = None
         self._frame_chars = MIN_FRAME_CHARS * 2  # what a frame shows at most (see FRAME_COST)
 
@@ -368,7 +370,6 @@ class ChatScreen(Screen[None]):
                     await turn.block.write(text)
             if wrote:  # the writes above are done (parsed and mounted): measure up to the refresh
                 self.call_after_refresh(self._frame_shown, started, cpu_started, self._frame_chars - budget)
-                gc.collect(1)  # the young generations only: see _pause_gc
             self.reasoning.keep_following()
             self.view.keep_following()
             # The numbers normally change on a frame without text: the screen repaints the smallest rectangle
@@ -394,29 +395,32 @@ class ChatScreen(Screen[None]):
         )
 
     def _pause_gc(self) -> None:
-        """No automatic garbage collection while an answer streams; frames collect the young generations.
+        """No full garbage collection while an answer streams; the young generations are still collected.
 
         A stream allocates fast (events, text, Markdown blocks, rendered lines), so Python ran a full collection
         every half second or so during a blast, each one walking every object the app holds: 100-250 ms in
-        which no key was handled. Collecting generations 0 and 1 once per frame takes a millisecond or two and
-        frees the short-lived cycles; the rest waits for the automatic collector, back on a moment after the
-        turn ends (its first full collection comes at once: better while the user reads than in the last frame).
+        which no key was handled. Collections of the young generations stay automatic: each walks only the
+        objects made since the last one (well under a millisecond). (Collecting them once per frame instead
+        walked everything made since the turn began in its first frame, the request and the first blocks
+        among them: 25 ms.) The full collections come back a moment after the turn ends (the first one comes
+        at once: better while the user reads than in the last frame).
         """
         if self._gc_timer is not None:
             self._gc_timer.stop()
             self._gc_timer = None
-        if gc.isenabled():
-            self._gc_paused = True
-            gc.disable()
+        if self._gc_thresholds is None:
+            self._gc_thresholds = gc.get_threshold()
+            young, middle, _old = self._gc_thresholds
+            gc.set_threshold(young, middle, GC_NEVER)
 
     def _resume_gc_later(self) -> None:
         self._gc_timer = self.set_timer(GC_RESUME_SECONDS, self._resume_gc)
 
     def _resume_gc(self) -> None:
         self._gc_timer = None
-        if self._gc_paused:
-            self._gc_paused = False
-            gc.enable()
+        if self._gc_thresholds is not None:
+            gc.set_threshold(*self._gc_thresholds)
+            self._gc_thresholds = None
 
     def _frame_shown(self, started: float, cpu_started: float, chars: int) -> None:
         # The frame's cost is the CPU time of this thread up to its refresh (waiting for the screen's refresh
