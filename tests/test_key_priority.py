@@ -55,3 +55,26 @@ async def test_the_terminal_driver_notes_each_key_it_reads(make_app) -> None:
         await wait_for(pilot, lambda: screen.prompt.text == "x", "the key in the prompt")
         await pilot.pause()
         assert not app.keys.waiting(time.perf_counter())  # on screen: frames may go on
+
+
+async def test_the_stream_reader_waits_for_a_typed_key_to_be_shown() -> None:
+    keys = KeyPriority()
+    assert not keys.pending
+    keys.read()
+    assert keys.pending
+    number = keys.handled()
+    waiter = asyncio.ensure_future(keys.until_shown())
+    await asyncio.sleep(0.02)
+    assert not waiter.done()  # handled, not on screen: the reader stays paused
+    keys.shown(number)
+    await asyncio.wait_for(waiter, 1)
+    assert not keys.pending
+
+
+async def test_the_stream_reader_waits_for_a_key_a_bounded_time() -> None:
+    keys = KeyPriority()
+    keys.read()
+    keys.handled()  # never shown (e.g. its widget went away)
+    started = time.perf_counter()
+    await asyncio.wait_for(keys.until_shown(), 1)
+    assert time.perf_counter() - started < KEY_ECHO_WAIT + 0.1

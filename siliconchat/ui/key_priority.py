@@ -9,6 +9,7 @@ that shows it, and :meth:`KeyPriority.waiting` tells the chat screen not to star
 
 from __future__ import annotations
 
+import asyncio
 import time
 from functools import cache
 
@@ -18,6 +19,8 @@ from textual.message import Message
 
 KEY_ECHO_WAIT = 0.15
 """A key holds frames back at most this long (from when it was read, and again from when it was handled)."""
+KEY_POLL = 0.002
+"""How often the stream reader, paused for a key (:meth:`KeyPriority.until_shown`), looks again."""
 
 
 class KeyPriority:
@@ -42,6 +45,16 @@ class KeyPriority:
     def shown(self, number: int) -> None:
         """The refresh after key ``number`` was handled is done: it is on screen."""
         self._shown = max(self._shown, number)
+
+    @property
+    def pending(self) -> bool:
+        """Cheap (once per stream event): a key may be on its way; :meth:`waiting` tells for sure."""
+        return self._read_at > self._handled_at or self._shown < self._handled
+
+    async def until_shown(self) -> None:
+        """Wait (in short sleeps) while :meth:`waiting`: the key's steps then get the event loop to themselves."""
+        while self.waiting(time.perf_counter()):
+            await asyncio.sleep(KEY_POLL)
 
     def waiting(self, now: float) -> bool:
         """A key is read but not handled yet, or handled and not on screen yet (for at most KEY_ECHO_WAIT)."""

@@ -295,6 +295,7 @@ class ChatScreen(Screen[None]):
         apply = recorder.apply
         add_answer = turn.answer.append
         add_reasoning = turn.reasoning.append
+        keys = self.chat_app.keys
         try:
             client = await self.chat_app.ready_client()
             stream = client.stream(request, model, params)
@@ -306,6 +307,10 @@ class ChatScreen(Screen[None]):
                         add_answer(event.text)  # type: ignore[union-attr]
                     elif kind is ReasoningDelta:
                         add_reasoning(event.text)  # type: ignore[union-attr]
+                    if keys.pending:
+                        # A typed key is on its way to the screen: during a blast, this loop took the event
+                        # loop for a slice (see YIELD_EVERY in core/api.py) between each of the key's steps.
+                        await keys.until_shown()
         except asyncio.CancelledError:
             recorder.stop()
             raise
