@@ -211,3 +211,21 @@ async def test_focusing_a_long_answer_keeps_the_readers_place(make_app) -> None:
         await pilot.pause(0.2)
         assert screen.query_one(AnswerBlock).has_focus
         assert view.scroll_y == end  # not thrown back to the answer's first line
+
+
+async def test_the_labels_change_with_the_first_text_shown(make_app) -> None:
+    app = make_app(model="demo/slow")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = chat(app)
+        await app.ready_client()  # the reasoning then comes 0.2 s after Enter, well within a second
+        await send(pilot, "tell me a long story")
+        pane = screen.reasoning
+        label = pane.query_one(".reasoning-status")
+        await wait_for(pilot, lambda: pane.body.source.strip() != "", "the first reasoning on screen")
+        await pilot.pause(0.1)  # the frame that showed it is done (the numbers change once a second)
+        assert "waiting" not in rendered(app, label)
+        assert "thinking" in rendered(app, label)
+        status = rendered(app, screen.status)
+        assert "ttft –" not in status and "ttft" in status
+        await pilot.press("escape")
+        await wait_turn(pilot)

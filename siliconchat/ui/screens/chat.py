@@ -356,6 +356,7 @@ class ChatScreen(Screen[None]):
             if turn.ended:
                 return
             wrote = bool(turn.answer or turn.reasoning)
+            first_text = wrote and not self._last_frame_at  # the turn's first text: "waiting…" goes with it
             if wrote:
                 self._next_frame_at = float("inf")  # until this frame is on screen
                 self._last_frame_at = started
@@ -379,8 +380,9 @@ class ChatScreen(Screen[None]):
             self.view.keep_following()
             # The numbers normally change on a frame without text: the screen repaints the smallest rectangle
             # around everything that changed, and the status line under the answer's last lines would widen it
-            # to the whole screen. Only when every frame shows text do they come with it.
-            if numbers_due and started >= self._next_numbers_at + NUMBERS_SECONDS:
+            # to the whole screen. Only when every frame shows text do they come with it, and with the turn's
+            # first text (the labels said "waiting for the model…" for up to a second beside it).
+            if first_text or (numbers_due and started >= self._next_numbers_at + NUMBERS_SECONDS):
                 self._show_numbers(turn, started)
             if turn.received and not (turn.answer or turn.reasoning):
                 self.post_message(self.TurnEnded(turn))  # all shown: the turn ends now
