@@ -26,7 +26,8 @@ What one run measures, side by side and as ratios (see DESIGN.md "Performance" f
 4. **Launch to first frame** (spawn to the prompt's placeholder on screen, from every app run) and
    ``siliconchat --version`` (wall time, repeated).
 5. **CPU at a realistic 100 deltas/s** (a second demo server with ``--pace 0.01``) for 30 s (10 s with
-   ``--quick``): the app's CPU time over a window that starts 2 s after Enter, as a share of one core.
+   ``--quick``): the app's CPU time over a window that starts 2 s after Enter, as a share of one core; and
+   the floor's over a window as long, reading the same paced stream (and the ratio of the two).
 6. **History figures**: ``benchmarks/bench_history.py`` is run if it exists (see benchmarks/README.md for
    its contract: ``--json PATH`` and ``--quick``); otherwise they are reported as "not measured yet".
 
@@ -78,6 +79,7 @@ PROMPT = "benchmark"
 # The first full frame: the prompt's placeholder ("Ask anything…"). Its first letter is drawn under the
 # cursor (styled apart), so the marker skips it.
 READY = re.compile(rb"sk anything")
+PACED_WARMUP = 2.0  # seconds after Enter (or the request) before the 100 deltas/s window starts
 # The finish reason in the status line (bold "stop"); "stopped" is the state of a cancelled answer.
 FINISHED = re.compile(rb"stop(?!ped)")
 ANSWER_COUNT = re.compile(rb"answer (\d+)")
@@ -195,6 +197,50 @@ async def _floor_main(url: str, key: str, model: str) -> dict[str, Any]:
     t1, cpu1 = time.perf_counter(), time.process_time()
     await client.close()
     return {"wall": t1 - t0, "cpu": cpu1 - cpu0, "reasoning": reasoning, "answer": answer}
+
+
+async def _floor_paced_main(url: str, key: str, seconds: float) -> dict[str, Any]:
+    """The floor at the server's pace: this process's CPU over ``seconds``, from PACED_WARMUP after the request."""
+    from openai import AsyncOpenAI
+
+    client = AsyncOpenAI(api_key=key, base_url=url, max_retries=0)
+    messages: Any = [{"role": "user", "content": PROMPT}]
+    count = int(100 * (seconds + PACED_WARMUP + 5))  # the stream outlasts the window
+    sent = time.perf_counter()
+    stream = await client.chat.completions.create(model=f"demo/blast-{count}", messages=messages, stream=True)
+    cpu0 = t0 = cpu1 = t1 = None
+    seen = 0
+    async for chunk in stream:
+        if chunk.choices:
+            delta = chunk.choices[0].delta
+            if getattr(delta, "reasoning_content", None) or delta.content:
+                seen += 1
+        now = time.perf_counter()
+        if t0 is None:
+            if now - sent >= PACED_WARMUP:
+                cpu0, t0, seen = time.process_time(), now, 0
+        elif now - t0 >= seconds:
+            cpu1, t1 = time.process_time(), now
+            break
+    await stream.close()
+    await client.close()
+    if cpu0 is None or cpu1 is None or t0 is None or t1 is None:
+        return {"error": "the stream ended before the window did"}
+    return {"cpu_share": (cpu1 - cpu0) / (t1 - t0), "window_s": t1 - t0, "deltas_per_s": seen / (t1 - t0)}
+
+
+def run_paced_floor(server: Server, seconds: float) -> dict[str, Any]:
+    argv = [sys.executable, __file__, "--floor-paced-child", server.url, str(seconds)]
+    proc = _spawn(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO)
+    try:
+        out, err = proc.communicate(timeout=seconds + PACED_WARMUP + 60)
+    except subprocess.TimeoutExpired:
+        return {"error": "timed out"}
+    finally:
+        _kill(proc)
+    if proc.returncode != 0:
+        return {"error": f"the floor failed: {err.strip()[-300:]}"}
+    return dict(json.loads(out))
 
 
 def run_floor(server: Server, model: str, timeout: float) -> dict[str, Any]:
@@ -509,7 +555,7 @@ def run_app(
 
 def run_paced(base_url: str, seconds: float, launches: list[float]) -> dict[str, Any]:
     """The app's CPU share at the server's pace (100 deltas/s) over ``seconds``, from 2 s after Enter."""
-    warmup = 2.0
+    warmup = PACED_WARMUP
     count = int(100 * (seconds + warmup + 5))  # the stream outlasts the window
     app, launch = start_app(f"demo/blast-{count}", base_url)
     try:
@@ -849,8 +895,13 @@ def main(argv: list[str] | None = None) -> int:
         "--json", default=str(RESULTS_DIR / "latest.json"), metavar="PATH", help="JSON output"
     )
     parser.add_argument("--floor-child", nargs=2, metavar=("URL", "MODEL"), help=argparse.SUPPRESS)
+    parser.add_argument("--floor-paced-child", nargs=2, metavar=("URL", "SECONDS"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
 
+    if args.floor_paced_child:
+        url, seconds = args.floor_paced_child
+        print(json.dumps(asyncio.run(_floor_paced_main(url, demo_key(), float(seconds)))))
+        return 0
     if args.floor_child:
         url, model = args.floor_child
         print(json.dumps(asyncio.run(_floor_main(url, demo_key(), model))))
@@ -933,6 +984,7 @@ def main(argv: list[str] | None = None) -> int:
         paced_server = Server(pace=0.01)
         try:
             paced = run_paced(paced_server.url, paced_seconds, launches)
+            paced["floor"] = run_paced_floor(paced_server, paced_seconds)
         finally:
             paced_server.close()
         log(f"[{time.perf_counter() - started:6.1f}s] 100 deltas/s: {paced}")
@@ -1122,6 +1174,17 @@ def build_rows(
             "; the stream ended inside the window" if paced.get("finished_early") else ""
         )
         rows.append(row)
+        floor = paced.get("floor") or {}
+        floor_share = floor.get("cpu_share")
+        row = Row(
+            "100 deltas/s: floor CPU (bare AsyncOpenAI loop, same stream)",
+            "%",
+            [floor_share] if floor_share is not None else None,
+        )
+        row.note = floor.get("error", "") or f"{floor.get('deltas_per_s', 0):.0f} deltas/s read"
+        rows.append(row)
+        if share is not None and floor_share:
+            rows.append(Row("100 deltas/s: app CPU / floor CPU", "×", [share / floor_share]))
     if launches:
         row = Row("launch → first full frame", "s", launches, target="≤ 0.5 s")
         row.passed = statistics.median(launches) <= 0.5
