@@ -220,3 +220,16 @@ async def test_f1_help_and_f5_conversation_settings_open(make_app) -> None:
             await wait_for(pilot, lambda name=name: type(app.screen).__name__ == name, name)
             await pilot.press("escape")
             await wait_for(pilot, lambda: app.screen is screen, "the chat screen")
+
+
+async def test_a_focused_reasoning_pane_looks_focused(make_app) -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        pane = chat(app).reasoning
+        unfocused = pane.styles.border.top
+        pane.scroller.focus()
+        await pilot.pause()
+        assert pane.styles.border.top != unfocused  # the border says where the scroll keys go
+        chat(app).prompt.focus()
+        await pilot.pause()
+        assert pane.styles.border.top == unfocused
