@@ -78,3 +78,4 @@ async def test_the_stream_reader_waits_for_a_key_a_bounded_time() -> None:
     started = time.perf_counter()
     await asyncio.wait_for(keys.until_shown(), 1)
     assert time.perf_counter() - started < KEY_ECHO_WAIT + 0.1
+    assert not keys.pending  # the reader does not look again at every event

@@ -55,6 +55,7 @@ class KeyPriority:
         """Wait (in short sleeps) while :meth:`waiting`: the key's steps then get the event loop to themselves."""
         while self.waiting(time.perf_counter()):
             await asyncio.sleep(KEY_POLL)
+        self._shown = max(self._shown, self._handled)  # shown, or waited for long enough: not pending now
 
     def waiting(self, now: float) -> bool:
         """A key is read but not handled yet, or handled and not on screen yet (for at most KEY_ECHO_WAIT)."""
