@@ -19,6 +19,7 @@ import gc
 import importlib
 import sys
 import time
+from collections import deque
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, cast
 
@@ -65,6 +66,8 @@ GC_RESUME_SECONDS = 1.5
 GC_NEVER = 1_000_000_000
 """The oldest generation's threshold while an answer streams: no full collection."""
 
+FRAME_RATES = 8
+"""Frames are sized by the best rate (characters per CPU second) of this many frames before them."""
 FRAME_CHARS = 10_000
 MIN_FRAME_CHARS = 1_000
 FRAME_COST = 0.05
@@ -157,6 +160,7 @@ class ChatScreen(Screen[None]):
         self._gc_thresholds: tuple[int, int, int] | None = None  # the collector's while streaming
         self._gc_timer: Timer | None = None
         self._frame_chars = MIN_FRAME_CHARS * 2  # what a frame shows at most (see FRAME_COST)
+        self._frame_rates: deque[float] = deque(maxlen=FRAME_RATES)  # characters per CPU second, last frames
 
     @property
     def chat_app(self) -> SiliconChatApp:
@@ -264,6 +268,7 @@ class ChatScreen(Screen[None]):
         self._next_frame_at = self._last_frame_at = 0.0
         # The first frame is small, whatever the last turn's were: it also pays for the answer's first blocks.
         self._frame_chars = MIN_FRAME_CHARS * 2
+        self._frame_rates.clear()
         # A blink is a refresh of its own, twice a second: not while an answer streams.
         self.prompt.cursor_blink = False
         self._pause_gc()
@@ -434,7 +439,11 @@ class ChatScreen(Screen[None]):
         # timer is not a cost; the stream reader, which may run in between, makes it an overestimate).
         cost = time.thread_time() - cpu_started
         if chars >= MIN_FRAME_CHARS:  # the next frames show about what this machine shows in FRAME_COST
-            fit = int(chars * FRAME_COST / max(cost, 0.001))
+            # At the best rate of the last frames: a busy machine (another process, a collection) only ever makes
+            # a frame dearer, and sizing by each last frame shrank the frames after every hiccup. Smaller frames
+            # cost more per character (each lays out and repaints the pane), so a blast then fell behind.
+            self._frame_rates.append(chars / max(cost, 0.001))
+            fit = int(max(self._frame_rates) * FRAME_COST)
             self._frame_chars = max(MIN_FRAME_CHARS, min(FRAME_CHARS, fit))
         turn = self.turn
         if turn is not None and turn.received:  # the stream is over: the rest at once, frame after frame
