@@ -25,7 +25,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Iterator
+from functools import cache
 
+from markdown_it import MarkdownIt
 from textual import events
 from textual.app import ComposeResult
 from textual.containers import Vertical
@@ -100,11 +102,18 @@ class OrderlyStream(MarkdownStream):
         self._stopped = True
 
 
+@cache
+def _parser() -> MarkdownIt:
+    """One parser for every piece: Textual's default makes a new one for each append and update (~2 ms each,
+    most of it setting up linkify), and a parser keeps no state from one ``parse`` to the next."""
+    return MarkdownIt("gfm-like")
+
+
 class LiveMarkdown(LaidOutOnce, Markdown):
     """Markdown that can be streamed into, then finished (parsed again only if the text differs)."""
 
     def __init__(self, markdown: str = "", *, id: str | None = None, classes: str | None = None) -> None:
-        super().__init__(sanitize(markdown), id=id, classes=classes)
+        super().__init__(sanitize(markdown), id=id, classes=classes, parser_factory=_parser)
         self._stream: OrderlyStream | None = None
 
     @property
