@@ -5,7 +5,7 @@ event into the turn's ``TurnRecorder`` and appends text to two pending lists. A 
 only while a turn streams, joins the pending text once per frame and writes it to the panes'
 ``MarkdownStream``s, and refreshes the status line. When the stream ends (or is cancelled), frames go on
 until the text that arrived is all shown, then the panes stop their streams (the text is parsed again
-only if it differs from what was streamed). No automatic garbage collection runs meanwhile.
+only if it differs from what was streamed). No full garbage collection runs meanwhile.
 
 The keys are bound on the app (so that a user keymap applies to all of them, and the help screen and
 the command palette can list them); the app calls the public methods here.
