@@ -568,9 +568,9 @@ def run_paced(base_url: str, seconds: float, launches: list[float]) -> dict[str,
         t0 = time.perf_counter()
         app.send("\r")
         app.drain(warmup)
-        cpu1, w1, n1 = app.cpu(), time.perf_counter(), app.last_int(ANSWER_COUNT, start)
+        cpu1, w1, n1, end1 = app.cpu(), time.perf_counter(), app.last_int(ANSWER_COUNT, start), app.end
         app.drain(seconds)
-        cpu2, w2, n2 = app.cpu(), time.perf_counter(), app.last_int(ANSWER_COUNT, start)
+        cpu2, w2, n2, end2 = app.cpu(), time.perf_counter(), app.last_int(ANSWER_COUNT, start), app.end
         finished = app.search(FINISHED, start) is not None
         out = {
             "window_s": w2 - w1,
@@ -578,6 +578,7 @@ def run_paced(base_url: str, seconds: float, launches: list[float]) -> dict[str,
             "deltas_shown": (n2 - n1) if n1 is not None and n2 is not None else None,
             "finished_early": finished,
             "since_enter_s": w1 - t0,
+            "output_bytes": end2 - end1,  # written to the terminal over the window
         }
         if out["cpu_s"] is not None:
             out["cpu_share"] = out["cpu_s"] / out["window_s"]
