@@ -36,6 +36,7 @@ from textual.worker import Worker, WorkerCancelled, WorkerError, WorkerFailed
 from siliconchat.core.conversation import Conversation, Message, MessageState, ModelParams
 from siliconchat.core.events import AnswerDelta, ErrorKind, Failed, ReasoningDelta
 from siliconchat.core.turn import TurnRecorder
+from siliconchat.ui.calm_compositor import CalmCompositor
 from siliconchat.ui.widgets.conversation_view import ConversationView
 from siliconchat.ui.widgets.header_bar import HeaderBar
 from siliconchat.ui.widgets.message_blocks import AnswerBlock
@@ -150,6 +151,7 @@ class ChatScreen(Screen[None]):
 
     def __init__(self, conversation: Conversation) -> None:
         super().__init__()
+        self._compositor = CalmCompositor()  # a frame repaints what it moved, not the whole pane
         self.conversation = conversation
         self.turn: Turn | None = None
         self.selected: Message | None = None  # the turn whose reasoning the pane shows when idle

@@ -19,7 +19,7 @@ with it. Otherwise each new block asked for a second full layout a frame later.
 from __future__ import annotations
 
 from functools import cache
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, ClassVar, TypeVar
 
 from textual.geometry import Region, Size
 from textual.widget import Widget
@@ -37,6 +37,9 @@ W = TypeVar("W", bound=Widget)
 class LaidOutOnce(_Base):
     """Mix in before a Widget class: see the module docstring."""
 
+    REPAINT_ON_LAYOUT: ClassVar[bool] = True
+    """False for a container that draws nothing of its own: a layout refresh does not repaint it."""
+
     def _size_updated(
         self, size: Size, virtual_size: Size, container_size: Size, layout: bool = True
     ) -> bool:
@@ -46,6 +49,8 @@ class LaidOutOnce(_Base):
         self, *regions: Region, repaint: bool = True, layout: bool = False, recompose: bool = False
     ) -> Self:
         layout = layout and self.parent is not None  # not in the DOM yet: its mount lays it out
+        if layout and not self.REPAINT_ON_LAYOUT and not regions:
+            repaint = False  # its own cells stay as they are; its children repaint themselves
         return super().refresh(*regions, repaint=repaint, layout=layout, recompose=recompose)
 
 

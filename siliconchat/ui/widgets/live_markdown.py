@@ -112,6 +112,8 @@ def _parser() -> MarkdownIt:
 class LiveMarkdown(LaidOutOnce, Markdown):
     """Markdown that can be streamed into, then finished (parsed again only if the text differs)."""
 
+    REPAINT_ON_LAYOUT = False  # a piece draws nothing of its own (LiveDocument's CSS): its blocks do
+
     def __init__(self, markdown: str = "", *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(sanitize(markdown), id=id, classes=classes, parser_factory=_parser)
         self._stream: OrderlyStream | None = None
@@ -263,6 +265,8 @@ class LiveDocument(LaidOutOnce, Vertical):
     starts with theirs, as it does after a stream), ``show`` replaces everything, ``source`` is the text shown
     (sanitized).
     """
+
+    REPAINT_ON_LAYOUT = False  # draws nothing of its own: its pieces do
 
     DEFAULT_CSS = """
     LiveDocument {

@@ -1,0 +1,147 @@
+"""The terminal shows what a full repaint would: streaming's partial screen updates never leave a stale cell.
+
+A frame repaints only the cells its layout changed (``siliconchat.ui.calm_compositor``). These tests paint
+every update the app sends to the terminal onto a grid of cells, as a terminal would, and whenever the screen
+has nothing left to repaint, compare the grid with a full render of the screen, cell by cell (text and style).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from rich.cells import cell_len
+from rich.segment import ControlType, Segment
+from rich.style import Style
+from textual._compositor import CompositorUpdate, LayoutUpdate
+from textual.app import App
+from textual.pilot import Pilot
+from textual.screen import Screen
+from ui_support import chat, send, wait_for, wait_turn
+
+from siliconchat.ui.widgets.message_blocks import AnswerBlock
+
+Cell = tuple[str, Style | None]
+
+
+class Terminal:
+    """A grid of cells that Textual's updates are painted onto."""
+
+    def __init__(self, width: int, height: int) -> None:
+        self.width, self.height = width, height
+        self.rows: list[list[Cell]] = [[(" ", None)] * width for _ in range(height)]
+
+    def paint(self, segments: Iterable[Segment], x: int = 0, y: int = 0) -> None:
+        for segment in segments:
+            if segment.control:
+                for code in segment.control:
+                    if code[0] is ControlType.CURSOR_MOVE_TO:
+                        x, y = int(code[1]), int(code[2])
+                continue
+            if segment.text == "\n":  # between lines; every line starts with a move
+                continue
+            for char in segment.text:
+                width = cell_len(char)
+                if 0 <= y < self.height and 0 <= x < self.width:
+                    self.rows[y][x] = (char, segment.style)
+                    if width == 2 and x + 1 < self.width:
+                        self.rows[y][x + 1] = ("", segment.style)
+                x += width
+
+
+def full_render(screen: Screen[object], width: int, height: int) -> Terminal:
+    terminal = Terminal(width, height)
+    for y, strip in enumerate(screen._compositor.render_strips()):
+        terminal.paint(strip, 0, y)
+    return terminal
+
+
+class Watcher:
+    """Paints every update the app displays, from the first full one (the terminal was blank before)."""
+
+    def __init__(self, app: App[object], width: int, height: int) -> None:
+        self.app = app
+        self.terminal = Terminal(width, height)
+        self.started = False
+        self.checks = 0
+        display = app._display
+
+        def watching_display(screen: Screen[object], renderable: object) -> None:
+            display(screen, renderable)  # type: ignore[arg-type]
+            if isinstance(renderable, CompositorUpdate) and not app._batch_count:
+                self.painted(screen, renderable)
+
+        app._display = watching_display  # type: ignore[method-assign]
+
+    def painted(self, screen: Screen[object], update: CompositorUpdate) -> None:
+        if isinstance(update, LayoutUpdate) and update.region == screen._compositor.size.region:
+            self.started = True
+        if self.started:
+            console = self.app.console
+            self.terminal.paint(update.__rich_console__(console, console.options))  # type: ignore[arg-type]
+
+    async def check(self, pilot: Pilot[object]) -> None:
+        """Once the screen has settled: the terminal shows what a full render shows, cell for cell."""
+        await pilot.pause(0.3)
+        assert self.started, "no full update was displayed"
+        self.checks += 1
+        expected = full_render(self.app.screen, self.terminal.width, self.terminal.height)
+        for y, (shown, wanted) in enumerate(zip(self.terminal.rows, expected.rows, strict=True)):
+            text = "".join(char for char, _ in shown)
+            want = "".join(char for char, _ in wanted)
+            assert text == want, (
+                f"check {self.checks}, row {y}: a stale text\n  shown {text!r}\n  full  {want!r}"
+            )
+            assert shown == wanted, f"check {self.checks}, row {y}: a stale style in {text!r}"
+
+
+async def test_a_long_streamed_answer_leaves_no_stale_cell(make_app) -> None:
+    # Reasoning and answer, sealed pieces, folding, a pane that scrolls: frame after frame of partial updates.
+    app = make_app(model="demo/blast-reasoning-3000")
+    async with app.run_test(size=(120, 40)) as pilot:
+        watcher = Watcher(app, 120, 40)
+        await send(pilot, "go")
+        await wait_turn(pilot)
+        await watcher.check(pilot)
+
+
+async def test_markdown_answers_in_a_narrow_terminal_leave_no_stale_cell(make_app) -> None:
+    # The default demo model: headings, lists, a quote and code in reasoning and answer; the panes stacked.
+    app = make_app(model="deepseek-ai/DeepSeek-R1")
+    async with app.run_test(size=(80, 24)) as pilot:
+        watcher = Watcher(app, 80, 24)
+        for number in range(2):
+            await send(pilot, f"question {number}")
+            await wait_turn(pilot)
+            await watcher.check(pilot)
+
+
+async def test_an_answer_stopped_mid_stream_leaves_no_stale_cell(make_app) -> None:
+    # Stopped while both panes grow (5 deltas/s): the screen as the frames left it, not after a final repaint.
+    app = make_app(model="demo/slow")
+    async with app.run_test(size=(120, 40)) as pilot:
+        watcher = Watcher(app, 120, 40)
+        await app.ready_client()
+        for seconds in (1.0, 3.0):
+            await send(pilot, "a long story")
+            await pilot.pause(1.0)
+            if seconds > 1:
+                # A focused answer has a background of its own: the rows it grows by must be painted with it.
+                chat(app).query(AnswerBlock).last().focus()
+                await pilot.pause(seconds - 1.0)
+            await pilot.press("escape")
+            await wait_turn(pilot)
+            await watcher.check(pilot)
+
+
+async def test_a_focused_answer_grows_and_shrinks_with_its_own_background(make_app) -> None:
+    # A focused answer has a background of its own: the rows it grows by, and gives back at the end (its blank
+    # reserve), must be painted.
+    app = make_app(model="demo/blast-1000")
+    async with app.run_test(size=(120, 40)) as pilot:
+        watcher = Watcher(app, 120, 40)
+        screen = chat(app)
+        await send(pilot, "go")
+        await wait_for(pilot, lambda: bool(screen.query(AnswerBlock)), "the answer block")
+        screen.query(AnswerBlock).last().focus()
+        await wait_turn(pilot)
+        await watcher.check(pilot)
