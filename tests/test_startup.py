@@ -25,6 +25,8 @@ DEFERRED = (
     "sqlite3",
     "openai",
     "siliconchat.core.api",
+    "siliconchat.core.events",
+    "siliconchat.core.turn",
     "siliconchat.core.history",
     "siliconchat.ui.widgets.live_markdown",
     "siliconchat.ui.widgets.sidebar",

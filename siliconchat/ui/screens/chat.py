@@ -34,8 +34,6 @@ from textual.widgets import Footer
 from textual.worker import Worker, WorkerCancelled, WorkerError, WorkerFailed
 
 from siliconchat.core.conversation import Conversation, Message, MessageState, ModelParams
-from siliconchat.core.events import AnswerDelta, ErrorKind, Failed, ReasoningDelta
-from siliconchat.core.turn import TurnRecorder
 from siliconchat.ui.calm_compositor import CalmCompositor
 from siliconchat.ui.widgets.conversation_view import ConversationView
 from siliconchat.ui.widgets.header_bar import HeaderBar
@@ -46,6 +44,7 @@ from siliconchat.ui.widgets.status_line import StatusLine
 
 if TYPE_CHECKING:
     from siliconchat.core.history import StreamingSaver
+    from siliconchat.core.turn import TurnRecorder
     from siliconchat.ui.app import SiliconChatApp
 
 MARKDOWN_MODULE = "siliconchat.ui.widgets.live_markdown"
@@ -254,6 +253,8 @@ class ChatScreen(Screen[None]):
         request = conversation.request_messages()
         model = app.model
         message = conversation.add_assistant(model)
+        from siliconchat.core.turn import TurnRecorder  # with the stream's events: not needed at launch
+
         recorder = TurnRecorder(message)
         saver = app.history.saver(conversation, recorder)  # history: the answer's row, then checkpoints
         view = self.view
@@ -298,6 +299,8 @@ class ChatScreen(Screen[None]):
         self, turn: Turn, request: list[dict[str, str]], model: str, params: ModelParams
     ) -> None:
         """Read the stream: fold each event into the recorder, queue its text. Nothing else per delta."""
+        from siliconchat.core.events import AnswerDelta, ErrorKind, Failed, ReasoningDelta
+
         recorder = turn.recorder
         apply = recorder.apply
         add_answer = turn.answer.append
@@ -475,6 +478,8 @@ class ChatScreen(Screen[None]):
 
     async def _end_turn(self, turn: Turn) -> None:
         """Show the whole turn once, and report how it ended. Idempotent."""
+        from siliconchat.core.events import ErrorKind
+
         if turn.ended:
             return
         if self._frame_timer is not None:

@@ -56,6 +56,8 @@ def hit_prompt(hit: SearchHit) -> Content:
 class SearchScreen(ModalScreen[tuple[int, int] | None]):
     """Dismisses with ``(conversation_id, message_id)`` of the chosen result, or None."""
 
+    CSS_PATH = "../styles/dialogs.tcss"
+
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Close", id="search.close"),
         Binding("ctrl+r", "toggle_reasoning", "Reasoning too", id="search.reasoning"),
