@@ -134,6 +134,20 @@ async def test_finish_with_other_text_rebuilds_the_pieces() -> None:
         assert document.source == "" and len(document.pieces) == 1
 
 
+async def test_text_written_before_the_document_is_composed_is_shown_with_it() -> None:
+    # A frame can come between an answer block's mount and its document's compose: nothing is lost.
+    document = LiveDocument(piece_chars=500)
+    await document.write(TEXT[:300])
+    await document.write(TEXT[300:])
+    app = DocApp(document)
+    async with app.run_test(size=(70, 50)) as pilot:
+        await pilot.pause()
+        assert document.source == TEXT
+        assert len(document.pieces) > 2  # cut at its seams, as if it had been streamed
+        await document.write("\n\nMore.\n")
+        assert document.source == TEXT + "\n\nMore.\n"
+
+
 async def test_pieces_are_sanitized() -> None:
     document = LiveDocument(piece_chars=20)
     app = DocApp(document)

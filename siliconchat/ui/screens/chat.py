@@ -1,11 +1,12 @@
 """The chat screen: header, conversation, reasoning pane, status line and prompt.
 
 Streaming (see "Streaming rules" in DESIGN.md): a worker reads the API stream and only folds each
-event into the turn's ``TurnRecorder`` and appends text to two pending lists. A frame timer, running
-only while a turn streams, joins the pending text once per frame and writes it to the panes'
-``MarkdownStream``s, and refreshes the status line. When the stream ends (or is cancelled), frames go on
-until the text that arrived is all shown, then the panes stop their streams (the text is parsed again
-only if it differs from what was streamed). No full garbage collection runs meanwhile.
+event into the turn's ``TurnRecorder`` and appends text to two pending lists. Text waiting asks for a
+frame, at the time the frame rules allow (see ``ChatScreen._text_due_at``); a frame joins the pending text
+and writes it to the panes' ``MarkdownStream``s. A timer refreshes the status line once a second. When the
+stream ends (or is cancelled), frames go on until the text that arrived is all shown, then the panes stop
+their streams (the text is parsed again only if it differs from what was streamed). No full garbage
+collection runs meanwhile.
 
 The keys are bound on the app (so that a user keymap applies to all of them, and the help screen and
 the command palette can list them); the app calls the public methods here.
@@ -51,11 +52,14 @@ MARKDOWN_MODULE = "siliconchat.ui.widgets.live_markdown"
 """Imported after the first frame (see the app's warm-up); the first answer needs it."""
 WIDE_LAYOUT_MIN_WIDTH = 110
 """At this width and wider the reasoning pane sits beside the conversation; narrower, above it."""
-FRAME_SECONDS = 1 / 15
-"""At most 15 frames per second while an answer streams (smooth for reading, cheap at 100 deltas/s)."""
+MIN_FRAME_SECONDS = 1 / 15
+"""At most 15 frames per second while an answer streams (smooth for reading)."""
 MAX_FRAME_SECONDS = 0.5
 NUMBERS_SECONDS = 1.0
-"""The status line and the reasoning timer change at most this often while an answer streams."""
+"""The status line and the reasoning timer change this often while an answer streams."""
+KEY_RETRY_SECONDS = 0.005
+"""A frame due while a typed key is on its way to the screen looks again this much later."""
+NEVER = float("inf")
 UI_SHARE = 0.3
 """When showing a frame costs more (a blast arrives: Textual lays out the growing Markdown), frames are
 spaced so that rendering takes about this share of the time, and the reader of the stream keeps the rest."""
@@ -78,10 +82,11 @@ key press can wait for it to end. (Smaller frames were not better: the layout of
 the same whatever a frame adds, so more frames made the answer slower to show and keys no faster.)"""
 
 
-SLOW_FRAME_SECONDS = 1 / 3
+SLOW_FRAME_SECONDS = 0.4
 SLOW_FRAME_CHARS = 400
 """While less than this much text (both panes) waits, frames come at most every ``SLOW_FRAME_SECONDS``: at a
-realistic 100 deltas/s a frame shows a few words, and every frame that scrolls a pane repaints all of it."""
+realistic 100 deltas/s a frame shows a few words, and every frame that scrolls a pane repaints all of it.
+(0.4 s is what the frames of a 15-a-second timer came to, when a frame was at most every 1/3 s.)"""
 
 
 def _few(*pendings: list[str]) -> bool:
@@ -154,7 +159,10 @@ class ChatScreen(Screen[None]):
         self.conversation = conversation
         self.turn: Turn | None = None
         self.selected: Message | None = None  # the turn whose reasoning the pane shows when idle
-        self._frame_timer: Timer | None = None
+        self._numbers_timer: Timer | None = None
+        self._frame_call: asyncio.TimerHandle | None = None  # the next frame, when text waits for one
+        self._frame_due = NEVER  # when it runs
+        # The earliest the next frame with text may start (NEVER: one is on its way to the screen).
         self._next_frame_at = 0.0
         self._next_numbers_at = 0.0
         self._last_frame_at = 0.0  # when the last frame that showed text started
@@ -203,7 +211,7 @@ class ChatScreen(Screen[None]):
         return self.query_one(PromptInput)
 
     def on_mount(self) -> None:
-        self._frame_timer = self.set_interval(FRAME_SECONDS, self._on_frame, pause=True)
+        self._numbers_timer = self.set_interval(NUMBERS_SECONDS, self._on_numbers, pause=True)
         self._apply_layout(self.app.size.width)
         self.refresh_header()
 
@@ -275,8 +283,10 @@ class ChatScreen(Screen[None]):
         # A blink is a refresh of its own, twice a second: not while an answer streams.
         self.prompt.cursor_blink = False
         self._pause_gc()
-        if self._frame_timer is not None:
-            self._frame_timer.resume()
+        self._next_numbers_at = time.perf_counter() + NUMBERS_SECONDS
+        if self._numbers_timer is not None:
+            self._numbers_timer.reset()
+            self._numbers_timer.resume()
         turn.worker = self._stream(turn, request, model, conversation.params)
         self.app.refresh_bindings()  # "stop" is enabled while streaming
 
@@ -305,6 +315,7 @@ class ChatScreen(Screen[None]):
         apply = recorder.apply
         add_answer = turn.answer.append
         add_reasoning = turn.reasoning.append
+        wake = self._wake
         keys = self.chat_app.keys
         try:
             client = await self.chat_app.ready_client()
@@ -315,8 +326,12 @@ class ChatScreen(Screen[None]):
                     kind = type(event)
                     if kind is AnswerDelta:
                         add_answer(event.text)  # type: ignore[union-attr]
+                        if self._frame_due == NEVER:  # no frame asked for yet: ask for one
+                            wake()
                     elif kind is ReasoningDelta:
                         add_reasoning(event.text)  # type: ignore[union-attr]
+                        if self._frame_due == NEVER:
+                            wake()
                     if keys.pending:
                         # A typed key is on its way to the screen: during a blast, this loop took the event
                         # loop for a slice (see YIELD_EVERY in core/api.py) between each of the key's steps.
@@ -334,42 +349,72 @@ class ChatScreen(Screen[None]):
                 recorder.apply(Failed("The answer ended unexpectedly.", ErrorKind.STREAM, partial=True))
             self.post_message(self.TurnEnded(turn))
 
-    async def _on_frame(self) -> None:
-        """Once per frame while streaming: show the text that arrived, or refresh the numbers."""
+    # -- frames ------------------------------------------------------------------------------
+    #
+    # A frame runs only when text waits and the rules below let it: no timer ticks while nothing arrives, and
+    # at a realistic 100 deltas/s the loop wakes about three times a second for frames, not fifteen (a timer
+    # of 15 ticks a second was about a sixth of the app's CPU at that pace).
+
+    def _text_due_at(self, turn: Turn, now: float) -> float:
+        """When the next frame may show the text that waits (NEVER: a frame is on its way to the screen)."""
+        due = self._next_frame_at  # after the last frame is on screen, spaced by its cost (see _frame_shown)
+        if due == NEVER:
+            return NEVER  # its _frame_shown asks for the next one
+        if self.chat_app.keys.waiting(now):  # a typed key on its way to the screen goes first
+            return now + KEY_RETRY_SECONDS
+        if not turn.received and _few(turn.answer, turn.reasoning):
+            # A slow stream: fewer, fuller frames (each one that scrolls a pane repaints all of it).
+            due = max(due, self._last_frame_at + SLOW_FRAME_SECONDS)
+        return due
+
+    def _wake(self) -> None:
+        """Text waits: ask for the frame that will show it (the stream reader calls this when none is asked for)."""
         turn = self.turn
-        if turn is None or turn.ended:
+        if turn is not None and not turn.ended and (turn.answer or turn.reasoning):
+            self._frame_at(self._text_due_at(turn, time.perf_counter()))
+
+    def _frame_at(self, when: float) -> None:
+        """Run a frame at ``when`` (``time.perf_counter``), unless one runs sooner."""
+        if when >= self._frame_due:
             return
-        if turn.saver is not None:
-            turn.saver.tick()  # history: a checkpoint when 2 s have passed since the last one
+        if self._frame_call is not None:
+            self._frame_call.cancel()
+        self._frame_due = when
+        delay = max(0.0, when - time.perf_counter())
+        self._frame_call = asyncio.get_running_loop().call_later(delay, self._frame_time)
+
+    def _frame_time(self) -> None:
+        self._frame_call = None
+        self._frame_due = NEVER
+        self.call_later(self._on_frame)  # queued after the messages before it (keys among them)
+
+    def _cancel_frame(self) -> None:
+        if self._frame_call is not None:
+            self._frame_call.cancel()
+            self._frame_call = None
+        self._frame_due = NEVER
+
+    async def _on_frame(self) -> None:
+        """Show the text that arrived, if the frame rules let it now (else ask again for when they will)."""
+        turn = self.turn
+        if turn is None or turn.ended or not (turn.answer or turn.reasoning):
+            return
+        started = time.perf_counter()
+        due = self._text_due_at(turn, started)
+        if due > started:
+            if due != NEVER:
+                self._frame_at(due)
+            return
         # Far above the end, a long answer's sealed pieces leave the layout while its pane shows the end.
         turn.block.body.fold(self.view.is_vertical_scroll_end)
         self.reasoning.body.fold(self.reasoning.scroller.is_vertical_scroll_end)
-        started = time.perf_counter()
-        numbers_due = started >= self._next_numbers_at
-        text_due = (
-            started >= self._next_frame_at
-            and not self.chat_app.keys.waiting(started)  # a typed key on its way to the screen goes first
-            and (
-                turn.received
-                # a slow stream: fewer, fuller frames (each one that scrolls repaints the whole pane)
-                or not (
-                    started - self._last_frame_at < SLOW_FRAME_SECONDS and _few(turn.answer, turn.reasoning)
-                )
-            )
-        )
-        if not text_due:
-            if numbers_due:
-                self._show_numbers(turn, started)
-            return
         cpu_started = time.thread_time()
         async with turn.lock:
             if turn.ended:
                 return
-            wrote = bool(turn.answer or turn.reasoning)
-            first_text = wrote and not self._last_frame_at  # the turn's first text: "waiting…" goes with it
-            if wrote:
-                self._next_frame_at = float("inf")  # until this frame is on screen
-                self._last_frame_at = started
+            first_text = not self._last_frame_at  # the turn's first text: "waiting…" goes with it
+            self._next_frame_at = NEVER  # until this frame is on screen
+            self._last_frame_at = started
             budget = self._frame_chars
             # One layout for the whole frame: without the batch, the screen laid out whatever was done each time
             # a write awaited (a reserve, a block's new text, the blocks mounted after it), two or three times.
@@ -384,18 +429,29 @@ class ChatScreen(Screen[None]):
                     text = _take(turn.answer, budget)
                     budget -= len(text)
                     await turn.block.write(text)
-            if wrote:  # the writes above are done (parsed and mounted): measure up to the refresh
-                self.call_after_refresh(self._frame_shown, started, cpu_started, self._frame_chars - budget)
+            # The writes above are done (parsed and mounted): measure up to the refresh.
+            self.call_after_refresh(self._frame_shown, started, cpu_started, self._frame_chars - budget)
             self.reasoning.keep_following()
             self.view.keep_following()
-            # The numbers normally change on a frame without text: the screen repaints the smallest rectangle
-            # around everything that changed, and the status line under the answer's last lines would widen it
-            # to the whole screen. Only when every frame shows text do they come with it, and with the turn's
-            # first text (the labels said "waiting for the model…" for up to a second beside it).
-            if first_text or (numbers_due and started >= self._next_numbers_at + NUMBERS_SECONDS):
+            # The numbers normally change on their own timer: the screen repaints the smallest rectangle around
+            # everything that changed, and the status line under the answer's last lines would widen it to the
+            # whole screen. They come with the turn's first text (the labels said "waiting for the model…" for
+            # up to a second beside it), and with a frame when their timer could not run for a whole second.
+            if first_text or started >= self._next_numbers_at + NUMBERS_SECONDS:
                 self._show_numbers(turn, started)
             if turn.received and not (turn.answer or turn.reasoning):
                 self.post_message(self.TurnEnded(turn))  # all shown: the turn ends now
+
+    def _on_numbers(self) -> None:
+        """Once a second while streaming: the status line and the reasoning timer, and a history checkpoint."""
+        turn = self.turn
+        if turn is None or turn.ended:
+            return
+        if turn.saver is not None:
+            turn.saver.tick()  # history: a checkpoint when 2 s have passed since the last one
+        now = time.perf_counter()
+        if now >= self._next_numbers_at - NUMBERS_SECONDS / 2:  # not if a frame just showed them
+            self._show_numbers(turn, now)
 
     def _show_numbers(self, turn: Turn, now: float) -> None:
         """The status line and the reasoning timer (at most every :data:`NUMBERS_SECONDS`)."""
@@ -455,8 +511,9 @@ class ChatScreen(Screen[None]):
             self._next_frame_at = 0.0
             self.call_later(self._on_frame)  # (keys are handled between two frames)
             return
-        spacing = min(MAX_FRAME_SECONDS, cost * (1 - UI_SHARE) / UI_SHARE)
+        spacing = max(MIN_FRAME_SECONDS, min(MAX_FRAME_SECONDS, cost * (1 - UI_SHARE) / UI_SHARE))
         self._next_frame_at = max(time.perf_counter(), started + spacing)
+        self._wake()  # the text that arrived meanwhile
 
     @on(TurnEnded)
     async def _turn_ended(self, event: TurnEnded) -> None:
@@ -471,8 +528,9 @@ class ChatScreen(Screen[None]):
             # CPU to the reader). Frames show it first, one bounded frame after the other, so that keys are
             # still handled in between; showing it all in one update held the app for most of a second.
             turn.received = True
-            if self._next_frame_at != float("inf"):  # no frame on its way to the screen: the next tick starts
+            if self._next_frame_at != NEVER:  # no frame on its way to the screen: the next one starts now
                 self._next_frame_at = 0.0
+                self._wake()
             return
         await self._end_turn(turn)
 
@@ -482,8 +540,9 @@ class ChatScreen(Screen[None]):
 
         if turn.ended:
             return
-        if self._frame_timer is not None:
-            self._frame_timer.pause()
+        if self._numbers_timer is not None:
+            self._numbers_timer.pause()
+        self._cancel_frame()
         async with turn.lock:  # let a frame in progress finish
             turn.ended = True
         turn.answer.clear()

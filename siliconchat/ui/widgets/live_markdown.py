@@ -342,6 +342,9 @@ class LiveDocument(LaidOutOnce, Vertical):
         """Append ``fragment`` (raw model text); called at most once per frame."""
         if not fragment:
             return
+        if not self._pieces:  # not composed yet (a frame can come right after the mount): shown with the rest
+            self._initial += fragment
+            return
         self._reserve()
         seams = self._seams.feed(fragment)
         start = 0
