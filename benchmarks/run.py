@@ -1186,6 +1186,15 @@ def build_rows(
         rows.append(row)
         if share is not None and floor_share:
             rows.append(Row("100 deltas/s: app CPU / floor CPU", "×", [share / floor_share]))
+        written = paced.get("output_bytes")
+        if written is not None and paced.get("window_s"):
+            rows.append(
+                Row(
+                    "100 deltas/s: bytes written to the terminal, per second",
+                    "KB",
+                    [written / paced["window_s"]],
+                )
+            )
     if launches:
         row = Row("launch → first full frame", "s", launches, target="≤ 0.5 s")
         row.passed = statistics.median(launches) <= 0.5
