@@ -43,7 +43,14 @@ class LaidOutOnce(_Base):
     def _size_updated(
         self, size: Size, virtual_size: Size, container_size: Size, layout: bool = True
     ) -> bool:
-        return super()._size_updated(size, virtual_size, container_size, layout=False)
+        resized = False
+        if not self.REPAINT_ON_LAYOUT and size.width == self._size.width and size != self._size:
+            # Only its height changed: its rows are the same (the compositor paints the rows gained or lost).
+            # Textual would mark every line of it dirty, a set as large as a long answer, at every frame.
+            self._size = size
+            resized = True
+        updated = super()._size_updated(size, virtual_size, container_size, layout=False)
+        return updated or resized
 
     def refresh(
         self, *regions: Region, repaint: bool = True, layout: bool = False, recompose: bool = False
