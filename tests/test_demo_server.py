@@ -157,6 +157,14 @@ def test_split_deltas_is_exhaustive_and_keeps_whitespace() -> None:
     assert {"\n\n", " "} <= set(sc.split_deltas(sc.GENERAL.answer))
 
 
+def test_a_quoted_question_that_ends_a_sentence_gets_no_second_full_stop() -> None:
+    for canned in sc.CANNED:
+        for question in ("How does a hash map work?", "Explain hash maps.", "Explain hash maps"):
+            for text in (sc.fill(canned.reasoning, question), sc.fill(canned.answer, question)):
+                assert question.rstrip(".?") + "?." not in text and ".." not in text.replace("...", "")
+    assert "Explain hash maps. Let me" in sc.fill(sc.GENERAL.reasoning, "Explain hash maps")
+
+
 def test_canned_answer_is_picked_by_keywords() -> None:
     assert sc.pick_canned("please write python code to sort a list") is sc.CODE
     assert sc.pick_canned("Hello!") is sc.GREETING

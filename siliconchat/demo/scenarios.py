@@ -450,8 +450,14 @@ def quote_question(question: str, limit: int = 120) -> str:
 
 
 def fill(template: str, question: str) -> str:
-    """Put the quoted question into a canned text (str.replace: the code samples contain braces)."""
-    return template.replace(Q, quote_question(question))
+    """Put the quoted question into a canned text (str.replace: the code samples contain braces).
+
+    A question that ends a sentence itself ("works?") takes the place of the template's full stop after it.
+    """
+    quoted = quote_question(question)
+    if quoted[-1] in ".?!…":
+        template = template.replace(Q + ".", Q)
+    return template.replace(Q, quoted)
 
 
 # --------------------------------------------------------------------------------------------------------------
