@@ -6,7 +6,7 @@
   exactly as it was.
 * Writes: the user message is committed before its request is sent (``add_message`` is a fraction of a
   millisecond: on the event loop); the answer is checkpointed by a :class:`StreamingSaver` from the chat
-  screen's frame timer, at most once every 2 s (a few ms for a long answer), and saved once more when the
+  screen's once-a-second timer, at most once every 2 s (a few ms for a long answer), and saved once more when the
   turn ends, however it ends. Everything larger — opening, loading, listing, searching, transcripts —
   runs in a thread.
 * ``core.history`` (and ``sqlite3``) is imported in that thread too, not with this module: the methods that

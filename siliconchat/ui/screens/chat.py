@@ -352,8 +352,8 @@ class ChatScreen(Screen[None]):
     # -- frames ------------------------------------------------------------------------------
     #
     # A frame runs only when text waits and the rules below let it: no timer ticks while nothing arrives, and
-    # at a realistic 100 deltas/s the loop wakes about three times a second for frames, not fifteen (a timer
-    # of 15 ticks a second was about a sixth of the app's CPU at that pace).
+    # at a realistic 100 deltas/s the loop wakes two or three times a second for frames, not fifteen (a timer
+    # of 15 ticks a second cost about 1.5 % of a core at that pace on a 2-core machine, a tenth of the app).
 
     def _text_due_at(self, turn: Turn, now: float) -> float:
         """When the next frame may show the text that waits (NEVER: a frame is on its way to the screen)."""
