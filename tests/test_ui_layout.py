@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 
 from textual.app import App
+from textual.widgets import Footer
 from ui_support import chat, rendered, send, wait_for, wait_turn
 
 from siliconchat.config import Config
@@ -79,6 +80,8 @@ async def test_wide_is_side_by_side_and_80_columns_stack(make_app) -> None:
         await wait_turn(pilot)
         assert "Hello" in rendered(app, screen.view)
         assert screen.prompt.region.height >= 3
+        footer = rendered(app, screen.query_one(Footer))
+        assert "f1 Help" in footer and "^p Commands" in footer  # every key fits in 80 columns
 
 
 async def test_palette_lists_every_command_with_its_key(make_app) -> None:

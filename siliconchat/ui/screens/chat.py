@@ -219,7 +219,9 @@ class ChatScreen(Screen[None]):
         self._apply_layout(event.size.width)
 
     def _apply_layout(self, width: int) -> None:
-        self.set_class(width < WIDE_LAYOUT_MIN_WIDTH, "-narrow")
+        narrow = width < WIDE_LAYOUT_MIN_WIDTH
+        self.set_class(narrow, "-narrow")
+        self.query_one(Footer).compact = narrow  # less space between the keys: all of them fit in 80 columns
 
     def refresh_header(self) -> None:
         app = self.chat_app
