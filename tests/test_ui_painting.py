@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+import pytest
 from rich.cells import cell_len
 from rich.segment import ControlType, Segment
 from rich.style import Style
@@ -58,9 +59,9 @@ def full_render(screen: Screen[object], width: int, height: int) -> Terminal:
 class Watcher:
     """Paints every update the app displays, from the first full one (the terminal was blank before)."""
 
-    def __init__(self, app: App[object], width: int, height: int) -> None:
+    def __init__(self, app: App[object]) -> None:
         self.app = app
-        self.terminal = Terminal(width, height)
+        self.terminal = Terminal(app.size.width, app.size.height)
         self.started = False
         self.checks = 0
         display = app._display
@@ -107,22 +108,22 @@ class Watcher:
         return None
 
 
-async def test_a_long_streamed_answer_leaves_no_stale_cell(make_app) -> None:
-    # Reasoning and answer, sealed pieces, folding, a pane that scrolls: frame after frame of partial updates.
-    app = make_app(model="demo/blast-reasoning-3000")
-    async with app.run_test(size=(120, 40)) as pilot:
-        watcher = Watcher(app, 120, 40)
-        await send(pilot, "go")
-        await wait_turn(pilot)
-        await watcher.check(pilot)
-
-
-async def test_markdown_answers_in_a_narrow_terminal_leave_no_stale_cell(make_app) -> None:
-    # The default demo model: headings, lists, a quote and code in reasoning and answer; the panes stacked.
-    app = make_app(model="deepseek-ai/DeepSeek-R1")
-    async with app.run_test(size=(80, 24)) as pilot:
-        watcher = Watcher(app, 80, 24)
-        for number in range(2):
+@pytest.mark.parametrize(
+    ("model", "size", "prompts"),
+    [
+        # Reasoning and answer, sealed pieces, folding, a pane that scrolls: frame after frame of partial updates.
+        ("demo/blast-reasoning-3000", (120, 40), 1),
+        # Headings, lists, a quote and code in reasoning and answer, in two turns; the panes stacked.
+        ("deepseek-ai/DeepSeek-R1", (80, 24), 2),
+    ],
+)
+async def test_streamed_answers_leave_no_stale_cell(
+    make_app, model: str, size: tuple[int, int], prompts: int
+) -> None:
+    app = make_app(model=model)
+    async with app.run_test(size=size) as pilot:
+        watcher = Watcher(app)
+        for number in range(prompts):
             await send(pilot, f"question {number}")
             await wait_turn(pilot)
             await watcher.check(pilot)
@@ -132,7 +133,7 @@ async def test_an_answer_stopped_mid_stream_leaves_no_stale_cell(make_app) -> No
     # Stopped while both panes grow (5 deltas/s): the screen as the frames left it, not after a final repaint.
     app = make_app(model="demo/slow")
     async with app.run_test(size=(120, 40)) as pilot:
-        watcher = Watcher(app, 120, 40)
+        watcher = Watcher(app)
         await app.ready_client()
         for seconds in (1.0, 3.0):
             await send(pilot, "a long story")
@@ -151,7 +152,7 @@ async def test_a_focused_answer_grows_and_shrinks_with_its_own_background(make_a
     # reserve), must be painted.
     app = make_app(model="demo/blast-1000")
     async with app.run_test(size=(120, 40)) as pilot:
-        watcher = Watcher(app, 120, 40)
+        watcher = Watcher(app)
         screen = chat(app)
         await send(pilot, "go")
         await wait_for(pilot, lambda: bool(screen.query(AnswerBlock)), "the answer block")
