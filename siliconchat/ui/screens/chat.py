@@ -326,14 +326,10 @@ class ChatScreen(Screen[None]):
                 async for event in stream_events:
                     apply(event)
                     kind = type(event)
-                    if kind is AnswerDelta:
-                        add_answer(event.text)  # type: ignore[union-attr]
-                        if self._frame_due == NEVER:  # no frame asked for yet: ask for one
-                            wake()
-                    elif kind is ReasoningDelta:
-                        add_reasoning(event.text)  # type: ignore[union-attr]
-                        if self._frame_due == NEVER:
-                            wake()
+                    if kind is AnswerDelta or kind is ReasoningDelta:
+                        (add_answer if kind is AnswerDelta else add_reasoning)(event.text)  # type: ignore[union-attr]
+                        if self._frame_due == NEVER and self._next_frame_at != NEVER:
+                            wake()  # no frame asked for, and none on its way to the screen: ask for one
                     if keys.pending:
                         # A typed key is on its way to the screen: during a blast, this loop took the event
                         # loop for a slice (see YIELD_EVERY in core/api.py) between each of the key's steps.
