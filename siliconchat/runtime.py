@@ -11,21 +11,23 @@ from siliconchat.core.models import ModelCatalogue
 
 if TYPE_CHECKING:
     from siliconchat.core.api import ChatClient
-    from siliconchat.demo.server import DemoServer
+    from siliconchat.demo.on_demand import OnDemandDemoServer
 
 
-def start_demo_server() -> DemoServer:
-    """The built-in SiliconFlow-compatible server, on a free loopback port, in a background thread."""
-    from siliconchat.demo.server import DemoServer
+def start_demo_server() -> OnDemandDemoServer:
+    """The built-in SiliconFlow-compatible server, on a free loopback port, in a background thread.
 
-    return DemoServer().start()
+    Its address is known at once; the server itself starts when the first request comes (see on_demand.py)."""
+    from siliconchat.demo.on_demand import OnDemandDemoServer
+
+    return OnDemandDemoServer()
 
 
 def demo_settings(
-    config: Config, server: DemoServer, *, model: str | None, system_prompt: str | None
+    config: Config, server: OnDemandDemoServer, *, model: str | None, system_prompt: str | None
 ) -> Settings:
     """Settings that point at the demo server whatever the environment says (no real key is used)."""
-    from siliconchat.demo.server import DEMO_API_KEY
+    from siliconchat.demo.on_demand import DEMO_API_KEY
 
     settings = resolve_settings(
         config=config,

@@ -27,6 +27,7 @@ from openai.types.chat import ChatCompletionMessageParam
 from siliconchat.demo import DEMO_API_KEY, DemoServer
 from siliconchat.demo import scenarios as sc
 from siliconchat.demo.__main__ import main as demo_main
+from siliconchat.demo.on_demand import OnDemandDemoServer
 
 HEX32 = re.compile(r"[0-9a-f]{32}")
 QUESTION = "What is the best way to learn a new language?"
@@ -853,3 +854,52 @@ def test_python_m_demo_prints_its_url_and_serves() -> None:
         _, stderr = process.communicate(timeout=5)
     assert process.returncode == 0
     assert stderr == ""
+
+
+# --------------------------------------------------------------------------------------------------------------
+# The on-demand server of ``siliconchat --demo``
+# --------------------------------------------------------------------------------------------------------------
+
+
+def test_demo_start_up_imports_no_server_until_a_client_connects() -> None:
+    code = (
+        "import sys, urllib.request\n"
+        "from siliconchat.runtime import start_demo_server\n"
+        "demo = start_demo_server()\n"
+        "print('siliconchat.demo.server' in sys.modules, 'http.server' in sys.modules, demo.started)\n"
+        "headers = {'Authorization': 'Bearer " + DEMO_API_KEY + "'}\n"
+        "reply = urllib.request.urlopen(urllib.request.Request(demo.base_url + '/user/info', headers=headers))\n"
+        "print(reply.status, 'siliconchat.demo.server' in sys.modules, demo.started)\n"
+        "demo.stop()\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=30)
+    assert out.stdout.split("\n")[:2] == ["False False False", "200 True True"]
+
+
+async def test_on_demand_server_serves_the_sdk_from_its_first_request() -> None:
+    demo = OnDemandDemoServer()
+    try:
+        client = AsyncOpenAI(base_url=demo.base_url, api_key=DEMO_API_KEY, max_retries=0, timeout=10)
+        stream = await client.chat.completions.create(model="demo/echo", messages=SDK_USER, stream=True)
+        answer = "".join([c.choices[0].delta.content or "" async for c in stream if c.choices])
+        assert QUESTION in answer
+        assert demo.started
+        await client.close()
+    finally:
+        demo.stop()
+    url = urlsplit(demo.base_url)
+    with pytest.raises(OSError):  # stopped: the port is closed
+        socket.create_connection((url.hostname, url.port), timeout=2)
+    demo.stop()  # idempotent
+
+
+def test_on_demand_server_stopped_before_any_client_closes_its_port() -> None:
+    demo = OnDemandDemoServer()
+    url = urlsplit(demo.base_url)
+    started = time.monotonic()
+    demo.stop()
+    assert time.monotonic() - started < 2
+    assert not demo.started
+    with pytest.raises(OSError):
+        socket.create_connection((url.hostname, url.port), timeout=2)
+    demo.stop()  # idempotent

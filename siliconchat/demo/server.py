@@ -36,6 +36,9 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from siliconchat.demo import scenarios as sc
+from siliconchat.demo.on_demand import (
+    DEMO_API_KEY as DEMO_API_KEY,
+)  # re-exported: the key belongs with the server
 from siliconchat.demo.scenarios import (
     DONE,
     Chunk,
@@ -49,7 +52,6 @@ from siliconchat.demo.scenarios import (
     Raw,
 )
 
-DEMO_API_KEY = "sk-" + "demo" * 12  # the default accepted key: not a real key
 TRACE_HEADER = "x-siliconcloud-trace-id"
 THINKING_BUDGET_MIN = 128
 THINKING_BUDGET_MAX = 32768
@@ -622,13 +624,21 @@ class _HTTPServer(ThreadingHTTPServer):
     daemon_threads = True
     block_on_close = False
 
-    def __init__(self, address: tuple[str, int], demo: DemoServer) -> None:
+    def __init__(self, address: tuple[str, int], demo: DemoServer, listening: socket.socket | None) -> None:
         self.demo = demo
         self.address_family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET
-        super().__init__(address, _Handler)
+        super().__init__(address, _Handler, bind_and_activate=listening is None)
+        if listening is not None:  # a socket already bound and listening (see on_demand.py)
+            self.socket.close()
+            self.socket = listening
+            self.server_address = listening.getsockname()
+            self._name_address()
 
     def server_bind(self) -> None:
         socketserver.TCPServer.server_bind(self)  # HTTPServer's would call getfqdn(): slow without DNS
+        self._name_address()
+
+    def _name_address(self) -> None:
         host, port = self.server_address[:2]
         self.server_name = str(host)
         self.server_port = int(port)
@@ -648,7 +658,8 @@ class DemoServer:
     ``api_key=None`` accepts any bearer key. ``pace`` (seconds between deltas, 0 = as fast as possible)
     overrides the scenarios' pacing, except the fixed pacing of ``demo/slow``. ``trace_id`` fixes the trace id of every response (for repeatable screenshots). ``reject_thinking`` names
     extra model ids that answer 400/20015 to ``enable_thinking``. The socket is bound at construction, so
-    :attr:`base_url` is known before :meth:`start`.
+    :attr:`base_url` is known before :meth:`start`; ``listening`` is a socket already bound and listening to
+    serve on instead (it must be a loopback address).
     """
 
     def __init__(
@@ -660,7 +671,10 @@ class DemoServer:
         pace: float | None = None,
         reject_thinking: Iterable[str] = (),
         trace_id: str | None = None,
+        listening: socket.socket | None = None,
     ) -> None:
+        if listening is not None:
+            host, port = listening.getsockname()[:2]
         if not is_loopback(host):
             raise ValueError(f"the demo server only binds loopback addresses, not {host!r}")
         if pace is not None and pace < 0:
@@ -677,7 +691,7 @@ class DemoServer:
         self._errors: list[Exception] = []
         self._thread: threading.Thread | None = None
         self._stopped = False
-        self._httpd = _HTTPServer((host, port), self)
+        self._httpd = _HTTPServer((host, port), self, listening)
 
     @property
     def base_url(self) -> str:
