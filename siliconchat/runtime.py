@@ -12,6 +12,7 @@ from siliconchat.core.models import ModelCatalogue
 if TYPE_CHECKING:
     from siliconchat.core.api import ChatClient
     from siliconchat.demo.on_demand import OnDemandDemoServer
+    from siliconchat.demo.server import DemoServer
 
 
 def start_demo_server() -> OnDemandDemoServer:
@@ -24,7 +25,7 @@ def start_demo_server() -> OnDemandDemoServer:
 
 
 def demo_settings(
-    config: Config, server: OnDemandDemoServer, *, model: str | None, system_prompt: str | None
+    config: Config, server: OnDemandDemoServer | DemoServer, *, model: str | None, system_prompt: str | None
 ) -> Settings:
     """Settings that point at the demo server whatever the environment says (no real key is used)."""
     from siliconchat.demo.on_demand import DEMO_API_KEY

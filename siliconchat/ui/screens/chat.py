@@ -31,13 +31,13 @@ from textual.message import Message as TextualMessage
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widget import Widget
-from textual.widgets import Footer
 from textual.worker import Worker, WorkerCancelled, WorkerError, WorkerFailed
 
 from siliconchat.core.conversation import Conversation, Message, MessageState, ModelParams
 from siliconchat.ui.calm_compositor import CalmCompositor
 from siliconchat.ui.widgets.conversation_view import ConversationView
 from siliconchat.ui.widgets.header_bar import HeaderBar
+from siliconchat.ui.widgets.key_footer import KeyFooter
 from siliconchat.ui.widgets.message_blocks import AnswerBlock
 from siliconchat.ui.widgets.prompt_input import PromptInput
 from siliconchat.ui.widgets.reasoning_pane import ReasoningPane
@@ -188,7 +188,7 @@ class ChatScreen(Screen[None]):
             yield ReasoningPane(id="reasoning")
         yield StatusLine(id="status")
         yield PromptInput(id="prompt")
-        yield Footer()
+        yield KeyFooter()
 
     @property
     def header(self) -> HeaderBar:
@@ -221,7 +221,9 @@ class ChatScreen(Screen[None]):
     def _apply_layout(self, width: int) -> None:
         narrow = width < WIDE_LAYOUT_MIN_WIDTH
         self.set_class(narrow, "-narrow")
-        self.query_one(Footer).compact = narrow  # less space between the keys: all of them fit in 80 columns
+        self.query_one(
+            KeyFooter
+        ).compact = narrow  # less space between the keys: all of them fit in 80 columns
 
     def refresh_header(self) -> None:
         app = self.chat_app
