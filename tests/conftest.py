@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import signal
 from pathlib import Path
 
 import pytest
+
+# A shell runs a background job (`pytest &`, a script's `( ... & )`) with Ctrl+C ignored, and the siliconchat
+# processes the tests start would inherit that: the Ctrl+C tests then waited for a whole slow answer. A
+# Python handler is not inherited (a child starts with the default), so this one gives them their Ctrl+C back.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 _CLEARED_ENV = ("SILICONFLOW_API_KEY", "SILICONFLOW_BASE_URL", "SILICONCHAT_MODEL", "SILICONCHAT_CONFIG")
 _XDG_DIRS = {
