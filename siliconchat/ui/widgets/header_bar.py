@@ -22,6 +22,11 @@ class HeaderBar(Horizontal):
         self.balance = Static(Content("balance …"), markup=False, id="header-balance")
         self.history = Static(markup=False, id="header-history")
         self.history.display = False
+        # What each label shows (they start empty but for the balance).
+        self._shown: dict[Static, str] = {
+            label: "" for label in (self.model, self.thinking, self.place, self.history)
+        }
+        self._shown[self.balance] = "balance …"
 
     def compose(self) -> ComposeResult:
         yield self.title
@@ -31,22 +36,27 @@ class HeaderBar(Horizontal):
         yield self.history
         yield self.balance
 
+    def _show(self, label: Static, text: str) -> None:
+        # Only a change: an update lays the screen out again, and the header is often told what it shows.
+        if self._shown.get(label) != text:
+            self._shown[label] = text
+            label.update(Content(text))
+
     def set_model(self, model: str) -> None:
-        self.model.update(Content(sanitize_line(model, 80)))
+        self._show(self.model, sanitize_line(model, 80))
 
     def set_thinking(self, text: str) -> None:
-        self.thinking.update(Content(text))
+        self._show(self.thinking, text)
         self.thinking.display = bool(text)
 
     def set_place(self, text: str, *, demo: bool = False) -> None:
-        self.place.update(Content(sanitize_line(text, 40)))
+        self._show(self.place, sanitize_line(text, 40))
         self.place.set_class(demo, "-demo")
 
     def set_balance(self, balance: str | None) -> None:
-        text = "balance ?" if balance is None else f"balance {sanitize_line(balance, 24)}"
-        self.balance.update(Content(text))
+        self._show(self.balance, "balance ?" if balance is None else f"balance {sanitize_line(balance, 24)}")
 
     def set_history_note(self, text: str) -> None:
         """A note that stays while the history cannot be used (e.g. "history off"); "" hides it."""
-        self.history.update(Content(text))
+        self._show(self.history, text)
         self.history.display = bool(text)
