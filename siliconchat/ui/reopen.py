@@ -112,12 +112,13 @@ class EarlierMessages(Button):
         widgets, answers = blocks_for(page)
         view = self.parent
         assert isinstance(view, Widget)
-        await view.mount_all(widgets, after=self)
-        await _fill(answers)
-        if self.messages:
-            self._refresh_label()
-        else:
-            await self.remove()
+        with self.app.batch_update():  # one layout for the page (see show_conversation)
+            await view.mount_all(widgets, after=self)
+            await _fill(answers)
+            if self.messages:
+                self._refresh_label()
+            else:
+                await self.remove()
 
 
 async def _fill(answers: Sequence[AnswerBlock]) -> None:
@@ -141,6 +142,14 @@ async def show_conversation(
     view shows the end, and the reasoning pane the last answer's reasoning.
     """
     await screen.stop_and_wait()
+    # One layout and one repaint for all of it: between the awaits below (clearing the view, mounting the
+    # blocks, parsing each answer, the reasoning pane), the screen laid out and repainted what was done so far,
+    # about ten times, each time measuring and drawing more of it.
+    with screen.app.batch_update():
+        await _show(screen, conversation, focus)
+
+
+async def _show(screen: ChatScreen, conversation: Conversation, focus: int | None) -> None:
     messages = list(conversation.messages)
     screen.conversation = dataclasses.replace(conversation, messages=request_context(messages))
     screen.selected = None
