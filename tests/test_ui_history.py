@@ -372,6 +372,39 @@ async def test_a_long_conversation_opens_at_its_end_with_earlier_messages_on_dem
         assert len(screen.conversation.messages) == 400
 
 
+async def test_a_tall_conversation_is_shown_at_its_end_from_its_first_frame(make_app) -> None:
+    paragraph = "A line of the answer that is long enough to wrap in the pane. " * 6
+    answers = [
+        (f"prompt {i}", "\n\n".join([paragraph] * 5) + f"\n\nEND OF ANSWER {i}", "") for i in range(30)
+    ]
+    [cid] = _prepare([("Tall", answers, T0)])
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = chat(app)
+        await _history_ready(pilot)
+        view = screen.view
+        shown: list[tuple[float, float]] = []  # (scroll_y, max_scroll_y) of every frame of the conversation
+        display = app._display
+
+        def noting(on: object, renderable: object) -> None:
+            display(on, renderable)  # type: ignore[arg-type]
+            if renderable is not None and screen.conversation.id == cid:
+                shown.append((view.scroll_y, view.max_scroll_y))
+
+        app._display = noting  # type: ignore[method-assign]
+        app.history.open_conversation(cid)
+        await wait_for(pilot, lambda: bool(shown) and "END OF ANSWER 29" in rendered(app, view), "the end")
+        await pilot.pause()
+        assert shown and all(y == end > 0 for y, end in shown)  # never a frame of the top first
+        assert not view.is_anchored  # the user scrolls freely: the end is not held
+        earlier = screen.query_one(EarlierMessages)
+        view.scroll_home(animate=False, immediate=True)
+        await pilot.pause()
+        await earlier.load(4)
+        await pilot.pause()
+        assert view.scroll_y < view.max_scroll_y  # loading earlier messages does not pull the view down
+
+
 async def test_ctrl_s_saves_both_files_and_never_overwrites(make_app, tmp_path: Path) -> None:
     folder = tmp_path / "transcripts"
     app = make_app(model="deepseek-ai/DeepSeek-R1")

@@ -178,5 +178,24 @@ async def _show(screen: ChatScreen, conversation: Conversation, focus: int | Non
         target.add_class("-found")
         screen.set_timer(FOUND_SECONDS, lambda: target.remove_class("-found"))
         screen.call_after_refresh(view.scroll_to_widget, target, animate=False, top=True)
+    elif _surely_taller(messages[start:], view):
+        # Anchored, the view's first layout scrolls to the end: the first frame shows it (scrolling after the
+        # refresh showed the top for a frame first, and laid out and painted the pane twice). The anchor goes
+        # after that layout, so that the "earlier messages" button does not pull the view back down.
+        view.anchor()
+        screen.call_after_refresh(view.anchor, False)
     else:
         screen.call_after_refresh(view.scroll_end, animate=False, immediate=True)
+
+
+def _surely_taller(messages: Sequence[Message], view: Widget) -> bool:
+    """Whether ``messages`` take more lines than ``view`` shows, counting at most what their text needs.
+
+    An anchored view pins content shorter than itself to its bottom, so only what is certain to overflow is
+    anchored (Markdown only adds lines: block borders, headings, code blocks)."""
+    width = max(20, view.size.width - 8)  # the blocks' borders and padding
+    lines = 0
+    for message in messages:
+        for line in message.content.split("\n"):
+            lines += 1 + len(line) // width
+    return lines > view.size.height
