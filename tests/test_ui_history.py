@@ -363,7 +363,10 @@ async def test_a_long_conversation_opens_at_its_end_with_earlier_messages_on_dem
         assert "answer number 199" in rendered(app, screen.view)
         assert screen.reasoning.body.source == "r199"
         blocks = len(screen.query(AnswerBlock))
-        assert blocks < 40
+        assert 6 <= blocks < 40  # one-line answers: enough turns to fill the pane, not all 200
+        assert screen.view.max_scroll_y > 0
+        first = screen.view.children[1]  # after the "earlier messages" button: a whole turn
+        assert isinstance(first, UserTurn)
         earlier = screen.query_one(EarlierMessages)
         await earlier.load(400 - blocks * 2)
         await pilot.pause()
@@ -396,6 +399,8 @@ async def test_a_tall_conversation_is_shown_at_its_end_from_its_first_frame(make
         await wait_for(pilot, lambda: bool(shown) and "END OF ANSWER 29" in rendered(app, view), "the end")
         await pilot.pause()
         assert shown and all(y == end > 0 for y, end in shown)  # never a frame of the top first
+        assert len(screen.query(AnswerBlock)) <= 2  # tall answers: two fill the pane, the rest wait
+        assert isinstance(view.children[1], UserTurn)
         assert not view.is_anchored  # the user scrolls freely: the end is not held
         earlier = screen.query_one(EarlierMessages)
         view.scroll_home(animate=False, immediate=True)

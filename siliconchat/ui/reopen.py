@@ -1,8 +1,8 @@
 """Showing a saved conversation on the chat screen, fast however long it is.
 
-Only the last :data:`FIRST_PAGE` messages are mounted at first (a 500-turn conversation would otherwise parse
-and lay out 500 Markdown answers before its last screen appears); an "earlier messages" button at the top
-mounts the previous :data:`PAGE` messages. Opening at a search result mounts back far enough to include the message, then
+Only the last messages are mounted at first, about :data:`FIRST_PAGE_SCREENS` views of their text (a 500-turn
+conversation would otherwise parse and lay out 500 Markdown answers before its last screen appears); an
+"earlier messages" button at the top mounts the previous :data:`PAGE` messages. Opening at a search result mounts back far enough to include the message, then
 scrolls it into view and highlights it for a moment.
 
 Each saved message becomes the blocks the live turn left on screen: a user turn, an answer (unless the
@@ -29,9 +29,21 @@ if TYPE_CHECKING:
     from siliconchat.ui.screens.chat import ChatScreen
     from siliconchat.ui.widgets.conversation_view import ConversationView
 
-__all__ = ["FIRST_PAGE", "PAGE", "EarlierMessages", "message_id_of", "request_context", "show_conversation"]
+__all__ = [
+    "FIRST_PAGE_SCREENS",
+    "PAGE",
+    "EarlierMessages",
+    "message_id_of",
+    "request_context",
+    "show_conversation",
+]
 
-FIRST_PAGE = 6  # messages mounted when a conversation opens: 3 turns fill a screen (~50 ms per answer)
+FIRST_PAGE_SCREENS = 1.5
+"""A conversation opens with its last messages whose text fills the view about this many times (an answer
+costs about 50 ms to parse and lay out: long ones fill the view in fewer), between :data:`FIRST_PAGE_MIN` and
+:data:`FIRST_PAGE_MAX` messages."""
+FIRST_PAGE_MIN = 2
+FIRST_PAGE_MAX = 30
 PAGE = 10  # messages mounted by each press of "earlier messages"
 FOUND_SECONDS = 2.0  # how long a search result stays highlighted
 _MESSAGE_ID = "_siliconchat_message_id"
@@ -155,7 +167,7 @@ async def _show(screen: ChatScreen, conversation: Conversation, focus: int | Non
     screen.selected = None
     view = screen.view
     await view.clear()
-    start = max(0, len(messages) - FIRST_PAGE)
+    start = _first_page_start(messages, view)
     if focus is not None:
         index = next((i for i, m in enumerate(messages) if m.id == focus), None)
         if index is not None:
@@ -188,14 +200,28 @@ async def _show(screen: ChatScreen, conversation: Conversation, focus: int | Non
         screen.call_after_refresh(view.scroll_end, animate=False, immediate=True)
 
 
-def _surely_taller(messages: Sequence[Message], view: Widget) -> bool:
-    """Whether ``messages`` take more lines than ``view`` shows, counting at most what their text needs.
+def _text_lines(message: Message, view: Widget) -> int:
+    """The fewest lines ``message`` takes in ``view``: its text wrapped, and its block's border (Markdown only
+    adds more: margins, headings, code blocks)."""
+    width = max(20, (view.size.width or view.app.size.width) - 8)  # the blocks' borders and padding
+    return 2 + sum(1 + len(line) // width for line in message.content.split("\n"))
 
-    An anchored view pins content shorter than itself to its bottom, so only what is certain to overflow is
-    anchored (Markdown only adds lines: block borders, headings, code blocks)."""
-    width = max(20, view.size.width - 8)  # the blocks' borders and padding
-    lines = 0
-    for message in messages:
-        for line in message.content.split("\n"):
-            lines += 1 + len(line) // width
-    return lines > view.size.height
+
+def _first_page_start(messages: Sequence[Message], view: Widget) -> int:
+    """Where the first page of ``messages`` starts (see :data:`FIRST_PAGE_SCREENS`)."""
+    enough = FIRST_PAGE_SCREENS * (view.size.height or view.app.size.height)  # (not laid out yet: --continue)
+    start, lines = len(messages), 0
+    while start > 0 and len(messages) - start < FIRST_PAGE_MAX:
+        if lines >= enough and len(messages) - start >= FIRST_PAGE_MIN:
+            break
+        start -= 1
+        lines += _text_lines(messages[start], view)
+    if start > 0 and messages[start].role == "assistant" and messages[start - 1].role == "user":
+        start -= 1  # a whole turn: never an answer without its prompt
+    return start
+
+
+def _surely_taller(messages: Sequence[Message], view: Widget) -> bool:
+    """Whether ``messages`` take more lines than ``view`` shows. An anchored view pins content shorter than
+    itself to its bottom, so only what is certain to overflow is anchored."""
+    return sum(_text_lines(message, view) for message in messages) > view.size.height
