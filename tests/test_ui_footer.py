@@ -35,10 +35,13 @@ async def test_stop_is_enabled_while_an_answer_streams_and_only_then(make_app) -
     async with app.run_test(size=SIZE) as pilot:
         screen = chat(app)
         footer = screen.query_one(KeyFooter)
+        keys = list(footer.query(FooterKey))
         assert not stop_enabled(footer)
         await send(pilot, "hello")
         await wait_for(pilot, lambda: stop_enabled(footer), "Stop enabled while streaming")
         assert screen.streaming
+        assert "esc Stop" in rendered(app, footer)
         await pilot.press("escape")
         await wait_turn(pilot)
         await wait_for(pilot, lambda: not stop_enabled(footer), "Stop disabled after the turn")
+        assert list(footer.query(FooterKey)) == keys  # the same keys, enabled and disabled in place
