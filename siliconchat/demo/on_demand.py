@@ -5,12 +5,13 @@ before the TUI could draw its first frame. Here only the listening socket is mad
 known; a thread waits on it (in ``select``, without the GIL) and starts the server when the first client
 connects. That connection waits in the socket's backlog meanwhile, and the server accepts it as any other.
 
-This module imports only the standard library's socket and thread modules.
+This module imports only the standard library (sockets, threads and logging).
 """
 
 from __future__ import annotations
 
 import contextlib
+import logging
 import select
 import socket
 import threading
@@ -55,9 +56,10 @@ class OnDemandDemoServer:
                 if not self._stopped:
                     self._server = DemoServer(listening=self._socket).start()
         except Exception:
-            # Never leave a client waiting in the backlog of a server that will not come: refuse it.
+            # Never leave a client waiting in the backlog of a server that will not come: refuse it. (Logged, not
+            # raised: a thread's traceback would be printed over the TUI.)
+            logging.getLogger(__name__).exception("the demo server did not start")
             self._socket.close()
-            raise
 
     def stop(self) -> None:
         """Stop the server (or the wait for its first client) and close the socket (idempotent)."""
