@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 
 from textual.app import App
+from textual.color import Color
 from textual.widgets import Footer
 from ui_support import chat, rendered, send, wait_for, wait_turn
 
@@ -127,6 +128,19 @@ async def test_keymap_from_the_config_remaps_keys(demo_server) -> None:
         await pilot.press("f10")
         await wait_for(pilot, lambda: type(app.screen).__name__ == "ModelPickerScreen", "the picker")
         assert "(f10)" in {c.title: c.help for c in app.get_system_commands(screen)}["Choose a model"].lower()
+
+
+async def test_the_theme_from_the_config_colours_the_first_frame(demo_server) -> None:
+    config = Config(theme="nord")
+    app = SiliconChatApp(
+        demo_settings(config, demo_server, model="demo/echo", system_prompt=None), config=config
+    )
+    nord = app.get_theme("nord")
+    assert nord is not None and nord.background is not None
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        assert app.theme == "nord"
+        assert chat(app).styles.background == Color.parse(nord.background)
 
 
 async def test_history_keys_do_the_real_thing(make_app) -> None:
