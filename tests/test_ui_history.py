@@ -470,6 +470,9 @@ async def test_continue_reopens_the_latest_conversation(make_app) -> None:
         )
         await pilot.pause()
         assert "latest answer" in rendered(app, screen.view)
+        # A short conversation opens at the top of the pane, not pinned to its bottom.
+        assert screen.view.scroll_y == 0
+        assert screen.view.children[0].region.y - screen.view.region.y <= 1
 
 
 async def test_a_corrupt_history_leaves_the_app_usable_and_the_file_untouched(make_app) -> None:

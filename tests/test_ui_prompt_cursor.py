@@ -43,6 +43,8 @@ async def test_the_cursor_is_still_while_an_answer_streams_and_blinks_after_it(
         await send(pilot, "hello")
         await wait_for(pilot, lambda: screen.streaming, "the answer")
         assert not blinking(prompt) and prompt._cursor_visible
+        await pilot.press("n", "e", "x", "t")  # typing the next prompt meanwhile: still no blinking
+        assert screen.streaming and not blinking(prompt)
         await pilot.press("escape")
         await wait_turn(pilot)
         assert blinking(prompt)  # your turn

@@ -36,9 +36,9 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from siliconchat.demo import scenarios as sc
-from siliconchat.demo.on_demand import (
-    DEMO_API_KEY as DEMO_API_KEY,
-)  # re-exported: the key belongs with the server
+
+# Defined with the on-demand server (which --demo imports without this module), re-exported here.
+from siliconchat.demo.on_demand import DEMO_API_KEY as DEMO_API_KEY
 from siliconchat.demo.scenarios import (
     DONE,
     Chunk,

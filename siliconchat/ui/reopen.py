@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from textual.content import Content
+from textual.geometry import Size
 from textual.widget import Widget
 from textual.widgets import Button
 
@@ -200,16 +201,21 @@ async def _show(screen: ChatScreen, conversation: Conversation, focus: int | Non
         screen.call_after_refresh(view.scroll_end, animate=False, immediate=True)
 
 
+def _view_size(view: Widget) -> Size:
+    """The view's size, or the app's before the view is first laid out (``--continue``): never smaller."""
+    return view.size if view.size.area else view.app.size
+
+
 def _text_lines(message: Message, view: Widget) -> int:
     """The fewest lines ``message`` takes in ``view``: its text wrapped, and its block's border (Markdown only
     adds more: margins, headings, code blocks)."""
-    width = max(20, (view.size.width or view.app.size.width) - 8)  # the blocks' borders and padding
+    width = max(20, _view_size(view).width - 8)  # the blocks' borders and padding
     return 2 + sum(1 + len(line) // width for line in message.content.split("\n"))
 
 
 def _first_page_start(messages: Sequence[Message], view: Widget) -> int:
     """Where the first page of ``messages`` starts (see :data:`FIRST_PAGE_SCREENS`)."""
-    enough = FIRST_PAGE_SCREENS * (view.size.height or view.app.size.height)  # (not laid out yet: --continue)
+    enough = FIRST_PAGE_SCREENS * _view_size(view).height
     start, lines = len(messages), 0
     while start > 0 and len(messages) - start < FIRST_PAGE_MAX:
         if lines >= enough and len(messages) - start >= FIRST_PAGE_MIN:
@@ -224,4 +230,4 @@ def _first_page_start(messages: Sequence[Message], view: Widget) -> int:
 def _surely_taller(messages: Sequence[Message], view: Widget) -> bool:
     """Whether ``messages`` take more lines than ``view`` shows. An anchored view pins content shorter than
     itself to its bottom, so only what is certain to overflow is anchored."""
-    return sum(_text_lines(message, view) for message in messages) > view.size.height
+    return sum(_text_lines(message, view) for message in messages) > _view_size(view).height

@@ -221,9 +221,8 @@ class ChatScreen(Screen[None]):
     def _apply_layout(self, width: int) -> None:
         narrow = width < WIDE_LAYOUT_MIN_WIDTH
         self.set_class(narrow, "-narrow")
-        self.query_one(
-            KeyFooter
-        ).compact = narrow  # less space between the keys: all of them fit in 80 columns
+        # Less space between the keys in the narrow layout: all of them fit in 80 columns.
+        self.query_one(KeyFooter).compact = narrow
 
     def refresh_header(self) -> None:
         app = self.chat_app
@@ -284,8 +283,7 @@ class ChatScreen(Screen[None]):
         # The first frame is small, whatever the last turn's were: it also pays for the answer's first blocks.
         self._frame_chars = MIN_FRAME_CHARS * 2
         self._frame_rates.clear()
-        # A blink is a refresh of its own, twice a second: not while an answer streams.
-        self.prompt.cursor_blink = False
+        self.prompt.hold_still(True)
         self._pause_gc()
         self._next_numbers_at = time.perf_counter() + NUMBERS_SECONDS
         if self._numbers_timer is not None:
@@ -550,7 +548,7 @@ class ChatScreen(Screen[None]):
         if self.turn is turn:
             self.turn = None
             self._resume_gc_later()
-            self.prompt.cursor_blink = True
+            self.prompt.hold_still(False)
             self.app.refresh_bindings()
         recorder = turn.recorder
         message = recorder.message

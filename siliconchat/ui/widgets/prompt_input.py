@@ -25,6 +25,8 @@ class PromptInput(TextArea):
     """A ``TextArea`` that posts :class:`PromptInput.Submitted` on Enter."""
 
     _blink_end: asyncio.TimerHandle | None = None
+    _resting = False  # the blinking stopped after BLINK_SECONDS without a key: the next one starts it again
+    _still = False  # held still by the screen (an answer streams): keys do not start the blinking
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "submit", "Send", id="send", priority=True, show=False),
@@ -61,20 +63,29 @@ class PromptInput(TextArea):
         if self.text.strip():
             self.post_message(self.Submitted(self, self.text))
 
+    def hold_still(self, still: bool) -> None:
+        """Keep the cursor from blinking (a blink is a repaint of its own: not while an answer streams), or let
+        it blink again, for :data:`BLINK_SECONDS`."""
+        self._still = still
+        self._resting = False
+        self.cursor_blink = not still
+
     def _restart_blink(self) -> None:
         # TextArea's own hook, called on every key, click and focus: blink for BLINK_SECONDS more.
-        if self._blink_end is not None:
-            self._blink_end.cancel()
-        self._blink_end = asyncio.get_running_loop().call_later(BLINK_SECONDS, self._stop_blinking)
-        if not self.cursor_blink:
+        if self._resting and not self._still:
+            self._resting = False
             self.cursor_blink = True  # (its watcher comes back here)
+        if self.cursor_blink:
+            if self._blink_end is not None:
+                self._blink_end.cancel()
+            self._blink_end = asyncio.get_running_loop().call_later(BLINK_SECONDS, self._rest)
         super()._restart_blink()
 
-    def _stop_blinking(self) -> None:
-        if self._blink_end is not None:
-            self._blink_end.cancel()
-            self._blink_end = None
-        self.cursor_blink = False  # the cursor stays on while the prompt has focus
+    def _rest(self) -> None:
+        self._blink_end = None
+        if self.cursor_blink:
+            self._resting = True
+            self.cursor_blink = False  # the cursor stays on while the prompt has focus
 
     def restore(self, text: str) -> None:
         """Put ``text`` back (after a failure) unless the user already typed something new."""
