@@ -10,7 +10,6 @@ import subprocess
 import sys
 
 import pytest
-from textual.widgets import Markdown
 from ui_support import chat, rendered, send, wait_for, wait_turn
 
 from siliconchat import cli
@@ -28,7 +27,8 @@ DEFERRED = (
     "siliconchat.core.events",
     "siliconchat.core.turn",
     "siliconchat.core.history",
-    "siliconchat.ui.widgets.live_markdown",
+    "markdown_it",
+    "pygments",
     "siliconchat.ui.widgets.sidebar",
     "siliconchat.ui.clipboard",
 )
@@ -49,13 +49,13 @@ async def test_the_first_frame_has_no_markdown_until_there_is_some(make_app) -> 
     async with app.run_test(size=SIZE) as pilot:
         screen = chat(app)
         await pilot.pause()
-        assert list(screen.query(Markdown)) == []
+        assert screen.reasoning.body.markdown is None  # nothing parsed or drawn before there is text
         assert IDLE_HINT[:30] in rendered(app, screen.reasoning)  # one line: cut at the pane's width
         await send(pilot, "hello")
         await wait_turn(pilot)
         message = screen.conversation.messages[-1]
         assert message.reasoning and screen.reasoning.body.source == message.reasoning
-        assert screen.reasoning.body.parent is screen.reasoning.scroller
+        assert screen.reasoning.body.view is screen.reasoning.scroller
         assert IDLE_HINT[:30] not in rendered(app, screen.reasoning)
 
 

@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
-from ui_support import chat, chat_requests, last_chat, rendered, send, wait_for, wait_turn
+from ui_support import (
+    blocks_of,
+    chat,
+    chat_requests,
+    click_block,
+    last_chat,
+    one,
+    rendered,
+    send,
+    wait_for,
+    wait_turn,
+)
 
 from siliconchat.core.conversation import MessageState
 from siliconchat.demo import scenarios as sc
-from siliconchat.ui.widgets.message_blocks import AnswerBlock, ErrorBlock, UserTurn
+from siliconchat.ui.document.conversation_blocks import AnswerBlock, ErrorBlock, UserBlock
 
 SIZE = (120, 40)
 
@@ -26,8 +37,8 @@ async def test_reasoning_and_answer_land_in_their_own_panes(make_app, demo_serve
         assert message.reasoning == sc.fill(canned.reasoning, "hello there")
         assert message.content.strip() == sc.fill(canned.answer, "hello there").strip()
         # Each pane shows its own text, in full, once streaming is over.
-        block = screen.query_one(AnswerBlock)
-        assert block.body.source.strip() == message.content.strip()
+        block = one(screen, AnswerBlock)
+        assert block.source.strip() == message.content.strip()
         assert screen.reasoning.body.source == message.reasoning
         assert "Hello" in rendered(app, block)
         assert "The user" in rendered(app, screen.reasoning)
@@ -68,7 +79,7 @@ async def test_multi_turn_never_sends_reasoning_back(make_app, demo_server) -> N
         assert all(set(m) == {"role", "content"} for m in body["messages"])
         assert body["messages"][1]["content"] == first.content
         assert first.reasoning not in str(body)
-        assert len(screen.query(UserTurn)) == 2 and len(screen.query(AnswerBlock)) == 2
+        assert len(blocks_of(screen, UserBlock)) == 2 and len(blocks_of(screen, AnswerBlock)) == 2
 
 
 async def test_escape_stops_mid_stream_and_the_next_prompt_works(make_app, demo_server) -> None:
@@ -85,9 +96,11 @@ async def test_escape_stops_mid_stream_and_the_next_prompt_works(make_app, demo_
         assert message.state is MessageState.STOPPED
         assert message.reasoning  # the partial reasoning is kept
         assert screen.reasoning.body.source == message.reasoning
-        block = screen.query_one(AnswerBlock)
+        block = one(screen, AnswerBlock)
         assert "stopped" in rendered(app, block)
-        assert block.has_class("-stopped")
+        view = screen.view
+        bar = block.line(1, view.content_width, view.styles_for_blocks)
+        assert next(iter(bar)).style == view.styles_for_blocks.bar_warning  # an amber bar
         # The next prompt works (and the worker of the first turn is gone).
         app.set_model("demo/echo")
         await send(pilot, "still there?")
@@ -106,9 +119,9 @@ async def test_hostile_output_is_shown_literally_and_does_nothing(make_app) -> N
         assert app.is_running and app.screen is screen  # no crash, no quit
         message = screen.conversation.messages[-1]
         assert message.content.lstrip("\n") == sc.HOSTILE_ANSWER  # stored raw
-        answer = rendered(app, screen.query_one(AnswerBlock))
+        answer = rendered(app, one(screen, AnswerBlock))
         reasoning = rendered(app, screen.reasoning)
-        user = rendered(app, screen.query_one(UserTurn))
+        user = rendered(app, one(screen, UserBlock))
         for text in (answer, reasoning, user):
             assert "\x1b" not in text and "\x07" not in text and "\x9b" not in text
         assert "[@click=app.quit]quit[/]" in answer
@@ -118,7 +131,7 @@ async def test_hostile_output_is_shown_literally_and_does_nothing(make_app) -> N
         assert "[bold]hi[/] [@click=app.quit]x[/]" in user
         assert "pwned" not in user  # the whole OSC title sequence is dropped
         # Clicking the hostile text runs no action.
-        await pilot.click(AnswerBlock)
+        await click_block(pilot, one(screen, AnswerBlock))
         await pilot.pause()
         assert app.is_running
 
@@ -135,7 +148,7 @@ async def test_hostile_error_text_and_model_ids_are_inert(make_app) -> None:
         await wait_for(pilot, lambda: type(app.screen).__name__ == "ModelPickerScreen", "the picker")
         await pilot.press("escape")
         await pilot.pause()
-        error = screen.query_one(ErrorBlock)
+        error = one(screen, ErrorBlock)
         text = rendered(app, error)
         assert "does not exist" in text and "\x1b" not in text
         assert app.is_running
@@ -150,7 +163,7 @@ async def test_new_conversation_clears_the_screen(make_app) -> None:
         await pilot.press("ctrl+n")
         await pilot.pause()
         assert screen.conversation.messages == []
-        assert not screen.query(AnswerBlock)
+        assert not blocks_of(screen, AnswerBlock)
         assert "Type a prompt" in rendered(app, screen.view)
 
 
@@ -165,7 +178,7 @@ async def test_selecting_an_earlier_answer_shows_its_reasoning(make_app) -> None
         first, second = screen.conversation.messages[1], screen.conversation.messages[3]
         assert first.reasoning != second.reasoning
         assert screen.reasoning.body.source == second.reasoning
-        screen.query(AnswerBlock).first().focus()
+        await click_block(pilot, blocks_of(screen, AnswerBlock)[0])
         await wait_for(pilot, lambda: screen.reasoning.body.source == first.reasoning, "the first reasoning")
 
 
@@ -192,13 +205,13 @@ async def test_long_answer_streams_and_ends_with_the_full_text(make_app) -> None
         await wait_turn(pilot)
         message = screen.conversation.messages[-1]
         assert message.state is MessageState.COMPLETE
-        block = screen.query_one(AnswerBlock)
-        assert block.body.source == message.content
+        block = one(screen, AnswerBlock)
+        assert block.source == message.content
         assert screen.reasoning.body.source == message.reasoning
         assert len(message.content) > 3000 and len(message.reasoning) > 3000
 
 
-async def test_focusing_a_long_answer_keeps_the_readers_place(make_app) -> None:
+async def test_selecting_a_long_answer_keeps_the_readers_place(make_app) -> None:
     app = make_app(model="demo/blast-3000")
     async with app.run_test(size=SIZE) as pilot:
         screen = chat(app)
@@ -207,9 +220,9 @@ async def test_focusing_a_long_answer_keeps_the_readers_place(make_app) -> None:
         view = screen.view
         await wait_for(pilot, lambda: view.max_scroll_y > 0 and view.scroll_y == view.max_scroll_y, "the end")
         end = view.scroll_y
-        screen.query_one(AnswerBlock).focus()  # what Tab onto the answer does
+        await click_block(pilot, one(screen, AnswerBlock))
         await pilot.pause(0.2)
-        assert screen.query_one(AnswerBlock).has_focus
+        assert one(screen, AnswerBlock).selected
         assert view.scroll_y == end  # not thrown back to the answer's first line
 
 

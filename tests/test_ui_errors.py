@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from ui_support import chat, last_chat, rendered, send, wait_turn
+from ui_support import block_words, blocks_of, chat, last_chat, one, rendered, send, wait_turn
 
 from siliconchat.core.conversation import MessageState
 from siliconchat.core.turn import LENGTH_NO_ANSWER
-from siliconchat.ui.widgets.message_blocks import AnswerBlock, ErrorBlock
+from siliconchat.ui.document.conversation_blocks import AnswerBlock, ErrorBlock
 
 SIZE = (120, 40)
 
@@ -37,14 +37,14 @@ async def test_each_error_class_shows_an_error_block_and_gives_the_prompt_back(m
             prompt = f"question {index} for {model}"
             await send(pilot, prompt)
             await wait_turn(pilot, screen)
-            errors = screen.query(ErrorBlock)
+            errors = blocks_of(screen, ErrorBlock)
             assert len(errors) == index, model
-            shown = str(errors.last().render())
+            shown = block_words(app, errors[-1])
             assert words in shown, (model, shown)
             assert "Traceback" not in shown
             if model.removeprefix("demo/error-")[:3].isdigit():  # an HTTP status
                 assert "trace id:" in shown, (model, shown)  # users quote it to support
-            assert str(errors.last().border_title) == "Error"
+            assert errors[-1].title == "Error"
             assert screen.prompt.text == prompt, model  # back in the input, ready to retry
             screen.prompt.clear()
         # The last error block is on screen (the conversation follows the end).
@@ -82,7 +82,7 @@ async def test_stalled_stream_times_out_with_a_message(make_app) -> None:
         screen = chat(app)
         await send(pilot, "hello?")
         await wait_turn(pilot)
-        assert "stalled" in str(screen.query_one(ErrorBlock).render())
+        assert "stalled" in block_words(app, one(screen, ErrorBlock))
         assert screen.prompt.text == "hello?"
 
 
@@ -94,9 +94,9 @@ async def test_reasoning_that_uses_the_whole_budget_says_so(make_app) -> None:
         await wait_turn(pilot)
         message = screen.conversation.messages[-1]
         assert message.finish_reason == "length"
-        block = screen.query_one(ErrorBlock)
-        assert LENGTH_NO_ANSWER in str(block.render())
-        assert "finish reason: length" in rendered(app, screen.query_one(AnswerBlock))
+        block = one(screen, ErrorBlock)
+        assert LENGTH_NO_ANSWER in block_words(app, block)
+        assert "finish reason: length" in rendered(app, one(screen, AnswerBlock))
 
 
 async def test_model_not_found_opens_the_picker(make_app) -> None:
@@ -110,4 +110,4 @@ async def test_model_not_found_opens_the_picker(make_app) -> None:
         await pilot.press("escape")
         await pilot.pause()
         assert app.screen is screen
-        assert "does not exist" in str(screen.query_one(ErrorBlock).render())
+        assert "does not exist" in block_words(app, one(screen, ErrorBlock))

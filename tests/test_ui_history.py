@@ -7,7 +7,7 @@ from pathlib import Path
 
 from textual.pilot import Pilot
 from textual.widgets import Input
-from ui_support import chat, last_chat, rendered, send, wait_for, wait_turn
+from ui_support import blocks_of, chat, click_block, last_chat, one, rendered, send, wait_for, wait_turn
 
 from siliconchat import paths
 from siliconchat.config import Config
@@ -16,8 +16,8 @@ from siliconchat.core.history import HistoryStore
 from siliconchat.demo import scenarios as sc
 from siliconchat.demo.server import DEMO_API_KEY
 from siliconchat.ui.app import SiliconChatApp
-from siliconchat.ui.reopen import EarlierMessages
-from siliconchat.ui.widgets.message_blocks import AnswerBlock, ErrorBlock, UserTurn
+from siliconchat.ui.document.conversation_blocks import AnswerBlock, EarlierBlock, ErrorBlock, UserBlock
+from siliconchat.ui.reopen import PAGE, load_earlier
 from siliconchat.ui.widgets.sidebar import Sidebar
 
 SIZE = (120, 40)
@@ -143,8 +143,10 @@ async def test_a_failed_attempt_is_kept_marked_failed_and_left_out_of_the_contex
             ("assistant", MessageState.COMPLETE),
         ]
         # Reopened: the failed attempt shows as it did (prompt + error), and stays out of the context.
+        live = screen.view.blocks[0]
         app.history.open_conversation(cid)
-        await wait_for(pilot, lambda: len(screen.query(ErrorBlock)) == 1 and len(screen.query(UserTurn)) == 2)
+        await wait_for(pilot, lambda: screen.view.blocks[0] is not live, "the reopened conversation")
+        assert len(blocks_of(screen, ErrorBlock)) == 1 and len(blocks_of(screen, UserBlock)) == 2
         await send(pilot, "third")
         await wait_turn(pilot)
         sent = last_chat(demo_server).body["messages"]
@@ -191,12 +193,12 @@ async def test_sidebar_lists_newest_first_and_enter_reopens_with_context(make_ap
         await pilot.press("up", "enter")  # the newer one: two turns, two models
         await wait_for(pilot, lambda: screen.conversation.id == new, "the other conversation")
         await pilot.pause()
-        blocks = list(screen.query(AnswerBlock))
+        blocks = blocks_of(screen, AnswerBlock)
         assert [b.message.model for b in blocks] == ["deepseek-ai/DeepSeek-R1", "Qwen/Qwen3-8B"]
         assert "Qwen3-8B" in rendered(app, blocks[1]) and "DeepSeek-R1" in rendered(app, blocks[0])
         assert screen.prompt.has_focus
         # Selecting an answer shows its reasoning.
-        blocks[0].focus()
+        await click_block(pilot, blocks[0])
         await wait_for(pilot, lambda: screen.reasoning.body.source == "thinking one", "its reasoning")
         # The next turn appends to it and sends the earlier messages as context.
         screen.prompt.focus()
@@ -344,11 +346,11 @@ async def test_search_finds_a_prompt_and_opens_the_conversation_at_it(make_app) 
         await pilot.press("enter")
         await wait_for(pilot, lambda: screen.conversation.title == "Animals", "the conversation")
         await pilot.pause()
-        found = [w for w in screen.view.children if w.has_class("-found")]
-        assert len(found) == 1 and isinstance(found[0], UserTurn)
-        assert "platypuses" in rendered(app, found[0])  # scrolled into view
-        # Far from the end, so earlier messages are loaded on demand and the rest are mounted.
-        assert len(screen.query(EarlierMessages)) == 1
+        found = [block for block in screen.view.blocks if getattr(block, "found", False)]
+        assert len(found) == 1 and isinstance(found[0], UserBlock)
+        assert "platypuses" in rendered(app, screen.view)  # scrolled into view
+        # Far from the end, so earlier messages are shown on demand.
+        assert len(blocks_of(screen, EarlierBlock)) == 1
 
 
 async def test_a_long_conversation_opens_at_its_end_with_earlier_messages_on_demand(make_app) -> None:
@@ -362,16 +364,19 @@ async def test_a_long_conversation_opens_at_its_end_with_earlier_messages_on_dem
         await pilot.pause()
         assert "answer number 199" in rendered(app, screen.view)
         assert screen.reasoning.body.source == "r199"
-        blocks = len(screen.query(AnswerBlock))
+        blocks = len(blocks_of(screen, AnswerBlock))
         assert 6 <= blocks < 40  # one-line answers: enough turns to fill the pane, not all 200
         assert screen.view.max_scroll_y > 0
-        first = screen.view.children[1]  # after the "earlier messages" button: a whole turn
-        assert isinstance(first, UserTurn)
-        earlier = screen.query_one(EarlierMessages)
-        await earlier.load(400 - blocks * 2)
+        first = screen.view.blocks[1]  # after the "earlier messages" line: a whole turn
+        assert isinstance(first, UserBlock)
+        earlier = one(screen, EarlierBlock)
+        await click_block(pilot, earlier)  # a click shows the previous page
         await pilot.pause()
-        assert len(screen.query(AnswerBlock)) == 200
-        assert not screen.query(EarlierMessages)
+        assert len(blocks_of(screen, AnswerBlock)) == blocks + PAGE // 2
+        load_earlier(screen.view, earlier, 400)
+        await pilot.pause()
+        assert len(blocks_of(screen, AnswerBlock)) == 200
+        assert not blocks_of(screen, EarlierBlock)
         assert len(screen.conversation.messages) == 400
 
 
@@ -399,13 +404,12 @@ async def test_a_tall_conversation_is_shown_at_its_end_from_its_first_frame(make
         await wait_for(pilot, lambda: bool(shown) and "END OF ANSWER 29" in rendered(app, view), "the end")
         await pilot.pause()
         assert shown and all(y == end > 0 for y, end in shown)  # never a frame of the top first
-        assert len(screen.query(AnswerBlock)) <= 2  # tall answers: two fill the pane, the rest wait
-        assert isinstance(view.children[1], UserTurn)
-        assert not view.is_anchored  # the user scrolls freely: the end is not held
-        earlier = screen.query_one(EarlierMessages)
+        assert len(blocks_of(screen, AnswerBlock)) <= 2  # tall answers: two fill the pane, the rest wait
+        assert isinstance(view.blocks[1], UserBlock)
+        earlier = one(screen, EarlierBlock)
         view.scroll_home(animate=False, immediate=True)
         await pilot.pause()
-        await earlier.load(4)
+        load_earlier(view, earlier, 4)
         await pilot.pause()
         assert view.scroll_y < view.max_scroll_y  # loading earlier messages does not pull the view down
 
@@ -472,7 +476,7 @@ async def test_continue_reopens_the_latest_conversation(make_app) -> None:
         assert "latest answer" in rendered(app, screen.view)
         # A short conversation opens at the top of the pane, not pinned to its bottom.
         assert screen.view.scroll_y == 0
-        assert screen.view.children[0].region.y - screen.view.region.y <= 1
+        assert screen.view.block_top(screen.view.blocks[0]) == 0
 
 
 async def test_a_corrupt_history_leaves_the_app_usable_and_the_file_untouched(make_app) -> None:

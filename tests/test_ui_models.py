@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from ui_support import chat, last_chat, rendered, send, wait_for, wait_turn
+from ui_support import blocks_of, chat, last_chat, rendered, send, wait_for, wait_turn
 
 from siliconchat.config import load_config
-from siliconchat.ui.widgets.message_blocks import AnswerBlock
+from siliconchat.ui.document.conversation_blocks import AnswerBlock
 
 SIZE = (120, 40)
 
@@ -39,7 +39,7 @@ async def test_f2_picker_choice_is_used_by_the_next_request(make_app, demo_serve
         # Each message records the model that wrote it.
         models = [m.model for m in screen.conversation.messages if m.role == "assistant"]
         assert models == ["deepseek-ai/DeepSeek-R1", "Qwen/Qwen2.5-7B-Instruct"]
-        labels = [str(block.label.render()) for block in screen.query(AnswerBlock)]
+        labels = [rendered(app, block).split("\n")[0] for block in blocks_of(screen, AnswerBlock)]
         assert "DeepSeek-R1" in labels[0] and "Qwen2.5-7B-Instruct" in labels[1]
 
 

@@ -1,6 +1,6 @@
 """The terminal shows what a full repaint would: streaming's partial screen updates never leave a stale cell.
 
-A frame repaints only the cells its layout changed (``siliconchat.ui.calm_compositor``). These tests paint
+A frame repaints only the lines that changed (the conversation and the reasoning are Line API documents). These tests paint
 every update the app sends to the terminal onto a grid of cells, as a terminal would, and whenever the screen
 has nothing left to repaint, compare the grid with a full render of the screen, cell by cell (text and style).
 """
@@ -17,9 +17,9 @@ from textual._compositor import CompositorUpdate, LayoutUpdate
 from textual.app import App
 from textual.pilot import Pilot
 from textual.screen import Screen
-from ui_support import chat, send, wait_for, wait_turn
+from ui_support import blocks_of, chat, send, wait_for, wait_turn
 
-from siliconchat.ui.widgets.message_blocks import AnswerBlock
+from siliconchat.ui.document.conversation_blocks import AnswerBlock
 
 Cell = tuple[str, Style | None]
 
@@ -140,7 +140,8 @@ async def test_an_answer_stopped_mid_stream_leaves_no_stale_cell(make_app) -> No
             await pilot.pause(1.0)
             if seconds > 1:
                 # A focused answer has a background of its own: the rows it grows by must be painted with it.
-                chat(app).query(AnswerBlock).last().focus()
+                screen = chat(app)
+                screen.view.select(blocks_of(screen, AnswerBlock)[-1].message)
                 await pilot.pause(seconds - 1.0)
             await pilot.press("escape")
             await wait_turn(pilot)
@@ -155,7 +156,7 @@ async def test_a_focused_answer_grows_and_shrinks_with_its_own_background(make_a
         watcher = Watcher(app)
         screen = chat(app)
         await send(pilot, "go")
-        await wait_for(pilot, lambda: bool(screen.query(AnswerBlock)), "the answer block")
-        screen.query(AnswerBlock).last().focus()
+        await wait_for(pilot, lambda: bool(blocks_of(screen, AnswerBlock)), "the answer block")
+        screen.view.select(blocks_of(screen, AnswerBlock)[-1].message)
         await wait_turn(pilot)
         await watcher.check(pilot)

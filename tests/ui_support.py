@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 from textual.app import App
 from textual.pilot import Pilot
 from textual.widget import Widget
 
 from siliconchat.demo.server import DemoServer, RecordedRequest
+from siliconchat.ui.document.document_view import Block
 from siliconchat.ui.screens.chat import ChatScreen
 
+B = TypeVar("B", bound=Block)
 POLL_LIMIT = 500  # x 0.02 s: 10 s at most, but a demo turn takes a fraction of a second
 
 
@@ -51,11 +55,46 @@ async def wait_turn(pilot: Pilot[object], screen: ChatScreen | None = None) -> N
     await pilot.pause()
 
 
-def rendered(app: App[object], widget: Widget) -> str:
-    """The text the screen shows inside ``widget``'s region (what a user would read)."""
+def blocks_of(screen: ChatScreen, kind: type[B]) -> list[B]:
+    """The conversation's blocks of ``kind``, top to bottom."""
+    return [block for block in screen.view.blocks if isinstance(block, kind)]
+
+
+def one(screen: ChatScreen, kind: type[B]) -> B:
+    found = blocks_of(screen, kind)
+    assert len(found) == 1, f"{len(found)} blocks of {kind.__name__}"
+    return found[0]
+
+
+def rendered(app: App[object], widget: Widget | Block) -> str:
+    """The text the screen shows inside ``widget``'s region (what a user would read); for a block of the
+    conversation, all of its lines as the view draws them."""
+    if isinstance(widget, Block):
+        view = widget.view
+        assert view is not None, "the block is not in a view"
+        return widget.text(view.content_width, view.styles_for_blocks)
     region = widget.region
     strips = app.screen._compositor.render_strips()
     lines = []
     for strip in strips[region.y : region.bottom]:
         lines.append(strip.crop(region.x, region.right).text)
     return "\n".join(lines)
+
+
+async def click_block(pilot: Pilot[object], block: Block) -> None:
+    """Click the first visible line of ``block`` (scrolled into view first if none is), as a user would."""
+    view = block.view
+    assert view is not None, "the block is not in a view"
+    top = view.block_top(block)
+    assert top is not None
+    bottom = top + block.height(view.content_width, view.styles_for_blocks)
+    shown = int(view.scroll_y), int(view.scroll_y) + view.scrollable_content_region.height
+    if bottom <= shown[0] or top >= shown[1]:
+        view.scroll_to(y=top, animate=False, force=True, immediate=True)
+        await pilot.pause()
+    await pilot.click(view, offset=(4, max(top, int(view.scroll_y)) - int(view.scroll_y)))
+
+
+def block_words(app: App[object], block: Block) -> str:
+    """A block's text as one line of words: what its lines say, without the box around them or the wrapping."""
+    return " ".join(rendered(app, block).translate(str.maketrans("│╭╮╰╯─▌", "       ")).split())

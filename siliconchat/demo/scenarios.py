@@ -490,6 +490,13 @@ def not_chat(request: ChatRequest) -> Reply:
 # --------------------------------------------------------------------------------------------------------------
 
 
+def replay(request: ChatRequest) -> Reply:
+    """The deltas a JSON script in the message lists (see ``siliconchat.demo.replay``)."""
+    from siliconchat.demo.replay import replay as build
+
+    return build(request)
+
+
 def echo(request: ChatRequest) -> Reply:
     """The last user message back verbatim in one delta: lets tests round-trip hostile text exactly."""
     return Script(reason_then_answer(None, (request.last_user,)))
@@ -788,6 +795,7 @@ EOS_MODELS = ("THUDM/GLM-4-9B-0414",)  # a plain model whose answers end with fi
 
 SCENARIOS: dict[str, Builder] = {
     "demo/echo": echo,
+    "demo/replay": replay,
     "demo/think-inline": think_inline,
     "demo/whitespace": whitespace,
     "demo/empty-choices": empty_choices,

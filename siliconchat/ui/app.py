@@ -76,7 +76,7 @@ CHAT_ACTIONS = frozenset(
 )
 # Imported in a thread after the first frame, in this order: the Markdown widgets (markdown-it, Pygments;
 # the first answer needs them) and the SDK (the first request needs it, ~0.5 s).
-WARM_UP_MODULES = ("siliconchat.ui.widgets.live_markdown", "openai", "siliconchat.core.api")
+WARM_UP_MODULES = ("siliconchat.ui.document.markdown_render", "openai", "siliconchat.core.api")
 # What the SDK's HTTP stack imports only when its first request is sent (~20 ms); skipped if absent.
 FIRST_REQUEST_MODULES = ("anyio._backends._asyncio",)
 _CODE_BLOCK = re.compile(r"^(```|~~~)[^\n]*\n(.*?)^\1[ \t]*$", re.MULTILINE | re.DOTALL)

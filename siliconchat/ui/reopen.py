@@ -1,9 +1,9 @@
 """Showing a saved conversation on the chat screen, fast however long it is.
 
-Only the last messages are mounted at first, about :data:`FIRST_PAGE_SCREENS` views of their text (a 500-turn
-conversation would otherwise parse and lay out 500 Markdown answers before its last screen appears); an
-"earlier messages" button at the top mounts the previous :data:`PAGE` messages. Opening at a search result mounts back far enough to include the message, then
-scrolls it into view and highlights it for a moment.
+Only the last messages are shown at first, about :data:`FIRST_PAGE_SCREENS` views of their text (a 2,000-turn
+conversation would otherwise parse and draw 2,000 Markdown answers before its last screen appears); an
+"earlier messages" line at the top shows the previous :data:`PAGE` messages when clicked. Opening at a search
+result goes back far enough to include the message, then scrolls it into view and highlights it for a moment.
 
 Each saved message becomes the blocks the live turn left on screen: a user turn, an answer (unless the
 request failed before any text), and an error block for a failed or cut-off answer. The screen's
@@ -13,18 +13,16 @@ before a retry (:func:`request_context`); the history keeps them, marked failed.
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from textual.content import Content
 from textual.geometry import Size
 from textual.widget import Widget
-from textual.widgets import Button
 
 from siliconchat.core.conversation import Conversation, Message, MessageState
-from siliconchat.ui.widgets.message_blocks import AnswerBlock, ErrorBlock, UserTurn
+from siliconchat.ui.document.conversation_blocks import AnswerBlock, EarlierBlock, ErrorBlock, UserBlock
+from siliconchat.ui.document.document_view import Block
 
 if TYPE_CHECKING:
     from siliconchat.ui.screens.chat import ChatScreen
@@ -33,7 +31,7 @@ if TYPE_CHECKING:
 __all__ = [
     "FIRST_PAGE_SCREENS",
     "PAGE",
-    "EarlierMessages",
+    "load_earlier",
     "message_id_of",
     "request_context",
     "show_conversation",
@@ -67,82 +65,52 @@ def request_context(messages: Sequence[Message]) -> list[Message]:
     return out
 
 
-def message_id_of(widget: Widget) -> int | None:
-    """The history id of the message a block shows (blocks of a reopened conversation only)."""
-    value = getattr(widget, _MESSAGE_ID, None)
-    return value if isinstance(value, int) else None
+def message_id_of(block: Block) -> int | None:
+    """The history id of the message a block shows."""
+    message = getattr(block, "message", None)
+    return message.id if isinstance(message, Message) and isinstance(message.id, int) else None
 
 
-def _tag(widget: Widget, message: Message) -> Widget:
-    setattr(widget, _MESSAGE_ID, message.id)
-    return widget
-
-
-def blocks_for(messages: Sequence[Message]) -> tuple[list[Widget], list[AnswerBlock]]:
-    """The widgets showing ``messages`` (and the answer blocks among them, to fill once mounted)."""
-    widgets: list[Widget] = []
-    answers: list[AnswerBlock] = []
+def blocks_for(messages: Sequence[Message]) -> list[Block]:
+    """The blocks showing ``messages``, as a live session left them."""
+    blocks: list[Block] = []
     for message in messages:
         if message.role == "user":
-            widgets.append(_tag(UserTurn(message.content), message))
+            blocks.append(UserBlock(message.content, message))
             continue
         if message.role != "assistant":
             continue
         if not (message.state is MessageState.FAILED and not message.content):
-            block = AnswerBlock(message)
-            answers.append(block)
-            widgets.append(_tag(block, message))
+            blocks.append(AnswerBlock(message))
         if message.error and message.state in (MessageState.FAILED, MessageState.INCOMPLETE):
-            widgets.append(_tag(ErrorBlock(message.error), message))
+            blocks.append(ErrorBlock(message.error, message=message))
         elif message.error and message.state is MessageState.COMPLETE:
-            widgets.append(_tag(ErrorBlock(message.error, title="No answer", warning=True), message))
-    return widgets, answers
+            blocks.append(ErrorBlock(message.error, title="No answer", warning=True, message=message))
+    return blocks
 
 
-class EarlierMessages(Button):
-    """At the top of a reopened conversation: mounts the previous page of messages when pressed."""
-
-    def __init__(self, messages: Sequence[Message]) -> None:
-        super().__init__(classes="earlier-messages")
-        self.messages = list(messages)
-        self._refresh_label()
-
-    def _refresh_label(self) -> None:
-        count = len(self.messages)
-        self.label = Content(f"▲ {count} earlier message{'s' if count != 1 else ''}: show {min(PAGE, count)}")
-
-    async def on_button_pressed(self, event: Button.Pressed) -> None:
-        event.stop()
-        await self.load(PAGE)
-
-    async def load(self, count: int) -> None:
-        """Mount the last ``count`` of the hidden messages above the visible ones."""
-        count = min(count, len(self.messages))
-        if count <= 0:
-            return
-        page = self.messages[-count:]
-        del self.messages[-count:]
-        widgets, answers = blocks_for(page)
-        view = self.parent
-        assert isinstance(view, Widget)
-        with self.app.batch_update():  # one layout for the page (see show_conversation)
-            await view.mount_all(widgets, after=self)
-            await _fill(answers)
-            if self.messages:
-                self._refresh_label()
-            else:
-                await self.remove()
+def load_earlier(view: ConversationView, earlier: EarlierBlock, count: int = PAGE) -> None:
+    """Show the last ``count`` of the messages ``earlier`` holds back, above the ones shown; the view keeps
+    showing what it showed."""
+    count = min(count, len(earlier.messages))
+    if count <= 0 or earlier not in view.blocks:
+        return
+    page = earlier.messages[-count:]
+    del earlier.messages[-count:]
+    before = view.virtual_size.height
+    index = view.blocks.index(earlier) + 1
+    if not earlier.messages:
+        view.remove_block(earlier)
+        index -= 1
+    view.add_blocks(blocks_for(page), before=index)
+    grown = view.virtual_size.height - before
+    view.scroll_to(y=view.scroll_y + grown, animate=False, force=True, immediate=True)
 
 
-async def _fill(answers: Sequence[AnswerBlock]) -> None:
-    if answers:
-        await asyncio.gather(*(block.finish() for block in answers))
-
-
-def _find(view: ConversationView, message_id: int) -> Widget | None:
-    for widget in view.children:
-        if message_id_of(widget) == message_id:
-            return widget
+def _find(view: ConversationView, message_id: int) -> Block | None:
+    for block in view.blocks:
+        if message_id_of(block) == message_id:
+            return block
     return None
 
 
@@ -167,38 +135,40 @@ async def _show(screen: ChatScreen, conversation: Conversation, focus: int | Non
     screen.conversation = dataclasses.replace(conversation, messages=request_context(messages))
     screen.selected = None
     view = screen.view
-    await view.clear()
+    view.clear()
     start = _first_page_start(messages, view)
     if focus is not None:
         index = next((i for i, m in enumerate(messages) if m.id == focus), None)
         if index is not None:
             start = min(start, max(0, index - 1))
-    widgets, answers = blocks_for(messages[start:])
+    blocks = blocks_for(messages[start:])
     if start > 0:
-        widgets.insert(0, EarlierMessages(messages[:start]))
-    if widgets:
-        for welcome in view.query(".welcome"):
-            await welcome.remove()
-        await view.mount_all(widgets)
-        await _fill(answers)
+        blocks.insert(0, EarlierBlock(messages[:start], PAGE))
+    if blocks:
+        view.clear_blocks()
+        view.welcome = None
+        view.add_blocks(blocks)
     last = next((m for m in reversed(messages) if m.role == "assistant" and (m.content or m.reasoning)), None)
     screen.selected = last
-    await screen.reasoning.show_message(last)
+    view.select(last)
+    screen.reasoning.show_message(last)
     screen.status.show_message(last)
     screen.refresh_header()
     target = _find(view, focus) if focus is not None else None
-    if target is not None:
-        target.add_class("-found")
-        screen.set_timer(FOUND_SECONDS, lambda: target.remove_class("-found"))
-        screen.call_after_refresh(view.scroll_to_widget, target, animate=False, top=True)
-    elif _surely_taller(messages[start:], view):
-        # Anchored, the view's first layout scrolls to the end: the first frame shows it (scrolling after the
-        # refresh showed the top for a frame first, and laid out and painted the pane twice). The anchor goes
-        # after that layout, so that the "earlier messages" button does not pull the view back down.
-        view.anchor()
-        screen.call_after_refresh(view.anchor, False)
+    if isinstance(target, UserBlock):
+        target.found = True
+        target.changed()
+
+        def unmark() -> None:
+            target.found = False
+            target.changed()
+
+        screen.set_timer(FOUND_SECONDS, unmark)
+        top = view.block_top(target)
+        if top is not None:
+            view.scroll_to(y=max(0, top - 1), animate=False, force=True, immediate=True)
     else:
-        screen.call_after_refresh(view.scroll_end, animate=False, immediate=True)
+        view.follow()  # at the end, also once the view is laid out (a reopen at start-up comes before that)
 
 
 def _view_size(view: Widget) -> Size:
@@ -225,9 +195,3 @@ def _first_page_start(messages: Sequence[Message], view: Widget) -> int:
     if start > 0 and messages[start].role == "assistant" and messages[start - 1].role == "user":
         start -= 1  # a whole turn: never an answer without its prompt
     return start
-
-
-def _surely_taller(messages: Sequence[Message], view: Widget) -> bool:
-    """Whether ``messages`` take more lines than ``view`` shows. An anchored view pins content shorter than
-    itself to its bottom, so only what is certain to overflow is anchored."""
-    return sum(_text_lines(message, view) for message in messages) > _view_size(view).height

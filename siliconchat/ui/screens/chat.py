@@ -17,8 +17,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
-import importlib
-import sys
 import time
 from collections import deque
 from dataclasses import dataclass, field
@@ -30,15 +28,14 @@ from textual.containers import Horizontal
 from textual.message import Message as TextualMessage
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widget import Widget
 from textual.worker import Worker, WorkerCancelled, WorkerError, WorkerFailed
 
 from siliconchat.core.conversation import Conversation, Message, MessageState, ModelParams
-from siliconchat.ui.calm_compositor import CalmCompositor
+from siliconchat.ui.document.conversation_blocks import AnswerBlock, EarlierBlock, ErrorBlock, UserBlock
+from siliconchat.ui.document.document_view import DocumentView
 from siliconchat.ui.widgets.conversation_view import ConversationView
 from siliconchat.ui.widgets.header_bar import HeaderBar
 from siliconchat.ui.widgets.key_footer import KeyFooter
-from siliconchat.ui.widgets.message_blocks import AnswerBlock
 from siliconchat.ui.widgets.prompt_input import PromptInput
 from siliconchat.ui.widgets.reasoning_pane import ReasoningPane
 from siliconchat.ui.widgets.status_line import StatusLine
@@ -48,7 +45,7 @@ if TYPE_CHECKING:
     from siliconchat.core.turn import TurnRecorder
     from siliconchat.ui.app import SiliconChatApp
 
-MARKDOWN_MODULE = "siliconchat.ui.widgets.live_markdown"
+MARKDOWN_MODULE = "siliconchat.ui.document.markdown_render"
 """Imported after the first frame (see the app's warm-up); the first answer needs it."""
 WIDE_LAYOUT_MIN_WIDTH = 110
 """At this width and wider the reasoning pane sits beside the conversation; narrower, above it."""
@@ -155,7 +152,6 @@ class ChatScreen(Screen[None]):
 
     def __init__(self, conversation: Conversation) -> None:
         super().__init__()
-        self._compositor = CalmCompositor()  # a frame repaints what it moved, not the whole pane
         self.conversation = conversation
         self.turn: Turn | None = None
         self.selected: Message | None = None  # the turn whose reasoning the pane shows when idle
@@ -269,12 +265,10 @@ class ChatScreen(Screen[None]):
         recorder = TurnRecorder(message)
         saver = app.history.saver(conversation, recorder)  # history: the answer's row, then checkpoints
         view = self.view
-        await view.add_user(text)
-        if MARKDOWN_MODULE not in sys.modules:  # being imported after launch: wait in a thread, not here
-            await asyncio.to_thread(importlib.import_module, MARKDOWN_MODULE)
-        block = await view.add_answer(message)
+        view.add_user(text, user)
+        block = view.add_answer(message)
         view.follow()
-        await self.reasoning.begin(message)
+        self.reasoning.begin(message)
         turn = Turn(recorder, block, text, saver=saver)
         self.turn = turn
         self.selected = message
@@ -403,9 +397,6 @@ class ChatScreen(Screen[None]):
             if due != NEVER:
                 self._frame_at(due)
             return
-        # Far above the end, a long answer's sealed pieces leave the layout while its pane shows the end.
-        turn.block.body.fold(self.view.is_vertical_scroll_end)
-        self.reasoning.body.fold(self.reasoning.scroller.is_vertical_scroll_end)
         cpu_started = time.thread_time()
         async with turn.lock:
             if turn.ended:
@@ -420,17 +411,13 @@ class ChatScreen(Screen[None]):
                 if turn.reasoning:
                     text = _take(turn.reasoning, budget)
                     budget -= len(text)
-                    await self.reasoning.write(text)
+                    self.reasoning.write(text)
                 if turn.answer and budget > 0:
-                    if not turn.reasoning:
-                        self.reasoning.body.release_reserve()  # the reasoning is over (or there is none)
                     text = _take(turn.answer, budget)
                     budget -= len(text)
-                    await turn.block.write(text)
+                    turn.block.write(text)
             # The writes above are done (parsed and mounted): measure up to the refresh.
             self.call_after_refresh(self._frame_shown, started, cpu_started, self._frame_chars - budget)
-            self.reasoning.keep_following()
-            self.view.keep_following()
             # The numbers normally change on their own timer: the screen repaints the smallest rectangle around
             # everything that changed, and the status line under the answer's last lines would widen it to the
             # whole screen. They come with the turn's first text (the labels said "waiting for the model…" for
@@ -556,20 +543,19 @@ class ChatScreen(Screen[None]):
         turn.saver = None
         view = self.view
         if message.state is MessageState.FAILED and not message.content:
-            await turn.block.remove()
+            view.remove_block(turn.block)
         else:
             await turn.block.finish()
-        await self.reasoning.finish(message)
+        self.reasoning.finish(message)
         self.status.show_message(message)
         failure = recorder.failure
         if failure is not None:
-            await view.add_error(failure.message)
+            view.add_error(failure.message, message=message)
             self.prompt.restore(turn.prompt)
         elif message.state is MessageState.COMPLETE and message.error:
             # Finished without an answer: the reasoning used the whole budget (finish reason "length").
-            await view.add_error(message.error, title="No answer", warning=True)
+            view.add_error(message.error, title="No answer", warning=True, message=message)
             self.prompt.restore(turn.prompt)
-        self.call_after_refresh(self.view.keep_following)
         self.post_message(self.TurnFinished(message))
         if failure is not None and failure.kind is ErrorKind.MODEL_NOT_FOUND:
             self.chat_app.action_model_picker()
@@ -611,8 +597,8 @@ class ChatScreen(Screen[None]):
         await self.stop_and_wait()
         self.conversation = conversation
         self.selected = None
-        await self.view.clear()
-        await self.reasoning.clear()
+        self.view.clear()
+        self.reasoning.clear()
         self.status.show_message(None)
         self.prompt.clear()
         self.refresh_header()
@@ -650,24 +636,27 @@ class ChatScreen(Screen[None]):
 
     # -- selection ------------------------------------------------------------------------------
 
-    def set_focus(
-        self, widget: Widget | None, scroll_visible: bool = True, from_app_focus: bool = False
-    ) -> None:
-        # Textual scrolls a focused widget taller than its pane to the widget's top: Tab onto a long answer
-        # lost the reader's place (and unfolded a folded answer: seconds at 80,000 deltas). Already on
-        # screen, in part, is in view enough.
-        if isinstance(widget, AnswerBlock) and self.view.can_view_partial(widget):
-            scroll_visible = False
-        super().set_focus(widget, scroll_visible=scroll_visible, from_app_focus=from_app_focus)
+    @on(DocumentView.Clicked)
+    def _block_clicked(self, event: DocumentView.Clicked) -> None:
+        block = event.block
+        if event.view is self.view and isinstance(block, EarlierBlock):
+            event.stop()
+            from siliconchat.ui.reopen import load_earlier
 
-    @on(AnswerBlock.Selected)
-    async def _answer_selected(self, event: AnswerBlock.Selected) -> None:
-        event.stop()
+            load_earlier(self.view, block)
+        elif event.view is self.view and isinstance(block, (AnswerBlock, UserBlock, ErrorBlock)):
+            event.stop()
+            message = block.message
+            if message is not None and message.role == "assistant":
+                self.select_answer(message)
+
+    def select_answer(self, message: Message) -> None:
+        """Show the reasoning of ``message``'s turn in the reasoning pane (not while an answer streams)."""
         if self.turn is not None:
             return
-        message = event.block.message
+        self.view.select(message)
         if message is self.selected and self.reasoning.message is message:
             return
         self.selected = message
-        await self.reasoning.show_message(message)
+        self.reasoning.show_message(message)
         self.status.show_message(message)

@@ -1,28 +1,10 @@
-"""The scrolling conversation: user turns, answers and error blocks, newest at the bottom."""
+"""The scrolling conversation: user turns, answers and errors, newest at the bottom, drawn as lines."""
 
 from __future__ import annotations
 
-from textual.app import ComposeResult
-from textual.containers import VerticalScroll
-from textual.content import Content
-from textual.widget import Widget
-from textual.widgets import Static
-
 from siliconchat.core.conversation import Message
-from siliconchat.ui.widgets.laid_out_once import LaidOutOnce
-from siliconchat.ui.widgets.message_blocks import AnswerBlock, ErrorBlock, UserTurn
-
-
-def keep_following(scroller: Widget, following: bool) -> None:
-    """Anchor ``scroller`` to its end once its content overflows.
-
-    Textual's ``anchor()`` keeps the end in view until the user scrolls away, but it also pins short
-    content to the bottom of the pane; anchoring only once the content is taller than the pane keeps
-    short content at the top.
-    """
-    if following and not scroller.is_anchored and scroller.max_scroll_y > 0:
-        scroller.anchor()
-
+from siliconchat.ui.document.conversation_blocks import AnswerBlock, ErrorBlock, UserBlock, WelcomeBlock
+from siliconchat.ui.document.document_view import Block, DocumentView
 
 WELCOME = (
     "Type a prompt below and press Enter to send it (Ctrl+J for a new line).\n"
@@ -31,59 +13,53 @@ WELCOME = (
 )
 
 
-class ConversationView(LaidOutOnce, VerticalScroll, can_focus=False):
+class ConversationView(DocumentView):
     """The conversation pane. It follows the end while an answer streams unless the user scrolls up."""
 
-    _following = False
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
+        self.welcome: WelcomeBlock | None = WelcomeBlock(WELCOME)
+        self.add_block(self.welcome)
 
-    def compose(self) -> ComposeResult:
-        yield Static(Content(WELCOME), markup=False, classes="welcome")
+    def _drop_welcome(self) -> None:
+        if self.welcome is not None:
+            self.remove_block(self.welcome)
+            self.welcome = None
 
-    async def _add(self, widget: Static | AnswerBlock) -> None:
-        for welcome in self.query(".welcome"):
-            await welcome.remove()
-        await self.mount(widget)
+    def _add(self, block: Block) -> Block:
+        self._drop_welcome()
+        return self.add_block(block)
 
-    async def add_user(self, text: str) -> UserTurn:
-        turn = UserTurn(text)
-        await self._add(turn)
-        return turn
+    def add_user(self, text: str, message: Message | None = None) -> UserBlock:
+        block = UserBlock(text, message)
+        self._add(block)
+        return block
 
-    async def add_answer(self, message: Message) -> AnswerBlock:
+    def add_answer(self, message: Message) -> AnswerBlock:
         block = AnswerBlock(message)
-        await self._add(block)
+        self._add(block)
         return block
 
-    async def add_error(self, text: str, *, title: str = "Error", warning: bool = False) -> ErrorBlock:
-        block = ErrorBlock(text, title=title, warning=warning)
-        await self._add(block)
+    def add_error(
+        self, text: str, *, title: str = "Error", warning: bool = False, message: Message | None = None
+    ) -> ErrorBlock:
+        block = ErrorBlock(text, title=title, warning=warning, message=message)
+        self._add(block)
         return block
 
-    async def clear(self) -> None:
-        self._following = False
-        self.anchor(False)
-        await self.remove_children()
-        await self.mount(Static(Content(WELCOME), markup=False, classes="welcome"))
+    def clear(self) -> None:
+        self.follows = False
+        self.clear_blocks()
+        self.welcome = WelcomeBlock(WELCOME)
+        self.add_block(self.welcome)
 
     def answer_blocks(self) -> list[AnswerBlock]:
-        return list(self.query(AnswerBlock))
+        return [block for block in self.blocks if isinstance(block, AnswerBlock)]
 
-    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
-        super().watch_scroll_y(old_value, new_value)
-        # Scrolling up, away from the end, brings folded answers back whole (see LiveDocument.fold); a shorter
-        # end (an answer's reserve of blank lines gone) is not a scroll up.
-        if new_value < old_value and new_value < self.max_scroll_y:
-            for block in self.query(AnswerBlock):
-                block.body.fold(False)
-
-    def follow(self) -> None:
-        """Follow the end (again): called when a new turn starts. See :func:`keep_following`."""
-        self._following = True
-        if self.max_scroll_y > 0:
-            self.anchor()
-        else:
-            self.anchor(False)
-
-    def keep_following(self) -> None:
-        """Called once per frame while streaming."""
-        keep_following(self, self._following)
+    def select(self, message: Message | None) -> None:
+        """Mark the answer of ``message`` as the selected turn (its bar is brighter)."""
+        for block in self.answer_blocks():
+            selected = block.message is message
+            if block.selected != selected:
+                block.selected = selected
+                block.changed()

@@ -1,0 +1,260 @@
+"""The blocks of the conversation and the reasoning: what the user typed, answers, errors, the reasoning.
+
+User text, model ids and error sentences are untrusted: they are drawn as plain ``Text`` (never markup) after
+``display_text``; answers and reasoning are Markdown (:class:`~siliconchat.ui.document.markdown_text.MarkdownText`).
+Each block draws one line at a time (:meth:`line`), so that only the visible lines of a long answer are drawn.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from rich.segment import Segment
+from rich.style import Style
+from rich.text import Text
+from textual.strip import Strip
+
+from siliconchat.core.conversation import Message, MessageState
+from siliconchat.core.sanitize import sanitize_line
+from siliconchat.ui.document.document_view import Block
+from siliconchat.ui.document.markdown_render import display_text, text_lines
+from siliconchat.ui.document.markdown_text import MarkdownText
+from siliconchat.ui.document.theme_styles import DocumentStyles
+
+STATE_NOTES = {
+    MessageState.STREAMING: "answering…",
+    MessageState.STOPPED: "stopped",
+    MessageState.INCOMPLETE: "incomplete",
+    MessageState.FAILED: "failed",
+}
+BAR = "▌ "
+
+
+class _Wrapped:
+    """Plain text wrapped at one width, kept until the width or the text changes."""
+
+    def __init__(self) -> None:
+        self._key: tuple[int, str, Style] | None = None
+        self._lines: list[Strip] = []
+
+    def lines(self, text: str, width: int, style: Style) -> list[Strip]:
+        key = (width, text, style)
+        if key != self._key:
+            self._key = key
+            self._lines = text_lines(Text(display_text(text), style=style), max(1, width))
+        return self._lines
+
+
+def _pad(strip: Strip, width: int, style: Style) -> Strip:
+    return strip.crop_extend(0, width, style)
+
+
+def _boxed(
+    y: int,
+    height: int,
+    width: int,
+    inner: Callable[[int], Strip],
+    title: str,
+    border: Style,
+    title_style: Style,
+) -> Strip:
+    """Line ``y`` of a box with a rounded border, ``title`` in its top edge and ``inner(y)`` inside."""
+    if width < 4:
+        return Strip([Segment(" " * width, border)])
+    if y == 0:
+        label = f" {title} " if title else ""
+        label = label[: max(0, width - 4)]
+        rest = width - 3 - len(label)
+        return Strip([Segment("╭─", border), Segment(label, title_style), Segment("─" * rest + "╮", border)])
+    if y == height - 1:
+        return Strip([Segment("╰" + "─" * (width - 2) + "╯", border)])
+    fill = Style(bgcolor=border.bgcolor) if border.bgcolor else Style()
+    body = _pad(inner(y - 1), width - 4, fill)
+    return Strip([Segment("│ ", border), *body, Segment(" │", border)])
+
+
+class WelcomeBlock(Block):
+    """The hint shown in an empty conversation."""
+
+    margin_top = 0
+
+    def __init__(self, text: str) -> None:
+        self.body = text
+        self._wrapped = _Wrapped()
+
+    def _lines(self, width: int, styles: DocumentStyles) -> list[Strip]:
+        return self._wrapped.lines(self.body, max(1, width - 4), styles.muted)
+
+    def height(self, width: int, styles: DocumentStyles) -> int:
+        return len(self._lines(width, styles)) + 2
+
+    def line(self, y: int, width: int, styles: DocumentStyles) -> Strip:
+        lines = self._lines(width, styles)
+        if y == 0 or y > len(lines):
+            return Strip([])
+        return Strip([Segment("  "), *lines[y - 1]])
+
+
+class UserBlock(Block):
+    """What the user typed, as plain text in a box titled "You"."""
+
+    def __init__(self, text: str, message: Message | None = None) -> None:
+        self.body = text
+        self.message = message
+        self.found = False
+        self._wrapped = _Wrapped()
+
+    def _lines(self, width: int, styles: DocumentStyles) -> list[Strip]:
+        return self._wrapped.lines(self.body, width - 4, styles.user_text)
+
+    def height(self, width: int, styles: DocumentStyles) -> int:
+        return len(self._lines(width, styles)) + 2
+
+    def line(self, y: int, width: int, styles: DocumentStyles) -> Strip:
+        lines = self._lines(width, styles)
+        border = styles.user_border + (styles.found if self.found else Style())
+        strip = _boxed(y, len(lines) + 2, width, lines.__getitem__, "You", border, styles.user_title)
+        return Strip(list(Segment.apply_style(strip, styles.user_text)))
+
+
+class ErrorBlock(Block):
+    """A failure in a red box (or a warning in an amber one), with the core's sentence."""
+
+    def __init__(
+        self, text: str, *, title: str = "Error", warning: bool = False, message: Message | None = None
+    ) -> None:
+        self.body = text
+        self.title = title
+        self.warning = warning
+        self.message = message
+        self._wrapped = _Wrapped()
+
+    def _lines(self, width: int, styles: DocumentStyles) -> list[Strip]:
+        style = styles.warning_text if self.warning else styles.error_text
+        return self._wrapped.lines(self.body, width - 4, style)
+
+    def height(self, width: int, styles: DocumentStyles) -> int:
+        return len(self._lines(width, styles)) + 2
+
+    def line(self, y: int, width: int, styles: DocumentStyles) -> Strip:
+        lines = self._lines(width, styles)
+        border = styles.warning_border if self.warning else styles.error_border
+        title = styles.warning_title if self.warning else styles.error_title
+        return _boxed(
+            y, len(lines) + 2, width, lines.__getitem__, sanitize_line(self.title, 40), border, title
+        )
+
+
+class MarkdownBlock(Block):
+    """Markdown alone (the reasoning pane's body): its lines, nothing around them."""
+
+    margin_top = 0
+
+    def __init__(self, text: str = "", *, muted: bool = False) -> None:
+        self.muted = muted
+        self.markdown: MarkdownText | None = None
+        self._initial = text
+
+    def _text(self, styles: DocumentStyles) -> MarkdownText:
+        if self.markdown is None:
+            self.markdown = MarkdownText(styles.markdown, self._initial)
+            self._initial = ""
+        else:
+            self.markdown.set_styles(styles.markdown)
+        return self.markdown
+
+    @property
+    def source(self) -> str:
+        return self.markdown.source if self.markdown is not None else self._initial
+
+    def write(self, fragment: str) -> None:
+        if self.markdown is None:
+            self._initial += fragment
+        else:
+            self.markdown.append(fragment)
+        self.changed()
+
+    def show(self, text: str) -> None:
+        if self.markdown is None:
+            self._initial = text
+        elif text != self.markdown.source:
+            self.markdown.set_text(text)
+        self.changed()
+
+    def _lines(self, width: int, styles: DocumentStyles) -> tuple[list[Strip], list[Strip]]:
+        if self.markdown is None and not self._initial:
+            return [], []  # nothing to parse yet (Markdown's modules load with the first text)
+        return self._text(styles).lines(width)
+
+    def height(self, width: int, styles: DocumentStyles) -> int:
+        done, tail = self._lines(width, styles)
+        return len(done) + len(tail)
+
+    def line(self, y: int, width: int, styles: DocumentStyles) -> Strip:
+        done, tail = self._lines(width, styles)
+        if y < len(done):
+            return done[y]
+        y -= len(done)
+        return tail[y] if 0 <= y < len(tail) else Strip([])
+
+
+class AnswerBlock(MarkdownBlock):
+    """One assistant answer: a label line (model and how it ended) and the answer as Markdown, with a bar on
+    its left (amber when the answer was stopped or cut off, bright when its turn is selected)."""
+
+    margin_top = 1
+
+    def __init__(self, message: Message) -> None:
+        super().__init__(message.content)
+        self.message = message
+        self.selected = False
+
+    def label_parts(self) -> tuple[str, str | None]:
+        """The model's id and, unless the answer is complete, how it ended."""
+        message = self.message
+        note = STATE_NOTES.get(message.state)
+        if message.state is MessageState.COMPLETE and message.finish_reason not in (None, "stop", "eos"):
+            note = f"finish reason: {sanitize_line(message.finish_reason or '', 20)}"
+        return sanitize_line(message.model or "assistant", 80), note
+
+    def refresh_label(self) -> None:
+        self.changed()
+
+    async def finish(self) -> None:
+        """Show the message's whole text (only what the stream did not bring is drawn again)."""
+        self.show(self.message.content)
+
+    def height(self, width: int, styles: DocumentStyles) -> int:
+        return 1 + super().height(max(1, width - 3), styles)
+
+    def line(self, y: int, width: int, styles: DocumentStyles) -> Strip:
+        warn = self.message.state in (MessageState.STOPPED, MessageState.INCOMPLETE)
+        bar_style = styles.bar_warning if warn else styles.bar
+        if self.selected:
+            bar_style = bar_style + Style(color=styles.markdown.bullet.color)
+        bar = Segment(BAR, bar_style)
+        if y == 0:
+            model, note = self.label_parts()
+            segments = [Segment("● ", styles.bullet_label), Segment(model, styles.label_model)]
+            if note:
+                segments += [Segment("  ·  ", styles.label), Segment(note, styles.label_note)]
+            return Strip([bar, *_pad(Strip(segments), max(1, width - 3), Style())])
+        return Strip([bar, *super().line(y - 1, max(1, width - 3), styles)])
+
+
+class EarlierBlock(Block):
+    """At the top of a reopened conversation: "▲ N earlier messages"; a click shows the previous page."""
+
+    margin_top = 0
+
+    def __init__(self, messages: list[Message], page: int) -> None:
+        self.messages = messages
+        self.page = page
+
+    def height(self, width: int, styles: DocumentStyles) -> int:
+        return 1
+
+    def line(self, y: int, width: int, styles: DocumentStyles) -> Strip:
+        count = len(self.messages)
+        label = f"▲ {count} earlier message{'s' if count != 1 else ''}: show {min(self.page, count)} (click)"
+        return Strip([Segment(label[:width], styles.button)])

@@ -1,0 +1,288 @@
+"""A scrolling document of blocks, painted with Textual's Line API: only the visible lines cost anything.
+
+A :class:`DocumentView` holds a list of :class:`Block`s (a user turn, an answer, an error, the reasoning).
+Each block knows its height at a width and draws any one of its lines; the view keeps where each block
+starts, and :meth:`DocumentView.render_line` asks the block under a screen row for that one line. There is
+no widget per block or per Markdown element: a long answer is a list of lines, and a frame repaints the rows
+that changed.
+
+The view follows its end while it is scrolled to the end (Textual's ``anchor``): when the last block grows,
+the new lines scroll into view; once the user scrolls up, the view stays where it is.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections.abc import Sequence
+
+from rich.segment import Segment
+from rich.style import Style
+from textual import events
+from textual.geometry import Size
+from textual.message import Message as TextualMessage
+from textual.scroll_view import ScrollView
+from textual.selection import Selection
+from textual.strip import Strip
+
+from siliconchat.ui.document.theme_styles import DocumentStyles, document_styles
+
+
+class Block:
+    """One block of a document: its height at a width, and any of its lines (full width, styled)."""
+
+    view: DocumentView | None = None
+    margin_top = 1
+
+    def height(self, width: int, styles: DocumentStyles) -> int:
+        raise NotImplementedError
+
+    def line(self, y: int, width: int, styles: DocumentStyles) -> Strip:
+        raise NotImplementedError
+
+    def changed(self) -> None:
+        """The block's text changed: its view measures it again and repaints what moved."""
+        if self.view is not None:
+            self.view.block_changed(self)
+
+    def text(self, width: int, styles: DocumentStyles) -> str:
+        """The block's lines as plain text (for selection and tests)."""
+        return "\n".join(self.line(y, width, styles).text.rstrip() for y in range(self.height(width, styles)))
+
+
+class DocumentView(ScrollView, can_focus=True):
+    """Blocks, one under the other, painted line by line (see the module docstring)."""
+
+    DEFAULT_CSS = """
+    DocumentView {
+        scrollbar-size-vertical: 1;
+        scrollbar-gutter: stable;
+    }
+    """
+
+    class Clicked(TextualMessage):
+        """A block was clicked."""
+
+        def __init__(self, view: DocumentView, block: Block) -> None:
+            super().__init__()
+            self.view = view
+            self.block = block
+
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
+        self.blocks: list[Block] = []
+        self._starts: list[int] = []  # where each block starts (its top margin included) at _width
+        self._ends: list[int] = []
+        self._width = 0
+        self._valid = 0  # the blocks whose place at _width is known
+        self._styles: DocumentStyles | None = None
+        self._at_end = True
+        self.follows = False
+        """While True, the view keeps its end in view as the document grows, unless scrolled away from it."""
+
+    # -- styles ------------------------------------------------------------------------------
+
+    @property
+    def styles_for_blocks(self) -> DocumentStyles:
+        if self._styles is None:
+            self._styles = document_styles(self.app.theme_variables, muted=self.has_class("-muted"))
+        return self._styles
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._styles = None
+        self._valid = 0
+        self.refresh()
+
+    # -- blocks ------------------------------------------------------------------------------
+
+    def add_block(self, block: Block, *, before: int | None = None) -> Block:
+        block.view = self
+        if before is None:
+            self.blocks.append(block)
+            self._valid = min(self._valid, len(self.blocks) - 1)
+        else:
+            self.blocks.insert(before, block)
+            self._valid = min(self._valid, before)
+        self._update_size()
+        return block
+
+    def add_blocks(self, blocks: Sequence[Block], *, before: int = 0) -> None:
+        for offset, block in enumerate(blocks):
+            block.view = self
+            self.blocks.insert(before + offset, block)
+        self._valid = min(self._valid, before)
+        self._update_size()
+
+    def remove_block(self, block: Block) -> None:
+        if block in self.blocks:
+            index = self.blocks.index(block)
+            del self.blocks[index]
+            block.view = None
+            self._valid = min(self._valid, index)
+            self._update_size()
+
+    def clear_blocks(self) -> None:
+        for block in self.blocks:
+            block.view = None
+        self.blocks = []
+        self._valid = 0
+        self.scroll_to(0, 0, animate=False, immediate=True)
+        self._update_size()
+
+    def block_changed(self, block: Block) -> None:
+        try:
+            index = self.blocks.index(block) if self.blocks[-1] is not block else len(self.blocks) - 1
+        except ValueError:
+            return
+        old_top = self._starts[index] if index < self._valid else None
+        self._valid = min(self._valid, index)
+        self._update_size()
+        if old_top is not None:
+            self._refresh_from(old_top)
+        else:
+            self.refresh()
+
+    # -- geometry ----------------------------------------------------------------------------
+
+    @property
+    def content_width(self) -> int:
+        return max(1, self.scrollable_content_region.width)
+
+    def _layout_blocks(self) -> None:
+        """Measure the blocks whose place is not known at the current width."""
+        width = self.content_width
+        if width != self._width:
+            self._width = width
+            self._valid = 0
+        styles = self.styles_for_blocks
+        del self._starts[self._valid :]
+        del self._ends[self._valid :]
+        y = self._ends[-1] if self._ends else 0
+        for block in self.blocks[self._valid :]:
+            start = y
+            top = block.margin_top if start else 0
+            y += top + block.height(width, styles)
+            self._starts.append(start)
+            self._ends.append(y)
+        self._valid = len(self.blocks)
+
+    def _update_size(self) -> None:
+        if not self.is_mounted:
+            return
+        pinned = self.scroll_y >= self.max_scroll_y
+        self._layout_blocks()
+        height = self._ends[-1] if self._ends else 0
+        size = Size(self._width, height)
+        if self.virtual_size != size:
+            self.virtual_size = size
+            if self.follows and pinned and self.scroll_y < self.max_scroll_y:
+                self.scroll_to(y=self.max_scroll_y, animate=False, force=True, immediate=True)
+
+    def _refresh_from(self, y: int) -> None:
+        """Repaint the visible rows from document row ``y`` down."""
+        top = max(0, y - int(self.scroll_y))
+        height = self.scrollable_content_region.height
+        if top < height:
+            self.refresh_lines(int(self.scroll_y) + top, height - top)
+
+    def on_resize(self, event: events.Resize) -> None:
+        at_end = self._at_end
+        self._update_size()
+        if self.follows and at_end:
+            self.scroll_to(y=self.max_scroll_y, animate=False, force=True, immediate=True)
+
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        super().watch_scroll_y(old_value, new_value)
+        self._at_end = new_value >= self.max_scroll_y
+
+    def follow(self, follow: bool = True) -> None:
+        """Keep the end in view as the document grows (until the user scrolls away), or stop."""
+        self.follows = follow
+        if follow:
+            self.scroll_end(animate=False, force=True, immediate=True)
+
+    def on_mount(self) -> None:
+        self._update_size()
+
+    def block_top(self, block: Block) -> int | None:
+        """The document row of ``block``'s first line."""
+        self._layout_blocks()
+        if block not in self.blocks:
+            return None
+        index = self.blocks.index(block)
+        start = self._starts[index]
+        return start + (block.margin_top if start else 0)
+
+    def block_at(self, y: int) -> tuple[Block, int] | None:
+        """The block at document row ``y`` and the row within it (None in a margin or past the end)."""
+        self._layout_blocks()
+        index = bisect_right(self._starts, y) - 1
+        if index < 0 or index >= len(self.blocks):
+            return None
+        start = self._starts[index]
+        top = start + (self.blocks[index].margin_top if start else 0)
+        if y < top or y >= self._ends[index]:
+            return None
+        return self.blocks[index], y - top
+
+    # -- painting ----------------------------------------------------------------------------
+
+    def render_line(self, y: int) -> Strip:
+        scroll_x, scroll_y = self.scroll_offset
+        row = scroll_y + y
+        width = self.content_width
+        base = self.rich_style
+        found = self.block_at(row)
+        if found is None:
+            return Strip.blank(width, base)
+        block, line = found
+        strip = block.line(line, width, self.styles_for_blocks)
+        strip = Strip(list(Segment.apply_style(strip, base)))
+        selection = self.text_selection
+        if selection is not None:
+            span = selection.get_span(row)
+            if span is not None:
+                start, end = span
+                end = strip.cell_length if end == -1 else end
+                highlight = self.screen.get_component_rich_style("screen--selection")
+                strip = Strip.join(
+                    [
+                        strip.crop(0, start),
+                        Strip(list(Segment.apply_style(strip.crop(start, end), post_style=highlight))),
+                        strip.crop(end),
+                    ]
+                )
+        return strip.crop_extend(scroll_x, scroll_x + width, base).apply_offsets(scroll_x, row)
+
+    # -- text --------------------------------------------------------------------------------
+
+    def plain_lines(self) -> list[str]:
+        """Every line of the document as plain text (what a selection copies)."""
+        self._layout_blocks()
+        width = self.content_width
+        styles = self.styles_for_blocks
+        lines: list[str] = []
+        for index, block in enumerate(self.blocks):
+            if self._starts[index]:
+                lines.extend([""] * block.margin_top)
+            lines.extend(
+                block.line(y, width, styles).text.rstrip() for y in range(block.height(width, styles))
+            )
+        return lines
+
+    def get_selection(self, selection: Selection) -> tuple[str, str] | None:
+        return selection.extract("\n".join(self.plain_lines())), "\n"
+
+    def selection_updated(self, selection: Selection | None) -> None:
+        self.refresh()
+
+    def on_click(self, event: events.Click) -> None:
+        offset = event.get_content_offset(self)
+        if offset is None:
+            return
+        found = self.block_at(int(self.scroll_y) + offset.y)
+        if found is not None:
+            self.post_message(self.Clicked(self, found[0]))
+
+
+__all__ = ["Block", "DocumentView", "Style"]

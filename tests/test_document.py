@@ -1,0 +1,104 @@
+"""The conversation's document: streamed Markdown draws the same lines as the same text drawn afresh.
+
+Property tests of the Line API document (``siliconchat.ui.document``): random Markdown, cut into random deltas
+and drawn at random widths as it arrives (a frame can come after any delta, and the pane can be resized
+between frames), ends as the same cells (text and style) as the whole text drawn once at the final width.
+The chunk sizes are made small here, so that a few hundred characters already cross every kind of cut.
+"""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from markdown_strategies import chunked, markdown
+from rich.segment import Segment
+from textual.strip import Strip
+
+from siliconchat.ui.document import chunks
+from siliconchat.ui.document.markdown_render import MarkdownStyles, render_markdown
+from siliconchat.ui.document.markdown_text import MarkdownText
+
+STYLES = MarkdownStyles()
+
+
+def cells(lines: list[Strip]) -> list[list[tuple[str, object]]]:
+    """Each line as its cells: (text, style) per character, however the segments are cut."""
+    return [[(char, segment.style) for segment in line for char in segment.text] for line in lines]
+
+
+@pytest.fixture
+def small_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(chunks, "MIN_CHUNK", 60)
+    monkeypatch.setattr(chunks, "FENCE_LINES", 4)
+    monkeypatch.setattr(chunks, "LONG_LINE", 90)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data(), width=st.integers(8, 160))
+def test_streamed_markdown_draws_as_the_whole_text_does(
+    small_chunks: None, data: st.DataObject, width: int
+) -> None:
+    text = data.draw(markdown())
+    deltas = data.draw(chunked(text))
+    frames = data.draw(st.lists(st.booleans(), min_size=len(deltas), max_size=len(deltas)))
+    widths = data.draw(st.lists(st.integers(4, 200), min_size=1, max_size=4))
+    streamed = MarkdownText(STYLES)
+    for index, (delta, frame) in enumerate(zip(deltas, frames, strict=True)):
+        streamed.append(delta)
+        if frame:
+            streamed.all_lines(widths[index % len(widths)])
+    assert streamed.source == text
+    fresh = MarkdownText(STYLES, text)
+    assert cells(streamed.all_lines(width)) == cells(fresh.all_lines(width))
+    # Every line fits the width it was drawn at.
+    assert all(line.cell_length <= width for line in fresh.all_lines(width))
+
+
+def test_raw_html_is_shown_as_written() -> None:
+    lines = render_markdown("wrap it in <div>box</div>, or use List<String> and <br>", 80, STYLES)
+    assert lines[0].text == "wrap it in <div>box</div>, or use List<String> and <br>"
+    block = render_markdown("<details>\n<summary>More</summary>\n\nhidden?\n</details>", 80, STYLES)
+    assert [line.text for line in block] == ["<details> <summary>More</summary>", "", "hidden? </details>"]
+
+
+def test_a_long_answer_is_drawn_in_chunks_each_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Only the last chunk is drawn again as text arrives: a frame costs the same late in a long answer."""
+    drawn: list[str] = []
+    import siliconchat.ui.document.markdown_text as markdown_text
+
+    real = markdown_text.render_chunk
+
+    def counting(text: str, chunk: chunks.Chunk, width: int, styles: MarkdownStyles) -> list[Strip]:
+        drawn.append(text)
+        return real(text, chunk, width, styles)
+
+    monkeypatch.setattr(markdown_text, "render_chunk", counting)
+    document = MarkdownText(STYLES)
+    for index in range(3_000):
+        document.append(f"- item {index} with **bold** text\n")
+        document.lines(80)
+    assert len(document.all_lines(80)) == 3_000
+    # The text went through the renderer about twice (once while it was the last chunk, once finished),
+    # not once per frame.
+    assert sum(map(len, drawn)) < 4 * len(document.source) + chunks.MIN_CHUNK * 3_000 // 100
+
+
+def test_a_cut_never_changes_what_a_line_shows() -> None:
+    """A tight list cut in two is drawn as one list; a code block cut in two as one block."""
+    items = "".join(f"{index}. item number {index}\n" for index in range(1, 400))
+    whole = render_markdown(items, 60, STYLES)
+    assert [line.text for line in MarkdownText(STYLES, items).all_lines(60)] == [line.text for line in whole]
+    code = "```python\n" + "".join(f"x_{index} = {index}\n" for index in range(900)) + "```\n\nAfter.\n"
+    lines = [line.text.rstrip() for line in MarkdownText(STYLES, code).all_lines(40)]
+    assert lines[:2] == [" x_0 = 0", " x_1 = 1"] and lines[899] == " x_899 = 899"
+    assert lines[900:] == ["", "After."]
+
+
+def test_segments_carry_no_markup() -> None:
+    """Model text that looks like Textual or Rich markup is drawn as text, never interpreted."""
+    lines = render_markdown("[bold]x[/] [@click=app.quit]quit[/] stray [/] closer", 80, STYLES)
+    assert lines[0].text == "[bold]x[/] [@click=app.quit]quit[/] stray [/] closer"
+    assert all(
+        (isinstance(segment, Segment) and not segment.style) or not segment.style.meta for segment in lines[0]
+    )
