@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 from textual import events, work
 from textual.app import App, SystemCommand
-from textual.binding import Binding, BindingType
+from textual.binding import Binding, BindingType, Keymap
 from textual.driver import Driver
 from textual.screen import Screen
 
@@ -145,6 +145,7 @@ class SiliconChatApp(App[int]):
         continue_requested: bool = False,
     ) -> None:
         super().__init__()
+        self.keymap: dict[str, str] = {}  # as given to set_keymap and update_keymap (see key_for)
         self.settings = settings
         self.config = config if config is not None else Config()
         self.model = settings.model
@@ -154,7 +155,7 @@ class SiliconChatApp(App[int]):
         self._client_lock = asyncio.Lock()
         self.keys = KeyPriority()  # typed keys go before streaming frames (see on_event)
         self._continue_requested = continue_requested
-        self._closing = False
+        self._shut_down = False
         self.history = HistoryLink(self)
         if self.config.theme and self.config.theme in self.available_themes:
             # Here, not once mounted: a theme set then re-parsed all the CSS before the first frame (~35 ms).
@@ -306,11 +307,19 @@ class SiliconChatApp(App[int]):
                 return None  # shown, dimmed; the key falls through
         return True
 
+    def set_keymap(self, keymap: Keymap) -> None:
+        super().set_keymap(keymap)
+        self.keymap = dict(keymap)
+
+    def update_keymap(self, keymap: Keymap) -> None:
+        super().update_keymap(keymap)
+        self.keymap = {**self.keymap, **keymap}
+
     def key_for(self, binding_id: str) -> str:
-        """How the key of ``binding_id`` is shown (after the user's keymap)."""
-        for _key, binding in self._bindings:
+        """How the key of ``binding_id`` (one of the app's bindings) is shown (after the user's keymap)."""
+        for binding in Binding.make_bindings(self.BINDINGS):
             if binding.id == binding_id:
-                keys = self._keymap.get(binding_id, binding.key)
+                keys = self.keymap.get(binding_id, binding.key)
                 first = keys.split(",")[0].strip()
                 return self.get_key_display(dataclasses.replace(binding, key=first, key_display=None))
         return ""
@@ -666,9 +675,9 @@ class SiliconChatApp(App[int]):
 
     async def shutdown(self) -> None:
         """Stop streaming (closing the connection) and close the API client."""
-        if self._closing:
+        if self._shut_down:
             return
-        self._closing = True
+        self._shut_down = True
         workers = [worker for worker in self.workers if not worker.is_finished]
         for worker in workers:
             worker.cancel()
