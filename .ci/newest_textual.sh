@@ -4,7 +4,7 @@
 # breaks a private name (siliconchat/ui/textual_seams.py) or the UI fails here before users install it.
 #
 # It runs even when that release is the one the main job tested: the whole UI set fits the 10-minute CI budget
-# (measured on a 2-core machine: about 1 minute to install, 2 for the UI tests, beside the main job's 3).
+# (measured on a 2-core machine: about 1 minute to install, 2 for the UI tests, beside the main job's 3 to 4.5).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PIP_ROOT_USER_ACTION=ignore PIP_DISABLE_PIP_VERSION_CHECK=1 PYTHONDONTWRITEBYTECODE=1

@@ -3,8 +3,8 @@ is kept.
 
 Used by the TUI (``SiliconChatApp.unhandled_error``, once the terminal is restored), by ``ask``, and as the
 process's last resort (:func:`install_excepthook`) for anything raised outside those. Cheap to import (the
-CLI installs the hook before it parses the arguments): logging and the file system are imported when a
-crash happens.
+CLI installs the hook before it parses the arguments): logging and the log's set-up are imported only
+when a crash happens.
 """
 
 from __future__ import annotations
