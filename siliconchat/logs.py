@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import logging.handlers
+from pathlib import Path
 
 from siliconchat import paths
 from siliconchat.core.sanitize import redact
@@ -46,3 +47,13 @@ def setup_logging(secret: str | None, level: int = logging.INFO) -> logging.Hand
     for noisy in ("openai", "httpx", "httpx2", "httpcore", "httpcore2", "asyncio", "markdown_it"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     return handler
+
+
+def log_file() -> Path | None:
+    """The log file this process writes: set up (without a key to redact but those shaped like one) when
+    nothing set it up yet. None when the folder is unusable."""
+    path = paths.log_dir() / LOG_NAME
+    for handler in logging.getLogger().handlers:
+        if isinstance(handler, logging.FileHandler) and Path(handler.baseFilename) == path.absolute():
+            return path
+    return path if setup_logging(None) is not None else None

@@ -151,6 +151,12 @@ def cmd_tui(args: argparse.Namespace) -> int:
             result = app.run()
     finally:
         gc.enable()
+    # The terminal is restored by now. A bug (an exception no handler caught) ended the app: say so in one
+    # line (the traceback is in the log) and exit with the app's return code, 1.
+    if app.crash_report is not None:
+        print(f"siliconchat: {app.crash_report}", file=sys.stderr)
+    if app.return_code:
+        return app.return_code
     return result if isinstance(result, int) else EXIT_OK
 
 
@@ -173,6 +179,9 @@ def _handler(command: str | None) -> Callable[[argparse.Namespace], int]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from siliconchat.crash import install_excepthook
+
+    install_excepthook()  # the last resort: a bug anywhere is reported in one line, its traceback logged
     parser = build_parser()
     args = parser.parse_args(argv)
     try:

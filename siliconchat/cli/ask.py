@@ -240,8 +240,20 @@ async def _ask(
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
-    prompt = _read_prompt(args, sys.stdin)
     printer = _Printer(sys.stdout, sys.stderr, show_reasoning=args.reasoning == "show")
+    try:
+        return _cmd_ask(args, printer)
+    except CliError:
+        raise
+    except Exception as exc:  # a bug: one line (after what was printed), the traceback in the log
+        from siliconchat.crash import EXIT_CRASHED, report
+
+        printer.problem(report(exc))
+        return EXIT_CRASHED
+
+
+def _cmd_ask(args: argparse.Namespace, printer: _Printer) -> int:
+    prompt = _read_prompt(args, sys.stdin)
     import asyncio
 
     with settings_for(args) as settings:

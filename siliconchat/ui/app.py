@@ -35,8 +35,8 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, ClassVar
 
 from textual import events, work
-from textual.app import App, SystemCommand
-from textual.binding import Binding, BindingType
+from textual.app import SystemCommand
+from textual.binding import Binding, BindingType, Keymap
 from textual.driver import Driver
 from textual.screen import Screen
 
@@ -47,6 +47,7 @@ from siliconchat.core.sanitize import sanitize_line
 from siliconchat.ui.history_link import HistoryLink
 from siliconchat.ui.key_priority import KeyPriority, key_noting
 from siliconchat.ui.screens.chat import ChatScreen
+from siliconchat.ui.textual_seams import UnhandledErrorHookApp
 
 if TYPE_CHECKING:
     from siliconchat.core.api import ChatClient
@@ -103,7 +104,7 @@ def last_code_block(markdown: str) -> str | None:
     return blocks[-1][1] if blocks else None
 
 
-class SiliconChatApp(App[int]):
+class SiliconChatApp(UnhandledErrorHookApp[int]):
     """The chat client. ``settings`` come from :func:`siliconchat.config.resolve_settings`."""
 
     TITLE = "siliconchat"
@@ -145,6 +146,7 @@ class SiliconChatApp(App[int]):
         continue_requested: bool = False,
     ) -> None:
         super().__init__()
+        self.keymap: dict[str, str] = {}  # as given to set_keymap and update_keymap (see key_for)
         self.settings = settings
         self.config = config if config is not None else Config()
         self.model = settings.model
@@ -154,7 +156,8 @@ class SiliconChatApp(App[int]):
         self._client_lock = asyncio.Lock()
         self.keys = KeyPriority()  # typed keys go before streaming frames (see on_event)
         self._continue_requested = continue_requested
-        self._closing = False
+        self._shut_down = False
+        self.crash_report: str | None = None  # what went wrong, for the CLI to print (see unhandled_error)
         self.history = HistoryLink(self)
         if self.config.theme and self.config.theme in self.available_themes:
             # Here, not once mounted: a theme set then re-parsed all the CSS before the first frame (~35 ms).
@@ -306,11 +309,19 @@ class SiliconChatApp(App[int]):
                 return None  # shown, dimmed; the key falls through
         return True
 
+    def set_keymap(self, keymap: Keymap) -> None:
+        super().set_keymap(keymap)
+        self.keymap = dict(keymap)
+
+    def update_keymap(self, keymap: Keymap) -> None:
+        super().update_keymap(keymap)
+        self.keymap = {**self.keymap, **keymap}
+
     def key_for(self, binding_id: str) -> str:
-        """How the key of ``binding_id`` is shown (after the user's keymap)."""
-        for _key, binding in self._bindings:
+        """How the key of ``binding_id`` (one of the app's bindings) is shown (after the user's keymap)."""
+        for binding in Binding.make_bindings(self.BINDINGS):
             if binding.id == binding_id:
-                keys = self._keymap.get(binding_id, binding.key)
+                keys = self.keymap.get(binding_id, binding.key)
                 first = keys.split(",")[0].strip()
                 return self.get_key_display(dataclasses.replace(binding, key=first, key_display=None))
         return ""
@@ -661,14 +672,32 @@ class SiliconChatApp(App[int]):
             screen.stop_answer()  # cancelling the worker closes the HTTP connection
         self.exit(0)
 
+    def unhandled_error(self, error: Exception) -> None:
+        """A bug: Textual exits with return code 1 and restores the terminal after this. What the user typed
+        and received is kept, the traceback logged, and :attr:`crash_report` is the line the CLI prints."""
+        from siliconchat import crash
+
+        if self.crash_report is not None:
+            crash.log(error)  # the first error is the one reported: the others are only logged
+            return
+
+        screen = self.chat_screen
+        draft = ""
+        if screen is not None:
+            with crash.logged("saving the turn in progress"):
+                screen.save_unfinished_turn()  # as on quit (see shutdown)
+            with crash.logged("reading the prompt"):
+                draft = screen.prompt.text
+        self.crash_report = crash.report(error, draft=draft)
+
     async def on_unmount(self) -> None:
         await self.shutdown()
 
     async def shutdown(self) -> None:
         """Stop streaming (closing the connection) and close the API client."""
-        if self._closing:
+        if self._shut_down:
             return
-        self._closing = True
+        self._shut_down = True
         workers = [worker for worker in self.workers if not worker.is_finished]
         for worker in workers:
             worker.cancel()

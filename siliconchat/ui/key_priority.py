@@ -12,10 +12,14 @@ from __future__ import annotations
 import asyncio
 import time
 from functools import cache
+from typing import TYPE_CHECKING, Any
 
 from textual import events
 from textual.driver import Driver
 from textual.message import Message
+
+if TYPE_CHECKING:
+    from textual.app import App
 
 KEY_ECHO_WAIT = 0.15
 """A key holds frames back at most this long (from when it was read, and again from when it was handled)."""
@@ -69,10 +73,14 @@ class KeyPriority:
 class _KeyNotingDriver(Driver):
     """Typing only: the driver classes made by :func:`key_noting` have this ``process_message``."""
 
+    def __init__(self, app: App[object], *args: Any, **kwargs: Any) -> None:
+        super().__init__(app, *args, **kwargs)
+        self.key_priority: KeyPriority = app.keys  # type: ignore[attr-defined]  # a SiliconChatApp (see key_noting)
+
     def process_message(self, message: Message) -> None:
-        # In the input thread. The app is a SiliconChatApp (see key_noting).
+        # In the input thread.
         if isinstance(message, events.Key):
-            self._app.keys.read()  # type: ignore[attr-defined]
+            self.key_priority.read()
         super().process_message(message)
 
 

@@ -6,7 +6,8 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Footer
-from textual.widgets._footer import FooterKey
+
+from siliconchat.ui.textual_seams import FooterKey, mark_footer_bindings_ready, set_footer_key_enabled
 
 Keys = tuple[tuple[Binding, str, bool, str], ...]
 """What the footer shows: each shown binding, as displayed, whether it is enabled, and its tooltip."""
@@ -23,7 +24,7 @@ class KeyFooter(Footer):
 
     def __init__(self) -> None:
         super().__init__()
-        self.set_reactive(Footer._bindings_ready, True)  # the screen's bindings are ready when this composes
+        mark_footer_bindings_ready(self)  # the screen's bindings are ready when this composes
         self._shown: Keys = ()
         self._rebuild_asked = False
 
@@ -76,6 +77,5 @@ class KeyFooter(Footer):
         for binding, _display, enabled, _tooltip in keys:
             key = widgets.get((binding.key, binding.action))
             if key is not None:
-                key._disabled = not enabled  # what a click on it checks
-                key.set_class(not enabled, "-disabled")
+                set_footer_key_enabled(key, enabled)
         return True

@@ -13,7 +13,8 @@ from typing import ClassVar
 
 from textual.binding import Binding, BindingType
 from textual.message import Message
-from textual.widgets import TextArea
+
+from siliconchat.ui.textual_seams import BlinkHookTextArea
 
 BLINK_SECONDS = 10.0
 """The cursor blinks this long after the last key, click or focus (or the end of an answer), then stays on,
@@ -21,7 +22,7 @@ as GTK's cursor blink timeout does: blinking repaints the prompt twice a second,
 0.8 % of a core on a 2-core machine (0.15 % without). (While an answer streams it does not blink at all.)"""
 
 
-class PromptInput(TextArea):
+class PromptInput(BlinkHookTextArea):
     """A ``TextArea`` that posts :class:`PromptInput.Submitted` on Enter."""
 
     _blink_end: asyncio.TimerHandle | None = None
@@ -70,8 +71,8 @@ class PromptInput(TextArea):
         self._resting = False
         self.cursor_blink = not still
 
-    def _restart_blink(self) -> None:
-        # TextArea's own hook, called on every key, click and focus: blink for BLINK_SECONDS more.
+    def blink_restarted(self) -> None:
+        # On every key, click and focus: blink for BLINK_SECONDS more.
         if self._resting and not self._still:
             self._resting = False
             self.cursor_blink = True  # (its watcher comes back here)
@@ -79,7 +80,6 @@ class PromptInput(TextArea):
             if self._blink_end is not None:
                 self._blink_end.cancel()
             self._blink_end = asyncio.get_running_loop().call_later(BLINK_SECONDS, self._rest)
-        super()._restart_blink()
 
     def _rest(self) -> None:
         self._blink_end = None
