@@ -43,18 +43,6 @@ PACKAGE = Path(siliconchat.__file__).parent
 TEXTUAL = Path(importlib.import_module("textual").__file__ or "").parent
 SEAMS = PACKAGE / "ui" / "textual_seams.py"
 
-# TEMPORARY: these modules are being deleted or replaced (with the new Line-API document) and still use
-# private Textual names. Remove each line when its file goes; do not add files here: use a seam instead.
-BEING_REPLACED = {
-    "ui/calm_compositor.py",
-    "ui/widgets/laid_out_once.py",
-    "ui/widgets/live_markdown.py",
-    "ui/widgets/message_blocks.py",
-    "ui/widgets/conversation_view.py",
-    "ui/widgets/reasoning_pane.py",
-    "ui/screens/chat.py",
-    "ui/reopen.py",
-}
 
 
 # -- the version --------------------------------------------------------------------------------------------
@@ -235,7 +223,7 @@ def _checked_modules() -> list[Path]:
     return [
         path
         for path in sorted(PACKAGE.rglob("*.py"))
-        if path != SEAMS and path.relative_to(PACKAGE).as_posix() not in BEING_REPLACED
+        if path != SEAMS
     ]
 
 
