@@ -44,7 +44,6 @@ TEXTUAL = Path(importlib.import_module("textual").__file__ or "").parent
 SEAMS = PACKAGE / "ui" / "textual_seams.py"
 
 
-
 # -- the version --------------------------------------------------------------------------------------------
 
 
@@ -220,11 +219,7 @@ def _textual_private_names() -> set[str]:
 
 
 def _checked_modules() -> list[Path]:
-    return [
-        path
-        for path in sorted(PACKAGE.rglob("*.py"))
-        if path != SEAMS
-    ]
+    return [path for path in sorted(PACKAGE.rglob("*.py")) if path != SEAMS]
 
 
 def _defined_here(tree: ast.AST) -> set[str]:
