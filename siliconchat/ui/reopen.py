@@ -150,7 +150,6 @@ async def _show(screen: ChatScreen, conversation: Conversation, focus: int | Non
         view.add_blocks(blocks)
     last = next((m for m in reversed(messages) if m.role == "assistant" and (m.content or m.reasoning)), None)
     screen.selected = last
-    view.select(last)
     screen.reasoning.show_message(last)
     screen.status.show_message(last)
     screen.refresh_header()

@@ -256,19 +256,21 @@ class DocumentView(ScrollView, can_focus=True):
 
     # -- text --------------------------------------------------------------------------------
 
-    def plain_lines(self) -> list[str]:
-        """Every line of the document as plain text (what a selection copies)."""
+    def document_lines(self) -> list[Strip]:
+        """Every line of the document at the current width, margins included (long: for copies and tests)."""
         self._layout_blocks()
         width = self.content_width
         styles = self.styles_for_blocks
-        lines: list[str] = []
+        lines: list[Strip] = []
         for index, block in enumerate(self.blocks):
             if self._starts[index]:
-                lines.extend([""] * block.margin_top)
-            lines.extend(
-                block.line(y, width, styles).text.rstrip() for y in range(block.height(width, styles))
-            )
+                lines.extend([Strip([])] * block.margin_top)
+            lines.extend(block.line(y, width, styles) for y in range(block.height(width, styles)))
         return lines
+
+    def plain_lines(self) -> list[str]:
+        """Every line of the document as plain text (what a selection copies)."""
+        return [line.text.rstrip() for line in self.document_lines()]
 
     def get_selection(self, selection: Selection) -> tuple[str, str] | None:
         return selection.extract("\n".join(self.plain_lines())), "\n"
