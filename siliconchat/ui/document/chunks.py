@@ -15,6 +15,9 @@ the whole document:
   blank line between the chunks;
 - inside a fenced code block at the left margin, every :data:`FENCE_LINES` lines: the next chunk is drawn as
   the rest of the same code block;
+- between two rows of a table at the left margin, once it has :data:`TABLE_SAMPLE` rows: the next chunk is
+  drawn as more rows of the same table (its columns are as wide as the header and the first rows make them,
+  see ``markdown_render.table_lines``, so rows drawn apart line up);
 - inside a line longer than :data:`LONG_LINE` characters (a 1 MB line must not be wrapped again per frame).
 
 A cut is only taken once the chunk since the last cut holds :data:`MIN_CHUNK` characters (fence and long-line
@@ -33,10 +36,13 @@ from dataclasses import dataclass
 MIN_CHUNK = 2_000
 FENCE_LINES = 200
 LONG_LINE = 32_768
+# A table's columns are sized by its header and its first rows; it is cut only after them.
+from siliconchat.ui.document.markdown_render import TABLE_SAMPLE  # noqa: E402
 
 _LIST_MARKER = re.compile(r"(?:[-+*]|\d{1,9}[.)])(?:[ \t]|$)")
 _FIRST_ITEM = re.compile(r"1[.)]")
 _BREAK = re.compile(r" {0,3}([-*_])(?:[ \t]*\1){2,}[ \t]*$")
+_TABLE_RULE = re.compile(r"\|?[ \t]*:?-+:?[ \t]*(?:\|[ \t]*:?-+:?[ \t]*)*\|?[ \t]*$")
 _FENCE = re.compile(r"(`{3,}|~{3,})(.*)$")
 
 
@@ -45,13 +51,15 @@ class Chunk:
     """Where a chunk starts, and how it is drawn.
 
     ``code`` is the language of the code block a chunk continues (``None``: the chunk is Markdown); ``fence``
-    is that block's closing marker. ``joined``: drawn right under the chunk before it, with no blank line.
+    is that block's closing marker. ``table`` is the start of the table a chunk continues (its header, rule and
+    first rows, which size its columns). ``joined``: drawn right under the chunk before it, with no blank line.
     """
 
     start: int
     joined: bool = False
     code: str | None = None
     fence: str = ""
+    table: str = ""
 
 
 class ChunkSplitter:
@@ -69,6 +77,9 @@ class ChunkSplitter:
         self._fence: tuple[str, int, str] | None = None  # an open fence at the margin: char, length, language
         self._fence_lines = 0  # lines of the fence since its last cut
         self._after_fence = False  # the previous line closed a fence
+        self._previous = ""  # the previous line, if it may be a table's header
+        self._table: list[str] | None = None  # an open table at the margin: its header, rule and first rows
+        self._table_rows = 0
 
     @property
     def last_start(self) -> int:
@@ -96,9 +107,11 @@ class ChunkSplitter:
             pos = newline + 1
         self._text_end += size
 
-    def _cut(self, at: int, *, joined: bool = False, code: str | None = None, fence: str = "") -> None:
+    def _cut(
+        self, at: int, *, joined: bool = False, code: str | None = None, fence: str = "", table: str = ""
+    ) -> None:
         if at > self.last_start:
-            self.chunks.append(Chunk(at, joined, code, fence))
+            self.chunks.append(Chunk(at, joined, code, fence, table))
 
     def _check_long_line(self) -> None:
         if self._fence is not None:
@@ -115,10 +128,21 @@ class ChunkSplitter:
         after_block = self._blank or self._after_fence
         self._after_fence = False
         self._blank = blank
+        previous, self._previous = self._previous, ""
         if blank:
+            self._table = None
             return
         at_margin = not line[:1].isspace()
         big = start - self.last_start >= MIN_CHUNK
+        if self._table is not None and self._in_table(line, start, big):
+            return
+        if at_margin and previous and _TABLE_RULE.match(line) and "|" in previous + line:
+            self._table = [previous, line]  # a table starts: its header, then its rule
+            self._table_rows = 0
+            self._list = False
+            return
+        if after_block and at_margin and line.startswith("|"):
+            self._previous = line  # a table's header, if a rule follows
         fence = _FENCE.match(line) if at_margin else None
         if fence is not None and (fence[1][0] == "~" or "`" not in fence[2]):
             self._list = False
@@ -142,6 +166,19 @@ class ChunkSplitter:
             else:
                 # Only a bullet or "1." can start a list inside a paragraph ("2019. was a year" cannot).
                 self._list = line[0] in "-+*" or _FIRST_ITEM.match(line) is not None
+
+    def _in_table(self, line: str, start: int, big: bool) -> bool:
+        """A line after a table's rule: a row (True), or the end of the table (False)."""
+        assert self._table is not None
+        if not line.startswith("|"):
+            self._table = None
+            return False
+        self._table_rows += 1
+        if self._table_rows <= TABLE_SAMPLE:
+            self._table.append(line)
+        elif big:
+            self._cut(start, joined=True, table="\n".join(self._table) + "\n")
+        return True
 
     def _in_fence(self, line: str, start: int) -> None:
         assert self._fence is not None

@@ -39,6 +39,8 @@ if TYPE_CHECKING:
 INDENT_QUOTE = "▌ "
 BULLETS = ("•", "◦", "▪")
 TABLE_MIN_COLUMN = 3
+TABLE_SAMPLE = 50
+"""A table's columns are sized by its header and this many first rows (see ``chunks``, which cuts after them)."""
 
 
 @dataclass(frozen=True)
@@ -121,8 +123,9 @@ def _prefixed(lines: list[Strip], first: Text, rest: Text) -> list[Strip]:
 class Renderer:
     """Draws one Markdown syntax tree at one width."""
 
-    def __init__(self, styles: MarkdownStyles) -> None:
+    def __init__(self, styles: MarkdownStyles, *, skip_rows: int = 0) -> None:
         self.styles = styles
+        self.skip_rows = skip_rows  # rows of the first table not drawn (a chunk that continues a table)
 
     # -- blocks -------------------------------------------------------------------------------
 
@@ -215,7 +218,8 @@ class Renderer:
                         aligns.append(style.removeprefix("text-align:") if style else "left")
                     cells.append(self.inline_of(cell))
                 rows.append((header, cells))
-        return table_lines(rows, aligns, width, self.styles)
+        skip, self.skip_rows = self.skip_rows, 0
+        return table_lines(rows, aligns, width, self.styles, skip=skip)
 
     # -- inline -------------------------------------------------------------------------------
 
@@ -330,20 +334,33 @@ def code_lines(code: str, language: str, width: int, styles: MarkdownStyles) -> 
 
 
 def table_lines(
-    rows: list[tuple[bool, list[Text]]], aligns: list[str], width: int, styles: MarkdownStyles
+    rows: list[tuple[bool, list[Text]]],
+    aligns: list[str],
+    width: int,
+    styles: MarkdownStyles,
+    *,
+    skip: int = 0,
 ) -> list[Strip]:
-    """A table drawn with light rules; columns share ``width`` by their natural widths."""
-    columns = max((len(cells) for _, cells in rows), default=0)
+    """A table drawn with light rules; columns share ``width`` by their natural widths, which the header and
+    the first :data:`TABLE_SAMPLE` rows decide (a row then draws the same whatever rows come after it).
+
+    ``skip``: the rows after the header that are not drawn, nor the header (the chunk before drew them).
+    """
+    sample = rows[: TABLE_SAMPLE + 1]
+    columns = max((len(cells) for _, cells in sample), default=0)
     if not columns:
         return []
     natural = [TABLE_MIN_COLUMN] * columns
-    for _, cells in rows:
-        for index, cell in enumerate(cells):
+    for _, cells in sample:
+        for index, cell in enumerate(cells[:columns]):
             natural[index] = max(natural[index], min(cell.cell_len, 60))
-    widths = fit_columns(natural, width - 3 * (columns - 1))
+    # Room to grow: the rows after the first ones often hold longer numbers and names.
+    roomy = [size + size // 2 + 2 for size in natural]
+    space = width - 3 * (columns - 1)
+    widths = roomy if sum(roomy) <= space else fit_columns(natural, space)
     border = styles.table_border
     out: list[Strip] = []
-    for header, cells in rows:
+    for header, cells in rows[1 + skip :] if skip else rows:
         out.extend(_table_row(cells, widths, aligns, border, styles.table_header if header else None))
         if header:
             rule = "─┼─".join("─" * w for w in widths)
@@ -400,9 +417,21 @@ def _table_row(
     return out
 
 
-def render_markdown(text: str, width: int, styles: MarkdownStyles) -> list[Strip]:
-    """``text`` (Markdown, raw) drawn at ``width``: a list of lines, no wider than ``width``."""
+def render_markdown(text: str, width: int, styles: MarkdownStyles, *, table: str = "") -> list[Strip]:
+    """``text`` (Markdown, raw) drawn at ``width``: a list of lines, no wider than ``width``.
+
+    ``table``: the start of a table that ``text`` continues (its header, rule and first rows); only the rows
+    of ``text`` are drawn, as wide as that start makes the columns.
+    """
     from markdown_it.tree import SyntaxTreeNode
 
-    tree = SyntaxTreeNode(parser().parse(text))
-    return Renderer(styles).blocks(tree.children, max(1, width))
+    skip = 0
+    if table:
+        tree = SyntaxTreeNode(parser().parse(table + text))
+        if tree.children and tree.children[0].type == "table":
+            skip = table.count("\n") - 2
+        else:  # not a table after all: the text alone
+            tree = SyntaxTreeNode(parser().parse(text))
+    else:
+        tree = SyntaxTreeNode(parser().parse(text))
+    return Renderer(styles, skip_rows=skip).blocks(tree.children, max(1, width))

@@ -34,7 +34,7 @@ def render_chunk(text: str, chunk: Chunk, width: int, styles: MarkdownStyles) ->
     """One chunk's lines at ``width``."""
     if chunk.code is not None:
         return code_lines(display_text(_code_text(text, chunk.fence)), chunk.code, width, styles)
-    return render_markdown(text, width, styles)
+    return render_markdown(text, width, styles, table=chunk.table)
 
 
 class MarkdownText:
