@@ -319,7 +319,7 @@ class _StreamReader:
                         self.received = True
                 finish = choice.get("finish_reason")
                 if finish and isinstance(finish, str):  # "" is seen mid-stream: it means null
-                    self.finish_reason = finish
+                    self.finish_reason = safe_text(finish)
         usage = _usage_of(chunk.get("usage"))
         if usage is not None:
             self._last_usage = usage
