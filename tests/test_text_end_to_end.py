@@ -20,7 +20,7 @@ from test_text import HOSTILE_TEXT, cuts
 
 from siliconchat import paths
 from siliconchat.core.api import ChatClient
-from siliconchat.core.conversation import Conversation
+from siliconchat.core.conversation import Conversation, MessageState
 from siliconchat.core.events import AnswerDelta, Failed, Finished, ReasoningDelta, StreamEvent
 from siliconchat.core.history import HistoryStore
 from siliconchat.core.models import ModelCatalogue
@@ -226,3 +226,27 @@ def test_a_history_row_with_bytes_that_are_not_utf8_is_shown_not_hidden(server: 
     assert listed.returncode == 0 and "title \ufffd" in listed.stdout
     again = siliconchat("ask", "-m", "demo/echo", "--continue", "and again", env=api_env(server))
     assert again.returncode == 0, no_traceback(again.stderr)
+
+
+# -- the TUI -----------------------------------------------------------------------------------------------
+
+
+async def test_the_tui_streams_and_saves_a_cut_pair_and_lone_surrogates(make_app) -> None:  # type: ignore[no-untyped-def]
+    from ui_support import chat, send, wait_turn
+
+    app = make_app(model="demo/surrogates")
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = chat(app)
+        await send(pilot, "faces please")
+        await wait_turn(pilot)
+        message = screen.conversation.messages[-1]
+        assert message.state is MessageState.COMPLETE
+        assert message.reasoning == text_scenarios.SURROGATE_REASONING
+        assert message.content == text_scenarios.SURROGATE_ANSWER
+        await send(pilot, "and the next turn works")
+        await wait_turn(pilot)
+        assert screen.conversation.messages[-1].state is MessageState.COMPLETE
+    with HistoryStore.open() as store:
+        saved = store.latest()
+    assert saved is not None
+    assert [m.content for m in saved.messages][:2] == ["faces please", text_scenarios.SURROGATE_ANSWER]

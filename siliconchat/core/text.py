@@ -68,7 +68,7 @@ class SurrogateJoiner:
         if self._held:
             text = self._held + text
             self._held = ""
-        elif not has_surrogates(text):
+        elif text.isascii() or not has_surrogates(text):  # isascii first: one call less per ASCII delta
             return text
         if text and "\ud800" <= text[-1] <= "\udbff":
             self._held = text[-1]
