@@ -99,6 +99,14 @@ def test_pairs_cut_across_deltas_and_lone_surrogates_over_http(
     assert answer == text_scenarios.SURROGATE_ANSWER
 
 
+def test_a_lone_surrogate_in_the_conversation_is_sent_as_a_replacement(
+    streamer: Callable[[str, str], tuple[str, str, list[StreamEvent]]],
+) -> None:
+    _, answer, events = streamer("demo/echo", "pasted \ud800 text \ud83d\ude00")
+    assert events[-1] == Finished("stop")
+    assert answer == "pasted \ufffd text 😀"  # echoed: what the request carried
+
+
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     st.tuples(HOSTILE_TEXT, HOSTILE_TEXT.map(lambda text: "A" + text)).flatmap(

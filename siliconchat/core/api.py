@@ -150,8 +150,10 @@ class ChatClient:
     def _request(
         self, messages: Sequence[dict[str, str]], model: str, params: ModelParams, send_thinking: bool
     ) -> dict[str, Any]:
-        """The JSON body: SiliconFlow's extras (``enable_thinking``…) sit beside the standard fields."""
-        body: dict[str, Any] = {"model": model, "messages": list(messages), "stream": True}
+        """The JSON body: SiliconFlow's extras (``enable_thinking``…) sit beside the standard fields.
+        Message texts are made safe too: a lone surrogate would fail the body's UTF-8 encoding."""
+        safe = [{key: safe_text(value) for key, value in message.items()} for message in messages]
+        body: dict[str, Any] = {"model": model, "messages": safe, "stream": True}
         for name in ("temperature", "top_p", "max_tokens"):
             value = getattr(params, name)
             if value is not None:
