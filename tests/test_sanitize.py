@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from siliconchat.core.sanitize import sanitize, sanitize_line
@@ -100,7 +100,7 @@ REMOVED_CHARS = set(BIDI_AND_INVISIBLE) | {chr(c) for c in [*range(0x20), 0x7F, 
 }
 
 
-@settings(max_examples=500)
+@settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(ANY_TEXT)
 def test_sanitize_never_raises_and_leaves_nothing_that_controls_the_terminal(text: str) -> None:
     shown = sanitize(text)
@@ -111,6 +111,7 @@ def test_sanitize_never_raises_and_leaves_nothing_that_controls_the_terminal(tex
     assert "\n" not in line and len(line) <= 20
 
 
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     st.lists(
         st.text(st.characters(exclude_characters="\x1b\r" + "".join(map(chr, range(0x80, 0xA0))))), max_size=6
