@@ -258,3 +258,22 @@ async def test_the_tui_streams_and_saves_a_cut_pair_and_lone_surrogates(make_app
         saved = store.latest()
     assert saved is not None
     assert [m.content for m in saved.messages][:2] == ["faces please", text_scenarios.SURROGATE_ANSWER]
+
+
+# -- the log file ------------------------------------------------------------------------------------------
+
+
+def test_a_lone_surrogate_in_a_log_record_is_written_escaped(capfd: pytest.CaptureFixture[str]) -> None:
+    import logging
+
+    from siliconchat.logs import setup_logging
+
+    handler = setup_logging(None)
+    assert handler is not None
+    try:
+        logging.getLogger("siliconchat.test").warning("odd text %s", "a\ud800b")
+    finally:
+        logging.getLogger().removeHandler(handler)
+        handler.close()
+    assert "Logging error" not in capfd.readouterr().err
+    assert "odd text a\\ud800b" in (paths.log_dir() / "siliconchat.log").read_text(encoding="utf-8")
