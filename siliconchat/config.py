@@ -26,6 +26,7 @@ from urllib.parse import urlsplit
 from siliconchat import paths
 from siliconchat.core.conversation import THINKING_BUDGET_MAX, THINKING_BUDGET_MIN, ModelParams
 from siliconchat.core.sanitize import redact
+from siliconchat.core.text import safe_text
 
 __all__ = [
     "API_KEY_ENV",
@@ -511,10 +512,13 @@ class Settings:
 
 
 def _clean(value: str | None) -> str | None:
-    """Strip whitespace; empty means unset."""
+    """Strip whitespace; empty means unset. The text is made safe (:func:`safe_text`): environment
+    variables and flags come decoded with ``surrogateescape``, so a non-UTF-8 byte is a lone surrogate
+    there. (Values of the file need nothing: TOML is UTF-8 and forbids surrogate escapes, and
+    ``tomllib`` rejects both.) Not for paths, which must keep their bytes."""
     if value is None:
         return None
-    value = value.strip()
+    value = safe_text(value.strip())
     return value or None
 
 
@@ -553,7 +557,7 @@ def resolve_settings(
     """
     env = os.environ if env is None else env
     if config is None:
-        config_override = _clean(env.get(CONFIG_ENV))
+        config_override = (env.get(CONFIG_ENV) or "").strip() or None  # a path: its bytes as they are
         config = load_config(Path(config_override).expanduser() if config_override else paths.config_file())
 
     # API key

@@ -33,8 +33,10 @@ def setup_logging(secret: str | None, level: int = logging.INFO) -> logging.Hand
     logging must never stop the app."""
     try:
         folder = paths.ensure_dir(paths.log_dir())
+        # backslashreplace: a lone surrogate in a record (text that is not valid Unicode) is written as
+        # \udXXX, where strict UTF-8 would print "--- Logging error ---" and a traceback on stderr.
         handler: logging.Handler = logging.handlers.RotatingFileHandler(
-            folder / LOG_NAME, maxBytes=1_000_000, backupCount=2, encoding="utf-8"
+            folder / LOG_NAME, maxBytes=1_000_000, backupCount=2, encoding="utf-8", errors="backslashreplace"
         )
     except OSError:
         return None

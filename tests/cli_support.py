@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Mapping
 
 from siliconchat.demo.server import DEMO_API_KEY, DemoServer
 
@@ -27,3 +28,21 @@ def siliconchat(
 def api_env(server: DemoServer, key: str = DEMO_API_KEY) -> dict[str, str]:
     """The environment that points siliconchat at ``server`` with ``key``."""
     return {"SILICONFLOW_API_KEY": key, "SILICONFLOW_BASE_URL": server.base_url}
+
+
+def siliconchat_bytes(
+    *args: str | bytes,
+    env: Mapping[str, str | bytes] | None = None,
+    stdin: bytes | None = None,
+    timeout: float = 30,
+) -> subprocess.CompletedProcess[bytes]:
+    """:func:`siliconchat` with bytes where a user's system may have them: arguments, stdin and environment
+    values that need not be UTF-8. The output is bytes too (decode it to check that it is UTF-8)."""
+    return subprocess.run(
+        [sys.executable, "-m", "siliconchat", *args],
+        input=stdin,
+        capture_output=True,
+        env={**os.environ, **(env or {})},
+        timeout=timeout,
+        stdin=None if stdin is not None else subprocess.DEVNULL,
+    )

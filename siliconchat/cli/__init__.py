@@ -13,7 +13,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from siliconchat import __version__
-from siliconchat.cli.common import EXIT_INTERRUPTED, EXIT_OK, CliError, configured
+from siliconchat.cli.common import EXIT_INTERRUPTED, EXIT_OK, CliError, clean_text_args, configured
 
 TUI_FPS = 120
 """Textual's screen updates per second at most (``TEXTUAL_FPS``, unless the environment sets it)."""
@@ -184,6 +184,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     install_excepthook()  # the last resort: a bug anywhere is reported in one line, its traceback logged
     parser = build_parser()
     args = parser.parse_args(argv)
+    clean_text_args(args)  # argv comes decoded with surrogateescape
     try:
         return _handler(args.command)(args)
     except CliError as exc:

@@ -14,6 +14,7 @@ from siliconchat.cli.common import (
     EXIT_INTERRUPTED,
     EXIT_OK,
     CliError,
+    read_text_stdin,
     settings_for,
 )
 from siliconchat.runtime import make_client
@@ -35,7 +36,7 @@ def _read_prompt(args: argparse.Namespace, stdin: TextIO) -> str:
     if prompt is None or prompt == "-":
         if prompt is None and stdin.isatty():
             raise CliError("No prompt: give it as an argument, or pipe it in (siliconchat ask - < file).")
-        prompt = stdin.read()
+        prompt = read_text_stdin(stdin)
     if not prompt.strip():
         raise CliError("The prompt is empty.")
     return prompt

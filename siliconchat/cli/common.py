@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import io
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TextIO
 
 if TYPE_CHECKING:
     from siliconchat.config import Config, Settings
@@ -23,6 +24,36 @@ class CliError(Exception):
     def __init__(self, message: str, code: int = EXIT_USAGE) -> None:
         super().__init__(message)
         self.code = code
+
+
+# -- text from the command line ------------------------------------------------------------
+
+PATH_ARGUMENTS = frozenset({"file", "output"})
+"""Arguments that name files: they keep the bytes Python decoded with ``surrogateescape``, so that a
+file with a non-UTF-8 name can still be opened."""
+
+
+def clean_text_args(args: argparse.Namespace) -> None:
+    """Make every text argument safe (:func:`siliconchat.core.text.safe_text`), in place.
+
+    Python decodes argv with ``surrogateescape``: a byte that is not UTF-8 becomes a lone surrogate, which
+    the request, the history and the terminal cannot encode. Here it becomes U+FFFD, like any bad text.
+    """
+    from siliconchat.core.text import safe_text
+
+    for name, value in vars(args).items():
+        if isinstance(value, str) and name not in PATH_ARGUMENTS:
+            setattr(args, name, safe_text(value))
+
+
+def read_text_stdin(stdin: TextIO) -> str:
+    """All of stdin as text, read as ``stdin`` reads it (its encoding and newlines), except that bytes
+    that do not decode become U+FFFD instead of an exception or lone surrogates."""
+    from siliconchat.core.text import safe_text
+
+    if isinstance(stdin, io.TextIOWrapper):
+        stdin.reconfigure(errors="replace")  # strict in a UTF-8 locale, surrogateescape in the C locale
+    return safe_text(stdin.read())
 
 
 # -- settings ------------------------------------------------------------------------------

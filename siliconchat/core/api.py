@@ -5,11 +5,16 @@
 ``Finished`` or ``Failed``. It never raises for an API or network problem: every failure
 becomes one user-facing sentence. ``openai`` is imported lazily (it costs most of a second),
 so importing this module is cheap.
+
+Every text that comes from the server (deltas, error messages, model ids, account details) goes
+through :mod:`siliconchat.core.text`, so it encodes to UTF-8: a surrogate pair cut between two
+deltas is joined, a lone surrogate becomes U+FFFD.
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import time
 from collections.abc import AsyncGenerator, Sequence
@@ -28,6 +33,7 @@ from siliconchat.core.events import (
     UsageUpdate,
 )
 from siliconchat.core.models import ModelCatalogue
+from siliconchat.core.text import SurrogateJoiner, safe_text
 from siliconchat.core.think import ThinkSplitter
 
 if TYPE_CHECKING:
@@ -126,7 +132,7 @@ class ChatClient:
     def _describe(
         self, exc: BaseException, *, model: str | None, partial: bool = False, trace_id: str | None = None
     ) -> Failed:
-        return describe_exception(
+        failure = describe_exception(
             exc,
             model=model,
             base_url=self.base_url,
@@ -136,14 +142,18 @@ class ChatClient:
             partial=partial,
             trace_id=trace_id,
         )
+        message = safe_text(failure.message)  # it quotes the server's error body
+        return failure if message is failure.message else dataclasses.replace(failure, message=message)
 
     # -- requests ------------------------------------------------------------------------
 
     def _request(
         self, messages: Sequence[dict[str, str]], model: str, params: ModelParams, send_thinking: bool
     ) -> dict[str, Any]:
-        """The JSON body: SiliconFlow's extras (``enable_thinking``…) sit beside the standard fields."""
-        body: dict[str, Any] = {"model": model, "messages": list(messages), "stream": True}
+        """The JSON body: SiliconFlow's extras (``enable_thinking``…) sit beside the standard fields.
+        Message texts are made safe too: a lone surrogate would fail the body's UTF-8 encoding."""
+        safe = [{key: safe_text(value) for key, value in message.items()} for message in messages]
+        body: dict[str, Any] = {"model": model, "messages": safe, "stream": True}
         for name in ("temperature", "top_p", "max_tokens"):
             value = getattr(params, name)
             if value is not None:
@@ -227,13 +237,13 @@ class ChatClient:
             response = await self.sdk.chat.completions.create(model=model, messages=list(messages))  # type: ignore[arg-type]
         except Exception as exc:
             raise ApiFailure(self._describe(exc, model=model)) from exc
-        return response.choices[0].message.content or "" if response.choices else ""
+        return safe_text(response.choices[0].message.content or "") if response.choices else ""
 
     async def list_models(self) -> list[str]:
         """The account's chat models (``/models?sub_type=chat``), remembered in the cache."""
         try:
             page = await self.sdk.models.list(extra_query={"sub_type": "chat"})
-            ids = [model.id async for model in page]
+            ids = [safe_text(model.id) async for model in page]
         except Exception as exc:
             raise ApiFailure(self._describe(exc, model=None)) from exc
         self.catalogue.store(self.base_url, ids)
@@ -251,23 +261,29 @@ class ChatClient:
                 Failed("The server's /user/info answer was not understood.", ErrorKind.OTHER, status=200)
             )
         return UserInfo(
-            name=str(data.get("name") or ""),
-            balance=str(data.get("totalBalance") or data.get("balance") or "?"),
-            status=str(data.get("status") or ""),
+            name=safe_text(str(data.get("name") or "")),
+            balance=safe_text(str(data.get("totalBalance") or data.get("balance") or "?")),
+            status=safe_text(str(data.get("status") or "")),
         )
 
 
 class _StreamReader:
     """Turns chunks into events, following SiliconFlow's quirks (see the API notes): text fields
-    may be absent, null or empty, ``usage`` is a running total, ``choices`` may be empty."""
+    may be absent, null or empty, ``usage`` is a running total, ``choices`` may be empty.
 
-    __slots__ = ("_last_usage", "_splitter", "finish_reason", "received")
+    The reasoning and the answer each have a :class:`SurrogateJoiner`: JSON may carry the two halves of
+    a surrogate pair in two chunks (``"\\ud83d"`` then ``"\\ude00"``), and each text is made safe as a
+    whole, so the events hold the real character, and U+FFFD where a half has no partner."""
+
+    __slots__ = ("_answer_text", "_last_usage", "_reasoning_text", "_splitter", "finish_reason", "received")
 
     def __init__(self) -> None:
         self.finish_reason: str | None = None
         self.received = False  # any reasoning or answer text yet
         self._splitter: ThinkSplitter | None = ThinkSplitter()
         self._last_usage: Usage | None = None
+        self._reasoning_text = SurrogateJoiner()
+        self._answer_text = SurrogateJoiner()
 
     def read(self, chunk: Any) -> list[StreamEvent]:
         """One chunk (the JSON object of a ``data:`` line) to events. Fields may be missing, null or
@@ -283,12 +299,16 @@ class _StreamReader:
                 if isinstance(delta, dict):
                     reasoning = delta.get("reasoning_content") or delta.get("reasoning")
                     if reasoning and isinstance(reasoning, str):
-                        events.append(ReasoningDelta(reasoning))
+                        reasoning = self._reasoning_text.feed(reasoning)
+                        if reasoning:
+                            events.append(ReasoningDelta(reasoning))
                     content = delta.get("content")
                     if content and isinstance(content, str):
+                        content = self._answer_text.feed(content)  # "" while half a pair is held
                         splitter = self._splitter
                         if splitter is None:
-                            events.append(AnswerDelta(content))
+                            if content:
+                                events.append(AnswerDelta(content))
                         else:
                             thought, answer = splitter.feed(content)
                             if thought:
@@ -301,7 +321,7 @@ class _StreamReader:
                         self.received = True
                 finish = choice.get("finish_reason")
                 if finish and isinstance(finish, str):  # "" is seen mid-stream: it means null
-                    self.finish_reason = finish
+                    self.finish_reason = safe_text(finish)
         usage = _usage_of(chunk.get("usage"))
         if usage is not None:
             self._last_usage = usage
@@ -310,13 +330,21 @@ class _StreamReader:
 
     def flush(self, *, ended: bool = True, trace_id: str | None = None) -> list[StreamEvent]:
         events: list[StreamEvent] = []
+        reasoning = self._reasoning_text.flush()
+        if reasoning:
+            events.append(ReasoningDelta(reasoning))
+        tail = self._answer_text.flush()
         if self._splitter is not None:
-            thought, answer = self._splitter.flush()
+            thought, answer = self._splitter.feed(tail)
+            held_thought, held_answer = self._splitter.flush()
             self._splitter = None
+            thought, answer = thought + held_thought, answer + held_answer
             if thought:
                 events.append(ReasoningDelta(thought))
             if answer:
                 events.append(AnswerDelta(answer))
+        elif tail:
+            events.append(AnswerDelta(tail))
         if ended:
             if self.finish_reason is not None:
                 events.append(Finished(self.finish_reason))

@@ -19,6 +19,10 @@ Design notes (see DESIGN.md "Reliability and security"):
   ``LIKE`` too, because FTS5's ``unicode61`` tokenizer sees a run of CJK characters as one word.
 * Nothing here can hold the API key: parameters are :class:`ModelParams` (sampling settings only) and errors
   are passed through :func:`siliconchat.core.sanitize.redact` before they are stored.
+* Text is UTF-8 both ways. What is written goes through :func:`siliconchat.core.text.safe_text` (a lone
+  surrogate cannot be encoded for SQLite); what is read is decoded with ``errors="replace"``, so a row
+  that another program wrote with bytes that are not UTF-8 shows U+FFFD where they are, instead of making
+  its whole conversation unreadable.
 * Every method is thread-safe (one connection, one lock), so the TUI may call the store from a thread
   worker. Calls are small: one short transaction each.
 """
@@ -26,6 +30,7 @@ Design notes (see DESIGN.md "Reliability and security"):
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import math
 import os
@@ -42,6 +47,7 @@ from typing import Any, Final
 from siliconchat import paths
 from siliconchat.core.conversation import Conversation, Message, MessageState, ModelParams, Timings, Usage
 from siliconchat.core.sanitize import redact, sanitize_line
+from siliconchat.core.text import safe_text
 from siliconchat.core.turn import TurnRecorder
 
 __all__ = [
@@ -428,9 +434,9 @@ class HistoryStore:
                     sanitize_line(conversation.title),
                     conversation.created_at,
                     conversation.updated_at,
-                    conversation.system_prompt,
+                    _optional_text(conversation.system_prompt),
                     _dumps(conversation.params.to_dict()),
-                    _last_model(conversation.messages),
+                    _optional_text(_last_model(conversation.messages)),
                 ),
             )
             conversation_id = _rowid(cursor)
@@ -461,7 +467,7 @@ class HistoryStore:
                 " title = CASE WHEN title = '' THEN ? ELSE title END WHERE id = ?",
                 (
                     message.created_at,
-                    message.model if message.role == "assistant" else None,
+                    _optional_text(message.model) if message.role == "assistant" else None,
                     make_title(message.content) if message.role == "user" else "",
                     conversation_id,
                 ),
@@ -501,7 +507,7 @@ class HistoryStore:
                 " updated = MAX(updated, ?) WHERE id = ?",
                 (
                     sanitize_line(conversation.title),
-                    conversation.system_prompt,
+                    _optional_text(conversation.system_prompt),
                     _dumps(conversation.params.to_dict()),
                     conversation.updated_at,
                     conversation.id,
@@ -785,15 +791,19 @@ def _insert_message(conn: sqlite3.Connection, conversation_id: int, position: in
 def _changing_columns(message: Message) -> tuple[object, ...]:
     """content, reasoning, model, usage, timings, finish_reason, error, state: what a checkpoint rewrites."""
     return (
-        message.content,
-        message.reasoning,
-        message.model,
+        safe_text(message.content),
+        safe_text(message.reasoning),
+        _optional_text(message.model),
         _dumps(message.usage.to_dict()) if message.usage is not None else None,
         _timings_json(message.timings),
-        message.finish_reason,
-        _error(message.error),
+        _optional_text(message.finish_reason),
+        _optional_text(_error(message.error)),
         message.state.value,
     )
+
+
+def _optional_text(text: str | None) -> str | None:
+    return safe_text(text) if text is not None else None
 
 
 def _last_model(messages: Sequence[Message]) -> str | None:
@@ -868,6 +878,11 @@ def _create_private_file(path: Path) -> bool:
     return True
 
 
+_decode_text: Final = functools.partial(str, encoding="utf-8", errors="replace")
+"""How TEXT values are read. The default (``str``) raises on bytes that are not UTF-8, which SQLite does not
+check on write; this costs ~0.4 µs more per value (measured: 9.9 ms instead of 8.2 ms for 4,000 values)."""
+
+
 def _connect(path: Path) -> sqlite3.Connection:
     try:
         # mode=rw: never let SQLite create a file somewhere we did not mean (ours exists by now).
@@ -880,6 +895,7 @@ def _connect(path: Path) -> sqlite3.Connection:
         )
     except sqlite3.Error as exc:
         raise HistoryError(path, f"cannot open it ({_describe_sqlite_error(exc)})") from None
+    conn.text_factory = _decode_text
     return conn
 
 

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from siliconchat.core.files import replace_atomically
+from siliconchat.core.text import safe_text
 
 CACHE_MAX_AGE = 24 * 3600.0
 
@@ -113,7 +114,8 @@ class ModelCatalogue:
         ids, fetched_at = entry.get("ids"), entry.get("fetched_at")
         if not isinstance(ids, list) or not isinstance(fetched_at, (int, float)):
             return None
-        return CachedModels([str(i) for i in ids], float(fetched_at))
+        # The file is JSON, which can escape a lone surrogate ("\\ud800"): ids are made safe as they are read.
+        return CachedModels([safe_text(str(i)) for i in ids], float(fetched_at))
 
     def store(self, base_url: str, ids: list[str]) -> None:
         self._data.setdefault("lists", {})[base_url] = {"ids": list(ids), "fetched_at": time.time()}

@@ -3,12 +3,14 @@
 A terminal obeys escape sequences wherever they come from: a model that emits
 ``ESC ] 0 ; title BEL`` renames the window, ``ESC ] 52`` writes the clipboard,
 ``ESC [ 2 J`` clears the screen. Everything shown goes through :func:`sanitize`;
-what is stored is the raw text.
+what is stored is the raw text (after :func:`siliconchat.core.text.safe_text`).
 """
 
 from __future__ import annotations
 
 import re
+
+from siliconchat.core.text import safe_text
 
 # Whole escape sequences first, so that their parameters do not survive as visible junk.
 _ESCAPE_SEQUENCE = re.compile(
@@ -19,20 +21,38 @@ _ESCAPE_SEQUENCE = re.compile(
     """,
     re.VERBOSE | re.DOTALL,
 )
-# C0 controls but tab and newline, DEL, and C1 controls.
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# What is removed, one character at a time:
+# - C0 controls but tab and newline, DEL, and C1 controls;
+# - bidi controls: embeddings and overrides (U+202A-U+202E), isolates (U+2066-U+2069), the marks
+#   U+200E/U+200F and the Arabic letter mark U+061C. They reorder the text that follows them on a
+#   terminal that does bidi, so what is shown is not what is there ("Trojan Source");
+# - invisible characters that can hide text or split a word unseen: zero width space U+200B, word joiner
+#   and invisible operators U+2060-U+2064, zero width no-break space / BOM U+FEFF.
+# Zero width non-joiner U+200C and joiner U+200D are kept: emoji sequences (a family, the rainbow flag),
+# Persian and Indic scripts need them. Keeping them only between such characters would
+# depend on the neighbours, and the TUI sanitizes a streamed answer a fragment at a time, so a joiner at
+# the edge of a fragment would be judged without its neighbour; every rule here depends on one character.
+_INVISIBLE = (
+    r"\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200b\u200e\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff"
+)
+_REMOVED = re.compile(f"[{_INVISIBLE}]")
+# The fast check: anything above, or a surrogate (which no terminal or UTF-8 stream can take).
+_UNSAFE = re.compile(f"[{_INVISIBLE}\\ud800-\\udfff]")
 
 
 def sanitize(text: str) -> str:
-    """Strip terminal escape sequences and control characters, keeping ``\\n`` and ``\\t``.
+    """Strip terminal escape sequences, control characters, bidi controls and invisible characters that
+    hide text, keeping ``\\n`` and ``\\t``; lone surrogates become U+FFFD. Never raises.
 
     ``\\r\\n`` becomes ``\\n``; a lone ``\\r`` (which would let text overwrite the line) is dropped.
+    The result depends on each character alone, except escape sequences (a sequence cut between two
+    pieces leaves a different remainder than the whole), so pieces of a stream may be sanitized apart.
     """
-    if not _CONTROL.search(text):
+    if not _UNSAFE.search(text):
         return text  # the common case: nothing to do, no copy
-    text = text.replace("\r\n", "\n")
+    text = safe_text(text).replace("\r\n", "\n")
     text = _ESCAPE_SEQUENCE.sub("", text)
-    return _CONTROL.sub("", text)
+    return _REMOVED.sub("", text)
 
 
 def sanitize_line(text: str, limit: int | None = None) -> str:

@@ -9,7 +9,8 @@ Decisions:
   cut-off answer is closed after it, so the turns that follow still render.
 * **JSON** holds every field the history stores, with ``"format": "siliconchat.transcript"`` and a
   ``"version"``; times are Unix seconds (floats round-trip exactly). :func:`import_json` validates
-  everything and raises :class:`TranscriptError` with the path of the bad field.
+  everything and raises :class:`TranscriptError` with the path of the bad field. Its texts go through
+  :func:`~siliconchat.core.text.safe_text`: a lone surrogate escaped in the JSON becomes U+FFFD.
 * **Files** are written atomically (a temporary file, then a hard link to the final name, which fails rather
   than replace an existing file), UTF-8, and never overwrite: ``name (2).md``, ``name (3).md`` …
 """
@@ -39,6 +40,7 @@ from siliconchat.core.conversation import (
 )
 from siliconchat.core.files import fsync_dir, write_temp
 from siliconchat.core.sanitize import sanitize_line
+from siliconchat.core.text import safe_text
 
 __all__ = [
     "FORMAT",
@@ -267,7 +269,7 @@ class _Reader:
             return None
         if not isinstance(value, str):
             raise self._bad(key, "a string", value)
-        return value
+        return safe_text(value)  # JSON can escape a lone surrogate ("\\ud800"); UTF-8 cannot hold one
 
     def number(self, key: str, *, required: bool = True) -> float | None:
         value = self._get(key, required)

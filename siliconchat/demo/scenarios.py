@@ -7,7 +7,8 @@ so a new scenario is one function and one row in the registry, never a new branc
 
 Realistic ids (``Qwen/Qwen3-8B``, ``deepseek-ai/DeepSeek-R1`` …) answer with canned, assistant-like Markdown
 chosen by keywords of the last user message. ``demo/…`` ids reproduce one wire-level quirk or failure each,
-for tests, screenshots and benchmarks.
+for tests, screenshots and benchmarks; those that send invalid Unicode (surrogates) live in
+:mod:`.text_scenarios`, found by :func:`find_model` but not listed.
 """
 
 from __future__ import annotations
@@ -851,7 +852,9 @@ def find_model(model_id: str) -> Model | None:
         match = pattern.fullmatch(model_id)
         if match and int(match.group(1)) <= MAX_BLAST:
             return Model(model_id, make(int(match.group(1))))
-    return None
+    from siliconchat.demo.text_scenarios import UNLISTED  # imported here: it builds on this module
+
+    return UNLISTED.get(model_id)
 
 
 def list_models(type_: str | None = None, sub_type: str | None = None) -> list[str]:
