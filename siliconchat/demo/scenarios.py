@@ -843,7 +843,9 @@ def find_model(model_id: str) -> Model | None:
         match = pattern.fullmatch(model_id)
         if match and int(match.group(1)) <= MAX_BLAST:
             return Model(model_id, make(int(match.group(1))))
-    return None
+    from siliconchat.demo import structured  # imports this module: loaded when first needed
+
+    return structured.find_model(model_id)  # demo/list, demo/table …: long structured answers
 
 
 def list_models(type_: str | None = None, sub_type: str | None = None) -> list[str]:
