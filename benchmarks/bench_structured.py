@@ -78,7 +78,7 @@ class StructuredRun:
     cpu: float | None = None
     peak_rss: int | None = None
     launch: float | None = None
-    answer_tokens: int | None = None
+    answer_tokens: int | None = None  # the status line's answer count, at the end (or when the wait ended)
     output_bytes: int = 0
     keys_during: list[float | None] = field(default_factory=list)
     keys_after: list[float | None] = field(default_factory=list)
@@ -185,11 +185,12 @@ def _run_shape(
         probe.finish()
         result.keys_during = probe.latencies
         result.output_bytes = app.end - start
+        result.answer_tokens = app.last_int(run.ANSWER_COUNT, start)
         if shown is not None:
             result.wall = shown - t0
             result.cpu = cpu1 - cpu0 if cpu0 is not None and cpu1 is not None else None
             app.drain(0.1)
-            result.answer_tokens = app.last_int(run.ANSWER_COUNT, start)
+            result.answer_tokens = app.last_int(run.ANSWER_COUNT, start) or result.answer_tokens
             result.keys_after = probe_after(app)
         elif app.proc.poll() is not None:
             result.error = "the app exited"
@@ -252,6 +253,9 @@ def shape_rows(
     wrong = [r.answer_tokens for r in runs if r.wall is not None and r.answer_tokens not in (None, expected)]
     if wrong:
         app.note = f"status line: answer {wrong} ≠ {expected}"
+    progress = [r.answer_tokens for r in unfinished if r.answer_tokens is not None]
+    if progress:  # how far the status line had counted when the wait ended
+        app.note += f"; status line then at answer {', '.join(f'{n:,}' for n in progress)} of {expected:,}"
     rss = [float(r.peak_rss) for r in runs if r.peak_rss is not None]
     rss_row = Row(f"{name}: app peak RSS (VmHWM)", "MB", rss, target="≤ 250 MB")
     rss_row.passed = bool(rss) and max(rss) <= 250e6
