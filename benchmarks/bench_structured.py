@@ -252,7 +252,7 @@ def shape_rows(
         ratio.passed = bool(pairs) and statistics.median(pairs) <= 2.0
     wrong = [r.answer_tokens for r in runs if r.wall is not None and r.answer_tokens not in (None, expected)]
     if wrong:
-        app.note = f"status line: answer {wrong} ≠ {expected}"
+        app.note = f"status line: answer {wrong} ≠ {expected}" + (f"; {app.note}" if app.note else "")
     progress = [r.answer_tokens for r in unfinished if r.answer_tokens is not None]
     if progress:  # how far the status line had counted when the wait ended
         app.note += f"; status line then at answer {', '.join(f'{n:,}' for n in progress)} of {expected:,}"
@@ -405,11 +405,12 @@ def main(argv: list[str] | None = None) -> int:
     json_path.parent.mkdir(parents=True, exist_ok=True)
     json_path.write_text(json.dumps(output, indent=2, ensure_ascii=False) + "\n")
     md_path = json_path.with_suffix(".md")
+    wait = f"{args.timeout:g} s" if args.timeout else "max(60 s, 2.5 × floor)"
+    sized = f", every shape at size {args.size}" if args.size else ""
     md_path.write_text(
         f"Measured {machine['date']} on {machine['cpu']} ({machine['cores']} cores), Python {machine['python']}, "
-        f"textual {machine['versions'].get('textual')}, commit {machine['commit']}; {machine['terminal']}.\n\n"
-        + run.render(rows, markdown=True)
-        + "\n"
+        f"textual {machine['versions'].get('textual')}, commit {machine['commit']}; {machine['terminal']}; "
+        f"{repeats} repeat(s), the stream's wait {wait}{sized}.\n\n" + run.render(rows, markdown=True) + "\n"
     )
     print(f"\nwritten: {json_path} and {md_path}")
     return 0
