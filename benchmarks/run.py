@@ -30,6 +30,11 @@ What one run measures, side by side and as ratios (see DESIGN.md "Performance" f
    the floor's over a window as long, reading the same paced stream (and the ratio of the two).
 6. **History figures**: ``benchmarks/bench_history.py`` is run if it exists (see benchmarks/README.md for
    its contract: ``--json PATH`` and ``--quick``); otherwise they are reported as "not measured yet".
+7. **Structured answers** (issue 15): ``benchmarks/bench_structured.py`` (a long list, table, code block,
+   paragraphs and line: each against the floor, with key latency, Ctrl+Q and reopen), its rows as they are.
+
+The siliconchat measured is this checkout's: the repository goes first on ``PYTHONPATH`` for every child
+(an editable install of another checkout, such as a git worktree's main tree, would otherwise win).
 
 The app's own modules are compiled to bytecode first, as ``pip install`` does for an installed package (an
 editable install under ``PYTHONDONTWRITEBYTECODE`` otherwise compiled every module at every launch: ~0.1 s).
@@ -67,7 +72,7 @@ import tempfile
 import termios
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -262,6 +267,15 @@ def run_floor(server: Server, model: str, timeout: float) -> dict[str, Any]:
 # --------------------------------------------------------------------------------------------------------------
 
 
+def use_this_tree() -> None:
+    """Put this checkout first on the import path of this process and of every child it starts."""
+    if sys.path[:1] != [str(REPO)]:
+        sys.path.insert(0, str(REPO))
+    paths = os.environ.get("PYTHONPATH", "").split(os.pathsep)
+    if paths[:1] != [str(REPO)]:
+        os.environ["PYTHONPATH"] = os.pathsep.join([str(REPO), *filter(None, paths)])
+
+
 def compile_app() -> None:
     """Bytecode for the siliconchat being measured (the one ``import siliconchat`` finds), as pip makes it."""
     import compileall
@@ -332,8 +346,10 @@ class PtyApp:
 
     KEEP = 256 * 1024  # bytes of output kept for searching (older output is dropped)
 
-    def __init__(self, model: str, base_url: str, extra: Sequence[str] = ()) -> None:
-        self.home = _temp_dir("siliconchat-bench-")
+    def __init__(self, model: str, base_url: str, extra: Sequence[str] = (), home: str | None = None) -> None:
+        # ``home`` (XDG folders) may be shared by successive apps (a reopen); its owner then removes it.
+        self.home = home or _temp_dir("siliconchat-bench-")
+        self.owns_home = home is None
         master, slave = os.openpty()
         fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", ROWS, COLS, 0, 0))
         self.master = master
@@ -450,9 +466,10 @@ class PtyApp:
         _kill(self.proc, grace=1.0)
         with contextlib.suppress(OSError):
             os.close(self.master)
-        shutil.rmtree(self.home, ignore_errors=True)
-        with contextlib.suppress(ValueError):
-            _TEMP_DIRS.remove(self.home)
+        if self.owns_home:
+            shutil.rmtree(self.home, ignore_errors=True)
+            with contextlib.suppress(ValueError):
+                _TEMP_DIRS.remove(self.home)
 
 
 def start_app(model: str, base_url: str, timeout: float = 30.0) -> tuple[PtyApp, float | None]:
@@ -466,6 +483,52 @@ def type_prompt(app: PtyApp) -> None:
     start = app.end
     app.send(PROMPT)
     app.wait_for(re.compile(re.escape(PROMPT.encode())), start, 5)
+
+
+class KeyProbe:
+    """Types PROBE_CHARS into the app one at a time and times each until it is written to the pty.
+
+    Call :meth:`tick` between reads: it sends the next character once ``first_at`` has passed and ``gap``
+    seconds after the previous one showed; a character not shown within 5 s counts as lost (``None``).
+    ``chars`` must not occur in what the app shows otherwise.
+    """
+
+    def __init__(self, app: PtyApp, first_at: float, chars: str = PROBE_CHARS, gap: float = 0.25) -> None:
+        self.app = app
+        self.chars = chars
+        self.gap = gap
+        self.next = first_at
+        self.pending: tuple[re.Pattern[bytes], float, int] | None = None
+        self.sent = 0
+        self.done = False
+        self.latencies: list[float | None] = []
+
+    def tick(self) -> None:
+        now = time.perf_counter()
+        if self.pending is not None:
+            pattern, sent_at, offset = self.pending
+            if self.app.search(pattern, offset) is not None:
+                self.latencies.append(now - sent_at)
+                self.pending = None
+                self.next = now + self.gap
+            elif now - sent_at > 5:
+                self.latencies.append(None)  # not shown within 5 s
+                self.pending = None
+                self.next = now + self.gap
+        elif not self.done and now >= self.next and self.sent < len(self.chars):
+            char = self.chars[self.sent]
+            self.sent += 1
+            self.pending = (re.compile(re.escape(char.encode())), now, self.app.end)
+            self.app.send(char)
+
+    def finish(self) -> None:
+        """Send no more; wait (up to its 5 s) for a character already sent to show."""
+        self.done = True
+        if self.pending is not None:
+            pattern, sent_at, offset = self.pending
+            self.pending = None
+            seen = self.app.wait_for(pattern, offset, max(0.0, 5 - (time.perf_counter() - sent_at)))
+            self.latencies.append(seen - sent_at if seen is not None else None)
 
 
 @dataclass
@@ -497,41 +560,12 @@ def run_app(
         start = app.end
         t0 = time.perf_counter()
         app.send("\r")
-        probes: list[float | None] = []
-        sent_while_streaming = 0
-        tick = None
-        if probe:
-            state: dict[str, Any] = {"next": t0 + 0.3, "pending": None, "i": 0, "done": False}
-
-            def tick() -> None:
-                now = time.perf_counter()
-                pending = state["pending"]
-                if pending is not None:
-                    pattern, sent_at, offset = pending
-                    if app.search(pattern, offset) is not None:
-                        probes.append(now - sent_at)
-                        state["pending"] = None
-                        state["next"] = now + 0.25
-                    elif now - sent_at > 5:
-                        probes.append(None)  # not shown within 5 s
-                        state["pending"] = None
-                        state["next"] = now + 0.25
-                elif not state["done"] and now >= state["next"] and state["i"] < len(PROBE_CHARS):
-                    char = PROBE_CHARS[state["i"]]
-                    state["i"] += 1
-                    state["pending"] = (re.compile(re.escape(char.encode())), now, app.end)
-                    app.send(char)
-
-        shown = app.wait_for(FINISHED, start, timeout, tick=tick)
+        key_probe = KeyProbe(app, t0 + 0.3) if probe else None
+        shown = app.wait_for(FINISHED, start, timeout, tick=key_probe.tick if key_probe else None)
         cpu1 = app.cpu()
         rss = app.peak_rss()
-        if probe:
-            state["done"] = True
-            sent_while_streaming = state["i"]
-            if state["pending"] is not None:  # sent during the stream: wait for it to show
-                pattern, sent_at, offset = state["pending"]
-                seen = app.wait_for(pattern, offset, max(0.0, 5 - (time.perf_counter() - sent_at)))
-                probes.append(seen - sent_at if seen is not None else None)
+        if key_probe is not None:
+            key_probe.finish()
         app.drain(0.1)
         tokens = app.last_int(ANSWER_COUNT, start)
         error = None
@@ -545,8 +579,8 @@ def run_app(
             output_bytes=app.end - start,
             answer_tokens=tokens,
             timeout=timeout,
-            probes=probes,
-            probes_sent_while_streaming=sent_while_streaming,
+            probes=key_probe.latencies if key_probe else [],
+            probes_sent_while_streaming=key_probe.sent if key_probe else 0,
             error=error,
         )
     finally:
@@ -612,10 +646,15 @@ def run_version(repeats: int) -> list[float]:
 
 
 def run_history(quick: bool, timeout: float) -> dict[str, Any]:
-    script = BENCH_DIR / "bench_history.py"
+    return run_script("bench_history.py", quick, timeout)
+
+
+def run_script(name: str, quick: bool, timeout: float) -> dict[str, Any]:
+    """Run ``benchmarks/NAME --json PATH [--quick]``: its JSON as ``data`` when ``status`` is "measured"."""
+    script = BENCH_DIR / name
     if not script.exists():
-        return {"status": "not measured yet", "reason": "benchmarks/bench_history.py does not exist"}
-    out_path = os.path.join(_temp_dir("siliconchat-bench-history-"), "history.json")
+        return {"status": "not measured yet", "reason": f"benchmarks/{name} does not exist"}
+    out_path = os.path.join(_temp_dir("siliconchat-bench-script-"), "result.json")
     attempts = [["--json", out_path, *(["--quick"] if quick else [])], ["--json", out_path], []]
     last: dict[str, Any] = {}
     for args in attempts:
@@ -632,7 +671,7 @@ def run_history(quick: bool, timeout: float) -> dict[str, Any]:
             finally:
                 _kill(proc)
         except subprocess.TimeoutExpired:
-            return {"status": "timed out", "reason": f"bench_history.py ran longer than {timeout:.0f} s"}
+            return {"status": "timed out", "reason": f"{name} ran longer than {timeout:.0f} s"}
         last = {
             "status": "failed",
             "returncode": proc.returncode,
@@ -706,6 +745,24 @@ def history_rows(history: dict[str, Any]) -> list[Row]:
     if not rows:
         rows.append(Row("history", "", None, note="bench_history.py gave no figures (see the JSON)"))
     return rows
+
+
+def structured_rows(structured: dict[str, Any]) -> list[Row]:
+    """Table rows from bench_structured.py's JSON: its own rows (targets included), prefixed."""
+    data = structured.get("data")
+    rows = data.get("rows") if structured.get("status") == "measured" and isinstance(data, dict) else None
+    if not isinstance(rows, list):
+        why = structured.get("reason") or "".join(structured.get("stderr", "").strip().splitlines()[-1:])
+        note = f"{structured.get('status', '?')} {why}".strip()
+        return [Row("structured answers (issue 15)", "s", None, target="≤ 2× floor", note=note)]
+    names = {f.name for f in fields(Row)}
+    out = []
+    for item in rows:
+        row = Row(**{k: v for k, v in item.items() if k in names})
+        row.figure = f"structured {row.figure}"
+        row.override = tuple(row.override) if row.override else None
+        out.append(row)
+    return out
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -889,7 +946,7 @@ def main(argv: list[str] | None = None) -> int:
         "--only",
         default=None,
         metavar="LIST",
-        help="comma-separated parts: blast,keys,paced,version,history (default: all); "
+        help="comma-separated parts: blast,keys,paced,version,history,structured (default: all); "
         "also launch (only when named: app starts alone, to the first frame)",
     )
     parser.add_argument(
@@ -898,6 +955,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--floor-child", nargs=2, metavar=("URL", "MODEL"), help=argparse.SUPPRESS)
     parser.add_argument("--floor-paced-child", nargs=2, metavar=("URL", "SECONDS"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    use_this_tree()
 
     if args.floor_paced_child:
         url, seconds = args.floor_paced_child
@@ -911,7 +969,7 @@ def main(argv: list[str] | None = None) -> int:
     repeats = args.repeats or (1 if args.quick else 3)
     repeats_80k = args.repeats_80k or (1 if args.quick else min(2, repeats))
     paced_seconds = args.paced_seconds or (10.0 if args.quick else 30.0)
-    parts = set((args.only or "blast,keys,paced,version,history").split(","))
+    parts = set((args.only or "blast,keys,paced,version,history,structured").split(","))
     scale = args.timeout_scale
     workloads = [
         Workload("5k", "demo/blast-5000", 5000, 0, 60 * scale, repeats),
@@ -937,6 +995,7 @@ def main(argv: list[str] | None = None) -> int:
     paced: dict[str, Any] | None = None
     version_times: list[float] = []
     history: dict[str, Any] = {"status": "not run"}
+    structured: dict[str, Any] = {"status": "not run"}
 
     compile_app()
     server = Server(pace=0)
@@ -995,10 +1054,15 @@ def main(argv: list[str] | None = None) -> int:
     if "history" in parts:
         history = run_history(args.quick, 600 * scale)
         log(f"[{time.perf_counter() - started:6.1f}s] history: {history.get('status')}")
+    if "structured" in parts:
+        structured = run_script("bench_structured.py", args.quick, 3600 * scale)
+        log(f"[{time.perf_counter() - started:6.1f}s] structured answers: {structured.get('status')}")
 
     rows = build_rows(
         workloads, floors, apps, key_runs, launches, paced, paced_seconds, version_times, history
     )
+    if "structured" in parts:
+        rows += structured_rows(structured)
     total = time.perf_counter() - started
     table = render(rows, markdown=False)
     print()
@@ -1029,6 +1093,7 @@ def main(argv: list[str] | None = None) -> int:
             "paced": paced,
             "version_s": version_times,
             "history": history,
+            "structured": structured,
         },
     }
     json_path = Path(args.json)

@@ -1,7 +1,7 @@
 """The differential fidelity oracle: what the app shows after streaming is what a fresh render shows.
 
 Each example streams a conversation through the real app (the real SDK over HTTP from the demo server's
-``demo/replay``, which sends exactly the deltas the example chose), with terminal sizes from 40x12 to 240x70,
+``demo/chunks``, which sends exactly the deltas the example chose), with terminal sizes from 40x12 to 240x70,
 resizes during a turn (the stream pauses halfway) and between turns, the reasoning pane hidden and shown, and
 sometimes a first conversation left with Ctrl+N. Then the same conversation is reopened from the history, as
 saved, and every line of both documents (the conversation and the reasoning) and every cell of the
@@ -44,15 +44,23 @@ def on_screen(app: SiliconChatApp, widget: Widget) -> Cells:
 
 
 def script(reasoning: list[str] | None, answer: list[str], pause: int | None) -> str:
-    body: dict[str, object] = {"reasoning": reasoning, "answer": answer}
-    if pause is not None:
-        body["pause"] = {"after": pause, "seconds": 0.4}
-    return json.dumps(body)
+    """The chunks for ``demo/chunks``: the reasoning's deltas, then the answer's, held for a moment before
+    delta ``pause`` of the answer."""
+    items: list[object] = [[delta, None] for delta in reasoning or []]
+    for index, delta in enumerate(answer):
+        if index == pause:
+            items.append({"pause": 0.4})
+        items.append([None, delta])
+    return json.dumps(items)
 
 
 @st.composite
 def turn(draw: st.DrawFn) -> str:
     answer = draw(markdown(max_blocks=5))
+    # A surrogate pair (which the deltas may cut in two), a lone half, a byte that surrogateescape kept.
+    odd = draw(st.sampled_from(["", "\ud83d\ude00", "\ud800", "\udcff"]))
+    at = draw(st.integers(0, len(answer)))
+    answer = answer[:at] + odd + answer[at:]
     reasoning = draw(st.one_of(st.none(), markdown(max_blocks=3)))
     answer_deltas = draw(chunked(answer))
     reasoning_deltas = draw(chunked(reasoning)) if reasoning is not None else None
@@ -64,7 +72,7 @@ async def _stream(pilot: Pilot[object], text: str, resize_to: tuple[int, int]) -
     """Send one scripted turn; if it pauses halfway, resize the terminal while its answer is half shown."""
     screen = chat(pilot.app)
     await send(pilot, text)
-    if "pause" in json.loads(text):
+    if '{"pause"' in text:
         await wait_for(
             pilot, lambda: screen.turn is None or bool(screen.turn.message.content), "half an answer"
         )
@@ -123,7 +131,7 @@ async def test_a_streamed_conversation_is_what_its_fresh_render_is(
     make_app, size, other, conversations
 ) -> None:
     """Up to three conversations an example, one after the other (Ctrl+N), each checked against its reopening."""
-    app = make_app(model="demo/replay")
+    app = make_app(model="demo/chunks")
     async with app.run_test(size=size) as pilot:
         await wait_for(
             pilot, lambda: app.history._ready is not None and app.history._ready.is_set(), "history"

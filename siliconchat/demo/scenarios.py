@@ -491,13 +491,6 @@ def not_chat(request: ChatRequest) -> Reply:
 # --------------------------------------------------------------------------------------------------------------
 
 
-def replay(request: ChatRequest) -> Reply:
-    """The deltas a JSON script in the message lists (see ``siliconchat.demo.replay``)."""
-    from siliconchat.demo.replay import replay as build
-
-    return build(request)
-
-
 def echo(request: ChatRequest) -> Reply:
     """The last user message back verbatim in one delta: lets tests round-trip hostile text exactly."""
     return Script(reason_then_answer(None, (request.last_user,)))
@@ -796,7 +789,6 @@ EOS_MODELS = ("THUDM/GLM-4-9B-0414",)  # a plain model whose answers end with fi
 
 SCENARIOS: dict[str, Builder] = {
     "demo/echo": echo,
-    "demo/replay": replay,
     "demo/think-inline": think_inline,
     "demo/whitespace": whitespace,
     "demo/empty-choices": empty_choices,
@@ -854,7 +846,12 @@ def find_model(model_id: str) -> Model | None:
             return Model(model_id, make(int(match.group(1))))
     from siliconchat.demo.text_scenarios import UNLISTED  # imported here: it builds on this module
 
-    return UNLISTED.get(model_id)
+    model = UNLISTED.get(model_id)
+    if model is not None:
+        return model
+    from siliconchat.demo import structured  # imports this module: loaded when first needed
+
+    return structured.find_model(model_id)  # demo/list, demo/table …: long structured answers
 
 
 def list_models(type_: str | None = None, sub_type: str | None = None) -> list[str]:

@@ -18,6 +18,7 @@ from siliconchat.demo.scenarios import (
     Chunk,
     Event,
     Model,
+    Pause,
     Reply,
     Script,
     reason_then_answer,
@@ -46,7 +47,8 @@ def surrogates(request: ChatRequest) -> Reply:
 
 def chunks(request: ChatRequest) -> Reply:
     """Replays the chunks that the last user message spells as JSON: a list of ``[reasoning, content]``
-    pairs (each a string or null), one chunk per pair, then the finish chunk and ``[DONE]``.
+    pairs (each a string or null), one chunk per pair, then the finish chunk and ``[DONE]``. An item
+    ``{"pause": seconds}`` holds the stream there (at most 5 s), so that a test can act on a half-shown answer.
 
     ASCII JSON (``json.dumps``'s default) carries any text, lone surrogates included, in a request that
     the client can encode, so a test can send any chunking of any text through the real stream.
@@ -59,7 +61,9 @@ def chunks(request: ChatRequest) -> Reply:
     def events() -> Iterator[Event]:
         yield Chunk(content="")
         for pair in pairs if isinstance(pairs, list) else []:
-            if isinstance(pair, list) and len(pair) == 2:
+            if isinstance(pair, dict) and isinstance(pair.get("pause"), (int, float)):
+                yield Pause(min(5.0, float(pair["pause"])))
+            elif isinstance(pair, list) and len(pair) == 2:
                 reasoning, content = pair
                 yield Chunk(
                     content=content if isinstance(content, str) else None,
