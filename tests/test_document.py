@@ -34,7 +34,7 @@ def small_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(chunks, "LONG_LINE", 90)
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data(), width=st.integers(8, 160))
 def test_streamed_markdown_draws_as_the_whole_text_does(
     small_chunks: None, data: st.DataObject, width: int
@@ -46,8 +46,10 @@ def test_streamed_markdown_draws_as_the_whole_text_does(
     streamed = MarkdownText(STYLES)
     for index, (delta, frame) in enumerate(zip(deltas, frames, strict=True)):
         streamed.append(delta)
-        if frame:
-            streamed.all_lines(widths[index % len(widths)])
+        if frame:  # a frame of a view that shows the last 30 rows at some width
+            shown = widths[index % len(widths)]
+            rows = streamed.height(shown)
+            streamed.materialize(max(0, rows - 30), rows, shown)
     assert streamed.source == text
     fresh = MarkdownText(STYLES, text)
     assert cells(streamed.all_lines(width)) == cells(fresh.all_lines(width))
@@ -77,7 +79,8 @@ def test_a_long_answer_is_drawn_in_chunks_each_once(monkeypatch: pytest.MonkeyPa
     document = MarkdownText(STYLES)
     for index in range(3_000):
         document.append(f"- item {index} with **bold** text\n")
-        document.lines(80)
+        rows = document.height(80)
+        document.materialize(max(0, rows - 40), rows, 80)
     assert len(document.all_lines(80)) == 3_000
     # A frame draws the last chunk at most (a line past MIN_CHUNK), however long the answer is: 90 KB here.
     assert len(document.source) > 90_000
@@ -102,3 +105,31 @@ def test_segments_carry_no_markup() -> None:
     assert all(
         (isinstance(segment, Segment) and not segment.style) or not segment.style.meta for segment in lines[0]
     )
+
+
+def test_a_long_answer_draws_only_what_is_seen(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Reopened (or resized), a 20,000-paragraph answer draws the chunks in view, not all of them."""
+    import siliconchat.ui.document.markdown_text as markdown_text
+
+    drawn: list[str] = []
+    real = markdown_text.render_chunk
+
+    def counting(text: str, chunk: chunks.Chunk, width: int, styles: MarkdownStyles) -> list[Strip]:
+        drawn.append(text)
+        return real(text, chunk, width, styles)
+
+    monkeypatch.setattr(markdown_text, "render_chunk", counting)
+    text = "\n\n".join(f"Paragraph {index} is short." for index in range(20_000))
+    document = MarkdownText(STYLES, text)
+    rows = document.height(100)
+    document.materialize(rows - 40, rows, 100)
+    assert sum(map(len, drawn)) < 5 * chunks.MIN_CHUNK
+    end = [document.line(y, 100).text for y in range(document.height(100) - 3, document.height(100))]
+    assert end == ["Paragraph 19998 is short.", "", "Paragraph 19999 is short."]
+    # Drawn in full, the rows are the same as the estimate said for this text, and each is right.
+    assert [line.text for line in document.all_lines(100)][:3] == [
+        "Paragraph 0 is short.",
+        "",
+        "Paragraph 1 is short.",
+    ]
+    assert len(document.all_lines(100)) == 39_999

@@ -33,6 +33,22 @@ def line_cells(lines: list[Strip]) -> Cells:
     return [[(char, segment.style) for segment in line for char in segment.text] for line in lines]
 
 
+def assert_same(fresh: Cells, live: Cells) -> None:
+    """Equal, or an error that shows the first row that differs (as text, and the first cell apart)."""
+    if fresh == live:
+        return
+    for y, (new, old) in enumerate(zip(fresh, live, strict=False)):
+        if new != old:
+            cell = next(
+                (x for x, (a, b) in enumerate(zip(new, old, strict=False)) if a != b), min(len(new), len(old))
+            )
+            raise AssertionError(
+                f"row {y}, cell {cell}:\n  fresh {''.join(c for c, _ in new)!r}\n  live  {''.join(c for c, _ in old)!r}"
+                f"\n  fresh cell {new[cell] if cell < len(new) else None}\n  live cell  {old[cell] if cell < len(old) else None}"
+            )
+    raise AssertionError(f"{len(fresh)} rows afresh, {len(live)} live")
+
+
 def document(view: DocumentView) -> Cells:
     return line_cells(view.document_lines())
 
@@ -97,6 +113,7 @@ async def _check_against_fresh_render(pilot: Pilot[object], size: tuple[int, int
     live_conversation = document(view)
     live_reasoning = document(screen.reasoning.scroller)
     live_pane = on_screen(app, view)
+    live_scroll = (view.scroll_y, view.max_scroll_y)
     assert view.scroll_y == view.max_scroll_y  # it followed the end
     answers = [block.source for block in view.blocks if isinstance(block, AnswerBlock)]
     assert answers == [
@@ -112,13 +129,14 @@ async def _check_against_fresh_render(pilot: Pilot[object], size: tuple[int, int
         load_earlier(view, earlier, len(earlier.messages))
     view.scroll_end(animate=False, immediate=True)
     await pilot.pause()
-    assert document(view) == live_conversation
-    assert document(screen.reasoning.scroller) == live_reasoning
-    assert on_screen(app, view) == live_pane
+    assert_same(document(view), live_conversation)
+    assert_same(document(screen.reasoning.scroller), live_reasoning)
+    assert (view.scroll_y, view.max_scroll_y) == live_scroll
+    assert_same(on_screen(app, view), live_pane)
 
 
 @settings(
-    max_examples=60,
+    max_examples=40,
     deadline=None,
     suppress_health_check=[
         HealthCheck.function_scoped_fixture,

@@ -34,7 +34,7 @@ import re
 from dataclasses import dataclass
 
 MIN_CHUNK = 2_000
-FENCE_LINES = 200
+FENCE_LINES = 50
 LONG_LINE = 32_768
 # A table's columns are sized by its header and its first rows; it is cut only after them.
 from siliconchat.ui.document.markdown_render import TABLE_SAMPLE  # noqa: E402

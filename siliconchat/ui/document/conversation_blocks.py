@@ -181,21 +181,22 @@ class MarkdownBlock(Block):
             self.markdown.set_text(text)
         self.changed()
 
-    def _lines(self, width: int, styles: DocumentStyles) -> tuple[list[Strip], list[Strip]]:
+    def _markdown(self, styles: DocumentStyles) -> MarkdownText | None:
         if self.markdown is None and not self._initial:
-            return [], []  # nothing to parse yet (Markdown's modules load with the first text)
-        return self._text(styles).lines(width)
+            return None  # nothing to parse yet (Markdown's modules load with the first text)
+        return self._text(styles)
 
     def height(self, width: int, styles: DocumentStyles) -> int:
-        done, tail = self._lines(width, styles)
-        return len(done) + len(tail)
+        markdown = self._markdown(styles)
+        return markdown.height(width) if markdown is not None else 0
 
     def line(self, y: int, width: int, styles: DocumentStyles) -> Strip:
-        done, tail = self._lines(width, styles)
-        if y < len(done):
-            return done[y]
-        y -= len(done)
-        return tail[y] if 0 <= y < len(tail) else Strip([])
+        markdown = self._markdown(styles)
+        return markdown.line(y, width) if markdown is not None else Strip([])
+
+    def materialize(self, top: int, bottom: int, width: int, styles: DocumentStyles) -> tuple[bool, int]:
+        markdown = self._markdown(styles)
+        return markdown.materialize(top, bottom, width) if markdown is not None else (False, 0)
 
 
 class AnswerBlock(MarkdownBlock):
@@ -240,6 +241,9 @@ class AnswerBlock(MarkdownBlock):
                 segments += [Segment("  ·  ", styles.label), Segment(note, styles.label_note)]
             return Strip([bar, *_pad(Strip(segments), max(1, width - 3), Style())])
         return Strip([bar, *super().line(y - 1, max(1, width - 3), styles)])
+
+    def materialize(self, top: int, bottom: int, width: int, styles: DocumentStyles) -> tuple[bool, int]:
+        return super().materialize(max(0, top - 1), bottom - 1, max(1, width - 3), styles)
 
 
 class EarlierBlock(Block):

@@ -39,6 +39,11 @@ class Block:
     def line(self, y: int, width: int, styles: DocumentStyles) -> Strip:
         raise NotImplementedError
 
+    def materialize(self, top: int, bottom: int, width: int, styles: DocumentStyles) -> tuple[bool, int]:
+        """Draw what rows ``top`` to ``bottom`` show, if drawing waits until a row is seen. Returns whether its
+        height changed, and by how much the part above ``top`` grew (see ``MarkdownText.materialize``)."""
+        return False, 0
+
     def changed(self) -> None:
         """The block's text changed: its view measures it again and repaints what moved."""
         if self.view is not None:
@@ -76,6 +81,7 @@ class DocumentView(ScrollView, can_focus=True):
         self._valid = 0  # the blocks whose place at _width is known
         self._styles: DocumentStyles | None = None
         self._at_end = True
+        self._materializing = False
         self.follows = False
         """While True, the view keeps its end in view as the document grows, unless scrolled away from it."""
 
@@ -170,6 +176,10 @@ class DocumentView(ScrollView, can_focus=True):
         if not self.is_mounted:
             return
         pinned = self.scroll_y >= self.max_scroll_y
+        self._set_virtual_size(pinned)
+        self._materialize(pinned)
+
+    def _set_virtual_size(self, pinned: bool) -> None:
         self._layout_blocks()
         height = self._ends[-1] if self._ends else 0
         size = Size(self._width, height)
@@ -177,6 +187,41 @@ class DocumentView(ScrollView, can_focus=True):
             self.virtual_size = size
             if self.follows and pinned and self.scroll_y < self.max_scroll_y:
                 self.scroll_to(y=self.max_scroll_y, animate=False, force=True, immediate=True)
+
+    def _materialize(self, pinned: bool) -> None:
+        """Draw what the visible rows show (blocks draw long texts when seen; until then their heights are
+        estimates). What is drawn may change heights: the view then keeps showing the same text, or the end."""
+        if self._materializing:
+            return
+        self._materializing = True
+        try:
+            width = self.content_width
+            styles = self.styles_for_blocks
+            for _ in range(4):
+                top = int(self.scroll_y)
+                bottom = top + max(1, self.scrollable_content_region.height)
+                moved = 0
+                changed_from: int | None = None
+                first = max(0, bisect_right(self._starts, top) - 1)
+                for index in range(first, len(self.blocks)):
+                    start = self._starts[index]
+                    if start >= bottom:
+                        break
+                    block = self.blocks[index]
+                    block_top = start + (block.margin_top if start else 0)
+                    changed, grown = block.materialize(top - block_top, bottom - block_top, width, styles)
+                    if changed:
+                        changed_from = index if changed_from is None else changed_from
+                        moved += grown if block_top < top else 0
+                if changed_from is None:
+                    return
+                self._valid = min(self._valid, changed_from)
+                self._set_virtual_size(pinned)
+                if moved and not (self.follows and pinned):
+                    self.scroll_to(y=self.scroll_y + moved, animate=False, force=True, immediate=True)
+                self.refresh()
+        finally:
+            self._materializing = False
 
     def _refresh_from(self, y: int) -> None:
         """Repaint the visible rows from document row ``y`` down."""
@@ -193,7 +238,12 @@ class DocumentView(ScrollView, can_focus=True):
 
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
         super().watch_scroll_y(old_value, new_value)
+        # Textual moves the scrollbar only while it is shown: a scroll made while the document had just outgrown
+        # the view (the scrollbar not shown yet) left its thumb at the top once it appeared.
+        self.vertical_scrollbar.position = new_value
         self._at_end = new_value >= self.max_scroll_y
+        if self.is_mounted and round(old_value) != round(new_value):
+            self._materialize(self._at_end)
 
     def follow(self, follow: bool = True) -> None:
         """Keep the end in view as the document grows (until the user scrolls away), or stop."""

@@ -1,13 +1,18 @@
-"""A Markdown document that grows as an answer streams in, drawn as lines that cost what changed.
+"""A Markdown document that grows as an answer streams in, drawn as lines that cost what is seen.
 
-The text is cut into chunks (``chunks``). Each finished chunk is drawn once per width and its lines are
-kept; only the last chunk, which is still growing, is parsed and drawn again when text arrives. A frame's
-work is therefore bounded by the size of the last chunk, not by the length of the answer, and memory grows
-with the lines of the text, not with widgets (there are none: a view paints the lines it shows).
+The text is cut into chunks (``chunks``). A finished chunk is drawn once per width, and only when one of
+its lines is to be shown (:meth:`MarkdownText.materialize`, :meth:`MarkdownText.line`); until then its height
+is estimated from its text. The last chunk, still growing, is drawn again when text arrives. So a frame's work
+is bounded by the last chunk and what is on screen, not by the length of the answer; reopening or resizing a
+long answer draws the chunks in view, not all of them; and memory grows with the text, not with widgets.
+
+Rows of the document: each chunk's lines, with one blank row before a chunk that is not ``joined`` to the
+one before it (the gap between two blocks), when it and something before it have lines.
 """
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from itertools import pairwise
 
 from textual.strip import Strip
@@ -37,6 +42,15 @@ def render_chunk(text: str, chunk: Chunk, width: int, styles: MarkdownStyles) ->
     return render_markdown(text, width, styles, table=chunk.table)
 
 
+def estimate_lines(text: str, chunk: Chunk, width: int) -> int:
+    """About how many lines ``text`` takes at ``width`` (each source line wrapped; Markdown's blank lines
+    between blocks are in the source too). Used until the chunk is drawn."""
+    if not text.strip() and chunk.code is None:
+        return 0
+    room = max(1, width - 2)
+    return sum(1 + (len(line) - 1) // room if line else 1 for line in text.rstrip("\n").split("\n"))
+
+
 class MarkdownText:
     """Markdown source and its lines at one width (see the module docstring)."""
 
@@ -47,8 +61,11 @@ class MarkdownText:
         self._tail: list[str] = []  # the text of the last chunk, in the pieces that arrived
         self._tail_size = 0
         self._width = 0
-        self._lines: list[Strip] = []  # the finished chunks' lines at _width
-        self._drawn = 0  # how many finished chunks _lines holds
+        self._drawn: list[list[Strip] | None] = []  # each finished chunk's lines at _width, once drawn
+        self._starts: list[int] = []  # the first row of each finished chunk (its blank row included)
+        self._rows: list[int] = []  # its rows (a blank row, its lines or their estimate)
+        self._placed = 0  # the finished chunks whose place is known (_starts, _rows)
+        self._content_before = False  # a placed chunk has lines (the next one gets a blank row)
         self._tail_lines: list[Strip] | None = None  # the last chunk's lines, while its text is unchanged
         self.version = 0  # bumped by every change of text or styles
         if text:
@@ -60,6 +77,8 @@ class MarkdownText:
 
     def __len__(self) -> int:
         return self._splitter.last_start + self._tail_size
+
+    # -- text ----------------------------------------------------------------------------------
 
     def append(self, text: str) -> None:
         """Add ``text`` (raw) at the end."""
@@ -80,6 +99,7 @@ class MarkdownText:
         starts = [chunk.start - tail_start for chunk in splitter.chunks[before - 1 :]]
         for start, end in pairwise(starts):
             self._texts.append(whole[start:end])
+            self._drawn.append(None)
         rest = whole[starts[-1] :]
         self._tail = [rest] if rest else []
         self._tail_size = len(rest)
@@ -98,8 +118,8 @@ class MarkdownText:
         self._texts = []
         self._tail = []
         self._tail_size = 0
-        self._lines = []
-        self._drawn = 0
+        self._drawn = []
+        self._forget_places(0)
         self._tail_lines = None
         self.version += 1
 
@@ -110,42 +130,123 @@ class MarkdownText:
             self._tail_lines = None
             self.version += 1
 
-    def lines(self, width: int) -> tuple[list[Strip], list[Strip]]:
-        """The lines at ``width``: those of the finished chunks, and those of the last one."""
+    # -- rows ----------------------------------------------------------------------------------
+
+    def _forget_places(self, index: int) -> None:
+        self._placed = min(self._placed, index)
+        del self._starts[self._placed :]
+        del self._rows[self._placed :]
+        self._content_before = any(rows > 0 for rows in self._rows)
+
+    def _set_width(self, width: int) -> None:
         width = max(1, width)
         if width != self._width:
             self._width = width
-            self._lines = []
-            self._drawn = 0
+            self._drawn = [None] * len(self._texts)
+            self._forget_places(0)
             self._tail_lines = None
+
+    def _place(self) -> None:
+        """Give every finished chunk its rows (drawn, or estimated)."""
         chunks = self._splitter.chunks
-        while self._drawn < len(self._texts):
-            index = self._drawn
-            self._add(
-                self._lines,
-                render_chunk(self._texts[index], chunks[index], width, self.styles),
-                chunks[index],
+        row = self._starts[-1] + self._rows[-1] if self._starts else 0
+        for index in range(self._placed, len(self._texts)):
+            drawn = self._drawn[index]
+            body = (
+                len(drawn)
+                if drawn is not None
+                else estimate_lines(self._texts[index], chunks[index], self._width)
             )
-            self._drawn += 1
+            gap = 1 if body and self._content_before and not chunks[index].joined else 0
+            self._content_before = self._content_before or body > 0
+            self._starts.append(row)
+            self._rows.append(gap + body)
+            row += gap + body
+        self._placed = len(self._texts)
+
+    def _draw(self, index: int) -> list[Strip]:
+        drawn = self._drawn[index]
+        if drawn is None:
+            chunk = self._splitter.chunks[index]
+            drawn = render_chunk(self._texts[index], chunk, self._width, self.styles)
+            self._drawn[index] = drawn
+            if index < self._placed and len(drawn) != estimate_lines(self._texts[index], chunk, self._width):
+                self._forget_places(index)  # it and the chunks after it move: placed again when next asked
+        return drawn
+
+    def _tail_rows(self) -> list[Strip]:
         if self._tail_lines is None:
-            tail: list[Strip] = []
+            lines: list[Strip] = []
             if self._tail:
                 text = "".join(self._tail)
                 self._tail = [text]
-                chunk = chunks[-1]
-                drawn = render_chunk(text, chunk, width, self.styles)
-                if drawn and self._lines and not chunk.joined:
-                    tail.append(BLANK)
-                tail.extend(drawn)
-            self._tail_lines = tail
-        return self._lines, self._tail_lines
+                chunk = self._splitter.chunks[-1]
+                drawn = render_chunk(text, chunk, self._width, self.styles)
+                if drawn and self._content_before and not chunk.joined:
+                    lines.append(BLANK)
+                lines.extend(drawn)
+            self._tail_lines = lines
+        return self._tail_lines
 
-    @staticmethod
-    def _add(out: list[Strip], lines: list[Strip], chunk: Chunk) -> None:
-        if lines and out and not chunk.joined:
-            out.append(BLANK)
-        out.extend(lines)
+    def height(self, width: int) -> int:
+        """The document's rows at ``width`` (those of chunks not drawn yet estimated)."""
+        self._set_width(width)
+        self._place()
+        done = self._starts[-1] + self._rows[-1] if self._starts else 0
+        return done + len(self._tail_rows())
+
+    def line(self, y: int, width: int) -> Strip:
+        """Row ``y`` at ``width`` (its chunk is drawn if it was not)."""
+        self._set_width(width)
+        self._place()
+        done = self._starts[-1] + self._rows[-1] if self._starts else 0
+        if y >= done:
+            tail = self._tail_rows()
+            return tail[y - done] if y - done < len(tail) else BLANK
+        index = bisect_right(self._starts, y) - 1
+        if index < 0:
+            return BLANK
+        start = self._starts[index]
+        gap = self._rows[index] - self._body_rows(index)
+        lines = self._draw(index)
+        row = y - start - gap
+        return lines[row] if 0 <= row < len(lines) else BLANK
+
+    def _body_rows(self, index: int) -> int:
+        drawn = self._drawn[index]
+        if drawn is not None:
+            return len(drawn)
+        return estimate_lines(self._texts[index], self._splitter.chunks[index], self._width)
+
+    def materialize(self, top: int, bottom: int, width: int) -> tuple[bool, int]:
+        """Draw the chunks that rows ``top`` to ``bottom`` show. Returns whether any row moved, and by how many
+        rows the chunks that start above ``top`` grew (a view keeps what it shows in place by that)."""
+        self._set_width(width)
+        self._place()
+        changed = False
+        grown = 0
+        for _ in range(8):  # drawing a chunk moves the ones after it: look again until all in view are drawn
+            index = max(0, bisect_right(self._starts, top) - 1)
+            todo: list[int] = []
+            while index < len(self._texts) and self._starts[index] < bottom:
+                if self._drawn[index] is None:
+                    todo.append(index)
+                index += 1
+            if not todo:
+                break
+            for index in todo:
+                before, start = self._rows[index], self._starts[index]
+                self._draw(index)
+                self._place()
+                if self._rows[index] != before:
+                    changed = True
+                    if start < top:
+                        grown += self._rows[index] - before
+        return changed, grown
 
     def all_lines(self, width: int) -> list[Strip]:
-        done, tail = self.lines(width)
-        return done + tail
+        """Every row at ``width``, every chunk drawn (for tests and copies)."""
+        self._set_width(width)
+        for index in range(len(self._texts)):
+            self._draw(index)
+        return [self.line(y, width) for y in range(self.height(width))]
