@@ -1,3 +1,3 @@
-from siliconchat.cli import main
+from siliconchat.cli import run
 
-raise SystemExit(main())
+run()

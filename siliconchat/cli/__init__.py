@@ -7,10 +7,12 @@ so ``siliconchat --version`` and ``--help`` start at once.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gc
 import os
 import sys
 from collections.abc import Callable, Sequence
+from typing import NoReturn
 
 from siliconchat import __version__
 from siliconchat.cli.common import EXIT_INTERRUPTED, EXIT_OK, CliError, clean_text_args, configured
@@ -176,6 +178,23 @@ def _handler(command: str | None) -> Callable[[argparse.Namespace], int]:
         "import": history.cmd_import,
     }
     return handlers[command]
+
+
+def run() -> NoReturn:
+    """The ``siliconchat`` command: :func:`main`, then leave at once.
+
+    Everything is saved and closed when :func:`main` returns (the TUI saves its turn and closes the history
+    as it quits). Python would then free every object of the session one by one, a long answer's lines
+    among them: about a second after quitting a long conversation, in which the terminal shows nothing.
+    """
+    code = main()
+    logging = sys.modules.get("logging")
+    if logging is not None:
+        logging.shutdown()  # the log file's last lines
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):  # a closed pipe: nothing more can be said there
+            stream.flush()
+    os._exit(code)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
