@@ -24,5 +24,5 @@ import importlib.metadata as m
 print(f"textual {m.version('textual')}, rich {m.version('rich')}")
 PY
 
-echo "== newest Textual: the UI tests"
-run_pytest "$venv/bin/python" -m pytest -q "${UI_TESTS[@]}"
+echo "== newest Textual: the UI tests (the fidelity oracle with fewer examples: the main job runs it in full)"
+SILICONCHAT_FIDELITY_EXAMPLES=10 run_pytest "$venv/bin/python" -m pytest -q "${UI_TESTS[@]}"

@@ -9,6 +9,7 @@ from ui_support import (
     click_block,
     last_chat,
     one,
+    painted,
     rendered,
     send,
     wait_for,
@@ -242,3 +243,26 @@ async def test_the_labels_change_with_the_first_text_shown(make_app) -> None:
         assert "ttft –" not in status and "ttft" in status
         await pilot.press("escape")
         await wait_turn(pilot)
+
+
+async def test_text_in_the_conversation_can_be_selected_and_copied(make_app) -> None:
+    app = make_app(model="Qwen/Qwen3-8B")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = chat(app)
+        await send(pilot, "Write some python code")
+        await wait_turn(pilot)
+        screen.view.text_select_all()
+        await pilot.pause()
+        selected = screen.get_selected_text()
+        assert selected is not None
+        assert "Write some python code" in selected  # the user's turn
+        assert "def " in selected  # the answer's code block, as shown
+        assert "\x1b" not in selected
+        # The selection is painted (the rows on screen change style, not text), and clearing it repaints them.
+        selected_rows = painted(app, screen.view)
+        screen.clear_selection()
+        await pilot.pause()
+        assert screen.get_selected_text() in (None, "")
+        plain_rows = painted(app, screen.view)
+        assert [text for text, _ in plain_rows] == [text for text, _ in selected_rows]
+        assert plain_rows != selected_rows

@@ -11,6 +11,7 @@ conversation pane on screen must be the same, text and style. Any difference is 
 from __future__ import annotations
 
 import json
+import os
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -26,6 +27,8 @@ from siliconchat.ui.document.document_view import DocumentView
 from siliconchat.ui.reopen import load_earlier
 
 Cells = list[list[tuple[str, object]]]
+EXAMPLES = int(os.environ.get("SILICONCHAT_FIDELITY_EXAMPLES", "50"))
+"""Examples of the oracle (each up to three conversations); CI's second job runs fewer."""
 SIZES = st.tuples(st.integers(40, 240), st.integers(12, 70))
 
 
@@ -136,7 +139,7 @@ async def _check_against_fresh_render(pilot: Pilot[object], size: tuple[int, int
 
 
 @settings(
-    max_examples=40,
+    max_examples=EXAMPLES,
     deadline=None,
     suppress_health_check=[
         HealthCheck.function_scoped_fixture,

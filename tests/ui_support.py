@@ -98,3 +98,13 @@ async def click_block(pilot: Pilot[object], block: Block) -> None:
 def block_words(app: App[object], block: Block) -> str:
     """A block's text as one line of words: what its lines say, without the box around them or the wrapping."""
     return " ".join(rendered(app, block).translate(str.maketrans("│╭╮╰╯─▌", "       ")).split())
+
+
+def painted(app: App[object], widget: Widget) -> list[tuple[str, list[object]]]:
+    """Each row the screen shows inside ``widget``'s region: its text and the style of each segment."""
+    region = widget.region
+    rows = []
+    for strip in app.screen._compositor.render_strips()[region.y : region.bottom]:
+        row = strip.crop(region.x, region.right)
+        rows.append((row.text, [segment.style for segment in row]))
+    return rows
