@@ -133,7 +133,7 @@ class Renderer:
         """Each block in ``nodes``, one blank line between two (none in a tight list item)."""
         out: list[Strip] = []
         for node in nodes:
-            lines = self.block(node, width, tight=tight)
+            lines = self.block(node, width)
             if not lines:
                 continue
             if out and not tight:
@@ -141,7 +141,7 @@ class Renderer:
             out.extend(lines)
         return out
 
-    def block(self, node: SyntaxTreeNode, width: int, *, tight: bool = False) -> list[Strip]:
+    def block(self, node: SyntaxTreeNode, width: int) -> list[Strip]:
         kind = node.type
         handler: Callable[[SyntaxTreeNode, int], list[Strip]] | None = getattr(self, f"_block_{kind}", None)
         if handler is not None:

@@ -1,12 +1,13 @@
 """The chat screen: header, conversation, reasoning pane, status line and prompt.
 
-Streaming (see "Streaming rules" in DESIGN.md): a worker reads the API stream and only folds each
-event into the turn's ``TurnRecorder`` and appends text to two pending lists. Text waiting asks for a
-frame, at the time the frame rules allow (see ``ChatScreen._text_due_at``); a frame joins the pending text
-and writes it to the panes' ``MarkdownStream``s. A timer refreshes the status line once a second. When the
-stream ends (or is cancelled), frames go on until the text that arrived is all shown, then the panes stop
-their streams (the text is parsed again only if it differs from what was streamed). No full garbage
-collection runs meanwhile.
+Streaming: a worker reads the API stream and only folds each event into the turn's ``TurnRecorder`` and
+appends text to two pending lists; it never waits on rendering. Text waiting asks for a frame, at the time
+the frame rules allow (see ``ChatScreen._text_due_at``); a frame joins the pending text and appends it to
+the answer's and the reasoning's documents (``siliconchat.ui.document``), which draw only their last chunk
+again and repaint the rows that changed. A timer refreshes the status line once a second. When the stream
+ends (or is cancelled), frames go on until the text that arrived is all shown, then the blocks show the
+message's final text (drawn again only where it differs from what was streamed). No full garbage collection
+runs meanwhile.
 
 The keys are bound on the app (so that a user keymap applies to all of them, and the help screen and
 the command palette can list them); the app calls the public methods here.
@@ -45,8 +46,6 @@ if TYPE_CHECKING:
     from siliconchat.core.turn import TurnRecorder
     from siliconchat.ui.app import SiliconChatApp
 
-MARKDOWN_MODULE = "siliconchat.ui.document.markdown_render"
-"""Imported after the first frame (see the app's warm-up); the first answer needs it."""
 WIDE_LAYOUT_MIN_WIDTH = 110
 """At this width and wider the reasoning pane sits beside the conversation; narrower, above it."""
 MIN_FRAME_SECONDS = 1 / 15
@@ -58,7 +57,7 @@ KEY_RETRY_SECONDS = 0.005
 """A frame due while a typed key is on its way to the screen looks again this much later."""
 NEVER = float("inf")
 UI_SHARE = 0.3
-"""When showing a frame costs more (a blast arrives: Textual lays out the growing Markdown), frames are
+"""When showing a frame costs more (a blast arrives: more text to draw), frames are
 spaced so that rendering takes about this share of the time, and the reader of the stream keeps the rest."""
 
 
@@ -73,10 +72,9 @@ FRAME_CHARS = 10_000
 MIN_FRAME_CHARS = 1_000
 FRAME_COST = 0.05
 """A frame shows at most about as much text (both panes) as this machine shows in ``FRAME_COST`` seconds of
-CPU (parse, mount, layout and repaint), between ``MIN_FRAME_CHARS`` and ``FRAME_CHARS``; the rest waits for
-the next frame. When thousands of deltas arrive at once, this bounds what a frame costs, and so how long a
-key press can wait for it to end. (Smaller frames were not better: the layout of a long answer costs about
-the same whatever a frame adds, so more frames made the answer slower to show and keys no faster.)"""
+CPU (cutting, parsing and drawing the last chunk, and repainting), between ``MIN_FRAME_CHARS`` and
+``FRAME_CHARS``; the rest waits for the next frame. When thousands of deltas arrive at once, this bounds what
+a frame costs, and so how long a key press can wait for it to end."""
 
 
 SLOW_FRAME_SECONDS = 0.4
@@ -132,7 +130,7 @@ class Turn:
 
 
 class ChatScreen(Screen[None]):
-    """The main screen. Keys: see the app's bindings (DESIGN.md's key table)."""
+    """The main screen. Keys: see the app's bindings (the README's key table)."""
 
     AUTO_FOCUS = "#prompt"
 
@@ -405,8 +403,7 @@ class ChatScreen(Screen[None]):
             self._next_frame_at = NEVER  # until this frame is on screen
             self._last_frame_at = started
             budget = self._frame_chars
-            # One layout for the whole frame: without the batch, the screen laid out whatever was done each time
-            # a write awaited (a reserve, a block's new text, the blocks mounted after it), two or three times.
+            # One update of the screen for both panes.
             with self.app.batch_update():
                 if turn.reasoning:
                     text = _take(turn.reasoning, budget)
@@ -416,7 +413,7 @@ class ChatScreen(Screen[None]):
                     text = _take(turn.answer, budget)
                     budget -= len(text)
                     turn.block.write(text)
-            # The writes above are done (parsed and mounted): measure up to the refresh.
+            # The writes above are done (cut, parsed and drawn): measure up to the refresh.
             self.call_after_refresh(self._frame_shown, started, cpu_started, self._frame_chars - budget)
             # The numbers normally change on their own timer: the screen repaints the smallest rectangle around
             # everything that changed, and the status line under the answer's last lines would widen it to the
