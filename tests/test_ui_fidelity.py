@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from markdown_strategies import chunked, markdown
@@ -138,6 +139,7 @@ async def _check_against_fresh_render(pilot: Pilot[object], size: tuple[int, int
     assert_same(on_screen(app, view), live_pane)
 
 
+@pytest.mark.timeout(900)  # all the examples: pytest-timeout's limit is for the whole test
 @settings(
     max_examples=EXAMPLES,
     deadline=None,

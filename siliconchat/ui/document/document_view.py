@@ -177,7 +177,10 @@ class DocumentView(ScrollView, can_focus=True):
     def _update_size(self) -> None:
         if not self.is_mounted:
             return
-        pinned = self.scroll_y >= self.max_scroll_y
+        # Pinned to the end: the view was at its end when last scrolled (by the user or by following). Not
+        # "scroll_y >= max_scroll_y" now: the view may just have grown shorter (the reasoning pane above it
+        # got text), which moves the end away without the user scrolling anywhere.
+        pinned = self._at_end
         self._set_virtual_size(pinned)
         self._materialize(pinned)
 
@@ -187,8 +190,10 @@ class DocumentView(ScrollView, can_focus=True):
         size = Size(self._width, height)
         if self.virtual_size != size:
             self.virtual_size = size
-            if self.follows and pinned and self.scroll_y < self.max_scroll_y:
-                self.scroll_to(y=self.max_scroll_y, animate=False, force=True, immediate=True)
+        if self.scroll_y >= self.max_scroll_y:
+            pinned = self._at_end = True  # all of it fits, or it shrank under the view: the end is in view
+        if self.follows and pinned and self.scroll_y < self.max_scroll_y:
+            self.scroll_to(y=self.max_scroll_y, animate=False, force=True, immediate=True)
 
     def _materialize(self, pinned: bool) -> None:
         """Draw what the visible rows show (blocks draw long texts when seen; until then their heights are
@@ -233,10 +238,7 @@ class DocumentView(ScrollView, can_focus=True):
             self.refresh_lines(int(self.scroll_y) + top, height - top)
 
     def on_resize(self, event: events.Resize) -> None:
-        at_end = self._at_end
         self._update_size()
-        if self.follows and at_end:
-            self.scroll_to(y=self.max_scroll_y, animate=False, force=True, immediate=True)
 
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
         super().watch_scroll_y(old_value, new_value)
@@ -251,6 +253,7 @@ class DocumentView(ScrollView, can_focus=True):
         """Keep the end in view as the document grows (until the user scrolls away), or stop."""
         self.follows = follow
         if follow:
+            self._at_end = True
             self.scroll_end(animate=False, force=True, immediate=True)
 
     def on_mount(self) -> None:
