@@ -7,6 +7,7 @@ so ``siliconchat --version`` and ``--help`` start at once.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gc
 import os
 import sys
@@ -155,6 +156,13 @@ def cmd_tui(args: argparse.Namespace) -> int:
     # line (the traceback is in the log) and exit with the app's return code, 1.
     if app.crash_report is not None:
         print(f"siliconchat: {app.crash_report}", file=sys.stderr)
+    elif app.exit_signal is not None:
+        import signal
+
+        # After a SIGHUP the terminal is gone: the line is for SIGTERM, and writing it may fail.
+        with contextlib.suppress(OSError, ValueError):
+            name = signal.Signals(app.exit_signal).name
+            print(f"siliconchat: ended by {name}; the answer in progress was saved.", file=sys.stderr)
     if app.return_code:
         return app.return_code
     return result if isinstance(result, int) else EXIT_OK

@@ -96,10 +96,10 @@ class TurnRecorder:
         self.message.reasoning = self.reasoning
         return self.message
 
-    def stop(self) -> None:
-        """The user stopped the answer: keep what arrived, marked as stopped."""
+    def stop(self, reason: str = STOPPED) -> None:
+        """The user (or a signal, as ``reason`` says) stopped the answer: keep what arrived, marked as stopped."""
         if self.message.state is MessageState.STREAMING:
-            self.message.error = STOPPED
+            self.message.error = reason
             self._end(MessageState.STOPPED)
 
     def _end(self, state: MessageState) -> None:
