@@ -133,7 +133,20 @@ def _positive_int(text: str) -> int:
 # -- the TUI ---------------------------------------------------------------------------------
 
 
+def stdin_is_terminal() -> bool:
+    """Whether the keyboard can reach the TUI: with stdin a pipe or a file, no key would (not even Ctrl+Q)."""
+    try:
+        return os.isatty(sys.stdin.fileno())
+    except (AttributeError, ValueError, OSError):  # closed, or not a real file
+        return False
+
+
 def cmd_tui(args: argparse.Namespace) -> int:
+    if not stdin_is_terminal():
+        raise CliError(
+            "The chat needs a terminal for its keys, but stdin is not one; "
+            "to send piped text, use: siliconchat ask - (or siliconchat ask PROMPT)"
+        )
     # Start-up makes tens of thousands of objects that live as long as the app (modules, classes, widgets):
     # collecting garbage meanwhile finds none and delays the first frame. The app turns the collector back
     # on after its first frame (``SiliconChatApp._after_first_frame``).
