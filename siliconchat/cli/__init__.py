@@ -35,6 +35,14 @@ def _add_connection_options(parser: argparse.ArgumentParser, *, suppress: bool) 
     )
     parser.add_argument("--system", default=default, metavar="TEXT", help="system prompt")
     parser.add_argument(
+        "--timeout",
+        type=_positive_seconds,
+        default=default,
+        metavar="SECONDS",
+        help="give up on a request whose answer has not started after SECONDS, retries included "
+        "(default 60; also SILICONCHAT_TIMEOUT)",
+    )
+    parser.add_argument(
         "--demo",
         action="store_true",
         default=argparse.SUPPRESS if suppress else False,
@@ -118,6 +126,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     importer.add_argument("file", metavar="FILE.json", help="a JSON transcript ('-' reads stdin)")
     return parser
+
+
+def _positive_seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not 1 <= value < 1e9:
+        raise argparse.ArgumentTypeError(f"must be at least 1 second, not {text}")
+    return value
 
 
 def _positive_int(text: str) -> int:
@@ -206,6 +224,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     clean_text_args(args)  # argv comes decoded with surrogateescape
+    if getattr(args, "timeout", None) is not None:
+        from siliconchat.core.retry import BUDGET_VARIABLE
+
+        os.environ[BUDGET_VARIABLE] = str(args.timeout)  # read where the client is made (runtime.make_client)
     try:
         return _handler(args.command)(args)
     except CliError as exc:

@@ -100,6 +100,13 @@ class _Printer:
             self.out.write("\n")
         self.out.flush()
 
+    def waiting(self, status: str) -> None:
+        """A retry is planned (see ``Waiting``): one line on stderr, so that a long wait is never silent."""
+        from siliconchat.core.sanitize import sanitize_line
+
+        self.err.write(f"siliconchat: {sanitize_line(status)}\n")
+        self.err.flush()
+
     def problem(self, message: str) -> None:
         self.finish()
         from siliconchat.core.sanitize import sanitize_line
@@ -189,7 +196,7 @@ async def _ask(
 ) -> int:
     import asyncio
 
-    from siliconchat.core.events import AnswerDelta, ReasoningDelta
+    from siliconchat.core.events import AnswerDelta, ReasoningDelta, Waiting
     from siliconchat.core.history import HistoryError, StreamingSaver
     from siliconchat.core.turn import TurnRecorder
 
@@ -217,6 +224,8 @@ async def _ask(
                     printer.answer(event.text)
                 elif isinstance(event, ReasoningDelta):
                     printer.reasoning(event.text)
+                elif isinstance(event, Waiting) and event.retry:
+                    printer.waiting(event.status)
                 recorder.apply(event)
                 if tick is not None:
                     tick()
