@@ -70,12 +70,27 @@ def build_parser() -> argparse.ArgumentParser:
         description="Send one prompt and stream the answer to stdout (reasoning to stderr).",
     )
     ask.add_argument(
-        "prompt", nargs="?", help="the prompt; '-' or absent reads stdin when it is not a terminal"
+        "prompt",
+        nargs="?",
+        help="the prompt; '-' or absent reads stdin when it is not a terminal; "
+        "with a prompt, piped text follows it as a fenced block",
     )
     ask.add_argument(
         "--reasoning", choices=("show", "hide"), default="show", help="print the reasoning to stderr"
     )
     ask.add_argument("--no-log", action="store_true", help="do not save this turn in the history")
+    ask.add_argument(
+        "--raw",
+        action="store_true",
+        help="write the model's text exactly as received (by default terminal escapes, bidi and "
+        "zero-width controls are removed, also in a pipe)",
+    )
+    ask.add_argument(
+        "--markdown",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="render the answer as Markdown (default: when stdout is a terminal)",
+    )
     follow_up = ask.add_mutually_exclusive_group()
     follow_up.add_argument(
         "--continue",

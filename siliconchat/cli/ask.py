@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import re
 import sys
 from typing import TYPE_CHECKING, TextIO
 
@@ -20,6 +21,7 @@ from siliconchat.cli.common import (
 from siliconchat.runtime import make_client
 
 if TYPE_CHECKING:
+    from siliconchat.cli.markdown_out import MarkdownWriter
     from siliconchat.config import Settings
     from siliconchat.core.conversation import Conversation
     from siliconchat.core.history import HistoryStore
@@ -32,31 +34,71 @@ RESET = "\x1b[0m"
 
 
 def _read_prompt(args: argparse.Namespace, stdin: TextIO) -> str:
+    """The prompt: the argument, stdin, or both (``cat notes.md | siliconchat ask "Summarise"``: the
+    argument, then the piped text as a fenced block, as ``llm`` and ``mods`` do)."""
     prompt: str | None = args.prompt
     if prompt is None or prompt == "-":
-        if prompt is None and stdin.isatty():
+        if prompt is None and _is_terminal(stdin):
             raise CliError("No prompt: give it as an argument, or pipe it in (siliconchat ask - < file).")
         prompt = read_text_stdin(stdin)
+        if not prompt.strip():
+            raise CliError("The prompt is empty: stdin had no text.")
+        return prompt
     if not prompt.strip():
-        raise CliError("The prompt is empty.")
+        raise CliError("The prompt is empty: give some text to ask.")
+    if not _is_terminal(stdin):
+        try:
+            piped = read_text_stdin(stdin)
+        except (OSError, ValueError):  # closed, or not readable: nothing was piped
+            piped = ""
+        if piped.strip():
+            return f"{prompt}\n\n{fenced(piped)}"
     return prompt
+
+
+def _is_terminal(stream: TextIO | None) -> bool:
+    try:
+        return stream is not None and stream.isatty()
+    except (OSError, ValueError):
+        return False
+
+
+def fenced(text: str) -> str:
+    """``text`` as a fenced code block, its fence longer than any run of backticks in it."""
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return f"{fence}\n{text.rstrip(chr(10))}\n{fence}"
+
+
+def use_colour(stream: TextIO) -> bool:
+    """Colour and dim codes only on a terminal, and never with ``NO_COLOR`` set (https://no-color.org)."""
+    return _is_terminal(stream) and not os.environ.get("NO_COLOR")
 
 
 class _Printer:
     """Writes answer text to stdout and reasoning to stderr as they arrive.
 
-    Text bound for a terminal is sanitized (a model must not drive the terminal); text bound
-    for a pipe or file is written exactly as received.
+    The model's text is sanitized as the TUI shows it (no terminal escapes, bidi or invisible controls),
+    for a terminal and for a pipe alike (``| tee`` and ``| less -R`` reach a terminal too); ``raw`` writes it
+    exactly as received. Reasoning is dim only on a terminal without ``NO_COLOR``. With ``markdown`` the
+    answer is rendered with Rich (:mod:`siliconchat.cli.markdown_out`).
     """
 
-    def __init__(self, out: TextIO, err: TextIO, *, show_reasoning: bool) -> None:
+    def __init__(
+        self, out: TextIO, err: TextIO, *, show_reasoning: bool, raw: bool = False, markdown: bool = False
+    ) -> None:
         from siliconchat.core.sanitize import sanitize
 
         self.out, self.err = out, err
         self.show_reasoning = show_reasoning
-        self._clean_out = sanitize if out.isatty() else None
-        self._clean_err = sanitize if err.isatty() else None
-        self._dim = err.isatty()
+        self._clean_out = None if raw else sanitize
+        self._clean_err = None if raw else sanitize
+        self._dim = use_colour(err)
+        self._markdown: MarkdownWriter | None = None
+        if markdown:
+            from siliconchat.cli.markdown_out import MarkdownWriter
+
+            self._markdown = MarkdownWriter(out)
         self.last_out = ""
         self.last_err = ""
         self._in_reasoning = False
@@ -65,10 +107,15 @@ class _Printer:
         self._end_reasoning()
         if self._clean_out is not None:
             text = self._clean_out(text)
-        if text:
-            self.out.write(text)
-            self.out.flush()
-            self.last_out = text
+        if not text:
+            return
+        if self._markdown is not None:
+            self._markdown.write(text)
+            self.last_out = "\n"  # Rich ends its lines itself
+            return
+        self.out.write(text)
+        self.out.flush()
+        self.last_out = text
 
     def reasoning(self, text: str) -> None:
         if not self.show_reasoning:
@@ -96,6 +143,8 @@ class _Printer:
     def finish(self) -> None:
         """End the output on a line of its own."""
         self._end_reasoning()
+        if self._markdown is not None:
+            self._markdown.finish()
         if self.last_out and not self.last_out.endswith("\n"):
             self.out.write("\n")
         self.out.flush()
@@ -250,7 +299,10 @@ async def _ask(
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
-    printer = _Printer(sys.stdout, sys.stderr, show_reasoning=args.reasoning == "show")
+    markdown = args.markdown if args.markdown is not None else _is_terminal(sys.stdout)
+    printer = _Printer(
+        sys.stdout, sys.stderr, show_reasoning=args.reasoning == "show", raw=args.raw, markdown=markdown
+    )
     try:
         return _cmd_ask(args, printer)
     except CliError:
