@@ -126,3 +126,53 @@ def test_markdown_to_a_pipe_with_markdown_flag_renders_it(server: DemoServer) ->
     result = siliconchat("ask", "--markdown", "-m", "demo/chunks", MARKDOWN, env=api_env(server))
     assert result.returncode == 0, result.stderr
     assert "Title" in result.stdout and "## Title" not in result.stdout and "\x1b[" not in result.stdout
+
+
+# -- one-line errors ---------------------------------------------------------------------------------
+
+
+def one_error_line(result: subprocess.CompletedProcess[str]) -> str:
+    assert result.returncode == 2, result.stderr
+    assert result.stdout == ""
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1 and "Traceback" not in result.stderr, result.stderr
+    return lines[0]
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["ask", "--model", "", "hi"],
+        ["ask", "--model", "  ", "hi"],
+        ["--model", "", "ask", "hi"],
+        ["--model", ""],
+    ],
+)
+def test_an_empty_model_id_is_a_one_line_error(server: DemoServer, args: list[str]) -> None:
+    line = one_error_line(siliconchat(*args, env=api_env(server)))
+    assert "model id is empty" in line
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["ask", "--conversation", "99999999999999999999999", "hi"], "no conversation has the id"),
+        (["ask", "--conversation", "abc", "hi"], "not a conversation id: 'abc'"),
+        (["ask", "--conversation", "0", "hi"], "no conversation has the id 0"),
+        (["export", "99999999999999999999999"], "no conversation has the id"),
+        (["export", "1e3"], "not a conversation id"),
+    ],
+)
+def test_huge_or_malformed_conversation_ids_are_a_one_line_error(
+    server: DemoServer, args: list[str], says: str
+) -> None:
+    line = one_error_line(siliconchat(*args, env=api_env(server)))
+    assert says in line and "siliconchat history" in line, line
+
+
+@pytest.mark.parametrize(("args", "stdin"), [(["ask", " \n\t "], None), (["ask", "-"], "  \n")])
+def test_a_blank_prompt_is_a_one_line_error(server: DemoServer, args: list[str], stdin: str | None) -> None:
+    before = len(server.requests)
+    line = one_error_line(siliconchat(*args, stdin=stdin, env=api_env(server)))
+    assert line.startswith("siliconchat: The prompt is empty")
+    assert len(server.requests) == before  # nothing was sent

@@ -12,9 +12,17 @@ import gc
 import os
 import sys
 from collections.abc import Callable, Sequence
+from typing import NoReturn
 
 from siliconchat import __version__
-from siliconchat.cli.common import EXIT_INTERRUPTED, EXIT_OK, CliError, clean_text_args, configured
+from siliconchat.cli.common import (
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_USAGE,
+    CliError,
+    clean_text_args,
+    configured,
+)
 
 TUI_FPS = 120
 """Textual's screen updates per second at most (``TEXTUAL_FPS``, unless the environment sets it)."""
@@ -26,7 +34,9 @@ def _add_connection_options(parser: argparse.ArgumentParser, *, suppress: bool) 
     # Sub-commands take the same options; SUPPRESS keeps a sub-parser from resetting a value
     # given before the sub-command name.
     default = argparse.SUPPRESS if suppress else None
-    parser.add_argument("--model", "-m", default=default, metavar="ID", help="model id, e.g. Qwen/Qwen3-8B")
+    parser.add_argument(
+        "--model", "-m", type=_model_id, default=default, metavar="ID", help="model id, e.g. Qwen/Qwen3-8B"
+    )
     parser.add_argument(
         "--base-url", default=default, metavar="URL", help="API base URL (overrides --region)"
     )
@@ -50,8 +60,41 @@ def _add_connection_options(parser: argparse.ArgumentParser, *, suppress: bool) 
     )
 
 
+MAX_CONVERSATION_ID = 2**63 - 1
+"""The largest id SQLite can store: a larger one is no conversation (and would overflow the query)."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a mistake is one line (with where to look for the usage), not the usage and the line."""
+
+    def error(self, message: str) -> NoReturn:
+        from siliconchat.core.sanitize import sanitize_line
+
+        self.exit(EXIT_USAGE, f"{self.prog}: {sanitize_line(message)} (see '{self.prog} --help')\n")
+
+
+def _conversation_id(text: str) -> int:
+    try:
+        value = int(text.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"not a conversation id: {text[:40]!r} (ids are whole numbers, see 'siliconchat history')"
+        ) from None
+    if not 1 <= value <= MAX_CONVERSATION_ID:
+        raise argparse.ArgumentTypeError(
+            f"no conversation has the id {text[:40]} (see 'siliconchat history')"
+        )
+    return value
+
+
+def _model_id(text: str) -> str:
+    if not text.strip():
+        raise argparse.ArgumentTypeError("the model id is empty (e.g. --model Qwen/Qwen3-8B)")
+    return text
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="siliconchat",
         description="A terminal chat client for the SiliconFlow API: reasoning and answer stream live.",
         epilog="Run 'siliconchat COMMAND --help' for a command's options. "
@@ -100,7 +143,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="append to the latest conversation (its earlier turns are sent as context)",
     )
     follow_up.add_argument(
-        "--conversation", type=int, metavar="ID", help="append to conversation ID (see 'siliconchat history')"
+        "--conversation",
+        type=_conversation_id,
+        metavar="ID",
+        help="append to conversation ID (see 'siliconchat history')",
     )
     _add_connection_options(ask, suppress=True)
 
@@ -122,7 +168,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="Write a saved conversation as a transcript: Markdown (default) or JSON.",
     )
     which = export.add_mutually_exclusive_group(required=True)
-    which.add_argument("id", nargs="?", type=int, help="the conversation's id (see 'siliconchat history')")
+    which.add_argument(
+        "id", nargs="?", type=_conversation_id, help="the conversation's id (see 'siliconchat history')"
+    )
     which.add_argument("--last", action="store_true", help="the latest conversation")
     export.add_argument(
         "--format", choices=("md", "json"), help="md (default; json when PATH ends in .json) or json"

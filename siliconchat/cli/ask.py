@@ -289,6 +289,8 @@ async def _ask(
         await client.aclose()
     message = recorder.message
     if recorder.failure is not None:
+        if store is not None and not turn_log.follow_up and not (message.content or message.reasoning):
+            _forget(store, conversation, turn_log)
         printer.problem(recorder.failure.message)
         return EXIT_FAILED
     if message.error:  # finished, but with nothing to show (reasoning used the whole budget)
@@ -296,6 +298,19 @@ async def _ask(
         return EXIT_FAILED
     printer.finish()
     return EXIT_OK
+
+
+def _forget(store: HistoryStore, conversation: Conversation, turn_log: _TurnLog) -> None:
+    """A new conversation whose request failed with no answer at all is not kept: the history would list
+    a conversation with nothing in it but the prompt (which is in the shell's own history)."""
+    from siliconchat.core.history import HistoryError
+
+    if conversation.id is None:
+        return
+    try:
+        store.delete(conversation.id)
+    except HistoryError as exc:
+        turn_log.warn(exc, "the failed request's conversation could not be removed from the history")
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
