@@ -37,6 +37,7 @@ from siliconchat.core.events import (
 )
 from siliconchat.core.models import ModelCatalogue
 from siliconchat.core.retry import DEFAULT_BUDGET, RETRY_STATUSES, backoff, retry_after
+from siliconchat.core.sanitize import strip_userinfo
 from siliconchat.core.text import SurrogateJoiner, safe_text
 from siliconchat.core.think import ThinkSplitter
 
@@ -98,7 +99,10 @@ class ChatClient:
         catalogue: ModelCatalogue | None = None,
         budget: float = DEFAULT_BUDGET,
     ) -> None:
-        self.base_url = base_url.rstrip("/")
+        # What is shown, logged and stored (the model cache's key) never has the URL's user:password@;
+        # only the SDK gets the URL as given.
+        self._url = base_url.rstrip("/")
+        self.base_url = strip_userinfo(self._url)
         self.region = region
         self.idle_timeout = idle_timeout
         self.budget = budget  # seconds until the answer starts, retries included (see stream)
@@ -120,7 +124,7 @@ class ChatClient:
             # stream, not the whole answer, so a long answer is fine and a stall is not.
             self._client = AsyncOpenAI(
                 api_key=self._api_key,
-                base_url=self.base_url,
+                base_url=self._url,
                 timeout=Timeout(self.idle_timeout, connect=self._connect_timeout),
                 max_retries=self._max_retries,
                 # Every response line is capped (see core/capped.py); the rest is the SDK's default client.

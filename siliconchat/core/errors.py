@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 
 from siliconchat.core.capped import LineTooLong
 from siliconchat.core.events import ErrorKind, Failed
-from siliconchat.core.sanitize import redact, sanitize_line
+from siliconchat.core.sanitize import redact, sanitize_line, strip_userinfo
 
 _TAGS = re.compile(r"<[^>]*>")
 _HIDDEN = re.compile(r"<(script|style|head)\b.*?(?:</\1\s*>|\Z)", re.IGNORECASE | re.DOTALL)
@@ -83,16 +83,7 @@ def _readable(message: str, limit: int = 200) -> str:
 
 def shown_host(base_url: str) -> str:
     """The host (and port) of ``base_url`` as messages show it: never its ``user:password@``."""
-    parts = urlsplit(base_url)
-    return parts.netloc.rpartition("@")[2] or strip_userinfo(base_url)
-
-
-def strip_userinfo(url: str) -> str:
-    """``url`` without the ``user:password@`` of its authority, for anything shown, stored or logged."""
-    parts = urlsplit(url)
-    if "@" not in parts.netloc:
-        return url
-    return parts._replace(netloc=parts.netloc.rpartition("@")[2]).geturl()
+    return urlsplit(strip_userinfo(base_url)).netloc or strip_userinfo(base_url)
 
 
 _host = shown_host
@@ -156,7 +147,7 @@ def describe_status(
         return ErrorKind.BAD_REQUEST, f"The request was rejected (400{code_note}): {said}"
     if status == 404:
         return ErrorKind.NOT_FOUND, (
-            f"The server at {_host(base_url)} answered 404 ({said}): the base URL {base_url} looks wrong; "
+            f"The server at {_host(base_url)} answered 404 ({said}): the base URL {strip_userinfo(base_url)} looks wrong; "
             "it should end in /v1, like https://api.siliconflow.com/v1."
         )
     if status == 429:
