@@ -80,8 +80,9 @@ class RawServer:
     """Answers the n-th request with ``replies[n]`` (the last one again once they run out); records when
     each request came."""
 
-    def __init__(self, replies: list[Reply]) -> None:
+    def __init__(self, replies: list[Reply], *, get: Reply | None = None) -> None:
         self.replies = replies
+        self.get = get if get is not None else response(404, b'"not here"')  # the TUI's balance request
         self.times: list[float] = []
         self._socket = socket.create_server(("127.0.0.1", 0))
         self._socket.settimeout(0.2)
@@ -138,7 +139,7 @@ class RawServer:
                     return
                 body += part
             if not head.startswith(b"POST"):
-                response(404, b'"not here"')(connection)  # the TUI's balance request
+                self.get(connection)
                 return
             number = len(self.times)
             self.times.append(time.monotonic())

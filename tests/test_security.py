@@ -84,3 +84,91 @@ def test_a_cut_key_in_an_error_body_never_reaches_the_screen_or_the_log(tmp_path
         401, {"message": f"bad key {KEY[:25]}"}, "", model=None, base_url="https://a:b@h/v1", region=None
     )
     assert redact(message, KEY).count(KEY[3:15]) == 0
+
+
+# -- the setup screen, in the real app ---------------------------------------------------------------------
+
+
+def _needs_setup(make_app, base_url: str):  # type: ignore[no-untyped-def]
+    return make_app(demo=False, api_key=None, api_key_source=None, base_url=base_url, region=None)
+
+
+async def _paste_key_and_enter(pilot, key: str) -> None:  # type: ignore[no-untyped-def]
+    from textual.widgets import Input
+
+    key_input = pilot.app.screen.query_one("#setup-key", Input)
+    key_input.value = key
+    await pilot.press("enter")
+
+
+def _message(app) -> str:  # type: ignore[no-untyped-def]
+    from textual.widgets import Static
+
+    return str(app.screen.query_one("#setup-message", Static).render())
+
+
+async def test_setup_names_the_custom_host_it_tests_against(make_app) -> None:
+    from net_support import RawServer, silent
+
+    with RawServer([silent], get=silent) as server:
+        app = _needs_setup(make_app, server.base_url.replace("http://", "http://u:p@"))
+        async with app.run_test(size=(100, 30)) as pilot:
+            await pilot.pause()
+            assert type(app.screen).__name__ == "SetupScreen"
+            await _paste_key_and_enter(pilot, KEY)
+            message = _message(app)
+            assert f"Testing the key against 127.0.0.1:{server.port}" in message, message
+            assert "siliconflow" not in message and "u:p" not in message
+            await pilot.press("escape")
+
+
+async def test_setup_that_cannot_write_the_config_says_why_and_offers_this_session_only(
+    make_app, demo_server: DemoServer, isolated_dirs: dict[str, Path]
+) -> None:
+    from ui_support import chat, send, wait_for, wait_turn
+
+    from siliconchat.demo.server import DEMO_API_KEY
+
+    config_home = isolated_dirs["XDG_CONFIG_HOME"]
+    config_home.parent.mkdir(parents=True, exist_ok=True)
+    config_home.write_text("a file where the config folder should be\n", encoding="utf-8")
+    app = _needs_setup(make_app, demo_server.base_url)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        await _paste_key_and_enter(pilot, DEMO_API_KEY)
+        await wait_for(pilot, lambda: "could not be saved" in _message(app), "the save to fail")
+        message = _message(app)
+        assert str(config_home) in message and "this session only" in message and DEMO_API_KEY not in message
+        await pilot.press("enter")  # the focused button: use the key for this session
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "ChatScreen", "the chat screen")
+        await send(pilot, "hello")
+        await wait_turn(pilot)
+        assert chat(app).conversation.messages[-1].content  # the key works for this session
+    assert config_home.read_text(encoding="utf-8").startswith("a file")
+
+
+async def test_setup_does_not_hang_on_a_config_file_that_blocks(
+    make_app, demo_server: DemoServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+
+    from ui_support import wait_for
+
+    from siliconchat import paths
+    from siliconchat.demo.server import DEMO_API_KEY
+    from siliconchat.ui.screens import setup
+
+    monkeypatch.setattr(setup, "SAVE_SECONDS", 1.0)
+    config = paths.config_file()
+    config.parent.mkdir(parents=True)
+    os.mkfifo(config)  # opening it to read waits for a writer: forever
+    app = _needs_setup(make_app, demo_server.base_url)
+    try:
+        async with app.run_test(size=(100, 30)) as pilot:
+            await pilot.pause()
+            await _paste_key_and_enter(pilot, DEMO_API_KEY)
+            await wait_for(pilot, lambda: "did not finish within 1 s" in _message(app), "the time limit")
+            assert str(config) in _message(app) and app.screen.query_one("#setup-session").display
+    finally:
+        descriptor = os.open(config, os.O_WRONLY | os.O_NONBLOCK)  # let the stuck thread go
+        os.close(descriptor)

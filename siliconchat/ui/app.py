@@ -251,7 +251,8 @@ class SiliconChatApp(UnhandledErrorHookApp[int]):
         from siliconchat.ui.screens.setup import SetupScreen
 
         region = self.settings.region or "ap"
-        screen = SetupScreen(region=region, test_key=self.test_key)
+        custom = self.settings.base_url if self.settings.region is None else None
+        screen = SetupScreen(region=region, test_key=self.test_key, base_url=custom)
         self.push_screen(screen, self._setup_done)
         return screen
 
@@ -273,12 +274,15 @@ class SiliconChatApp(UnhandledErrorHookApp[int]):
         self.settings = dataclasses.replace(
             self.settings,
             api_key=result.api_key,
-            api_key_source="config",
+            api_key_source="config" if result.saved else None,
             base_url=base_url,
             region=result.region if self.settings.region is not None else None,
         )
         self._client = None
-        self.notify_plain("The key works and was saved. Ask away!")
+        if result.saved:
+            self.notify_plain("The key works and was saved. Ask away!")
+        else:
+            self.notify_plain("The key works; it is used for this session only (it was not saved).")
         self._start_chat()
 
     def _start_chat(self) -> ChatScreen:
