@@ -171,3 +171,35 @@ def test_two_quick_ctrl_c_mid_answer_quit(terminal: list[Terminal]) -> None:
     app.write(b"\x03")
     assert app.wait() == 0
     assert _last_answer().state is MessageState.STOPPED
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP])
+def test_ask_ended_by_a_signal_saves_what_arrived_and_exits_128_plus_the_signal(signum: int) -> None:
+    from siliconchat.demo.server import DemoServer
+
+    with DemoServer(pace=0) as server:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "siliconchat", "ask", "-m", "demo/slow", "tell me a long story"],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env={**os.environ, "SILICONFLOW_API_KEY": server_key(), "SILICONFLOW_BASE_URL": server.base_url},
+        )
+        assert process.stderr is not None
+        assert process.stderr.read(1)  # the reasoning has started streaming
+        time.sleep(0.5)
+        process.send_signal(signum)
+        _, err = process.communicate(timeout=15)
+    assert process.returncode == 128 + signum
+    name = signal.Signals(signum).name
+    assert f"siliconchat: Ended by {name}" in err and "Traceback" not in err
+    answer = _last_answer()
+    assert answer.state is MessageState.STOPPED and answer.reasoning
+    assert answer.error is not None and name in answer.error
+
+
+def server_key() -> str:
+    from siliconchat.demo.server import DEMO_API_KEY
+
+    return DEMO_API_KEY

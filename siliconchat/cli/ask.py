@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import contextlib
 import os
 import re
+import signal
 import sys
 from typing import TYPE_CHECKING, TextIO
 
@@ -243,7 +245,6 @@ def _conversation(args: argparse.Namespace, settings: Settings, turn_log: _TurnL
 async def _ask(
     settings: Settings, prompt: str, printer: _Printer, turn_log: _TurnLog, args: argparse.Namespace
 ) -> int:
-    import asyncio
 
     from siliconchat.core.events import AnswerDelta, ReasoningDelta, Waiting
     from siliconchat.core.history import HistoryError, StreamingSaver
@@ -260,6 +261,21 @@ async def _ask(
             store = None
     request = conversation.request_messages()
     recorder = TurnRecorder(conversation.add_assistant(settings.model))
+    # SIGTERM and SIGHUP end the turn as Ctrl+C does: what arrived is saved, marked cut off by the signal.
+    loop = asyncio.get_running_loop()
+    task = asyncio.current_task()
+    ended: list[int] = []
+
+    def on_signal(signum: int) -> None:
+        if not ended and task is not None:
+            ended.append(signum)
+            task.cancel()
+
+    installed: list[int] = []
+    for signum in EXIT_SIGNALS:
+        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):  # not the main thread
+            loop.add_signal_handler(signum, on_signal, signum)
+            installed.append(signum)
     saver: StreamingSaver | None = None
     if store is not None and conversation.id is not None:
         saver = StreamingSaver(store, conversation.id, recorder, on_error=turn_log.warn)
@@ -279,14 +295,19 @@ async def _ask(
                 if tick is not None:
                     tick()
     except asyncio.CancelledError:
-        recorder.stop()
-        raise
+        if not ended:
+            recorder.stop()
+            raise
+        name = signal.Signals(ended[0]).name
+        recorder.stop(f"Cut off: siliconchat was ended by {name} while the answer streamed.")
+        raise EndedBySignal(ended[0]) from None
     finally:
         if not recorder.done:  # Ctrl+C, a closed pipe: keep what arrived, marked stopped
             recorder.stop()
         if saver is not None:
             saver.finish()
         await client.aclose()
+        _forget_signals(loop, installed)
     message = recorder.message
     if recorder.failure is not None:
         if store is not None and not turn_log.follow_up and not (message.content or message.reasoning):
@@ -298,6 +319,23 @@ async def _ask(
         return EXIT_FAILED
     printer.finish()
     return EXIT_OK
+
+
+EXIT_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
+
+
+class EndedBySignal(Exception):
+    """The turn was ended by SIGTERM or SIGHUP (after what arrived was saved): exit with 128 + ``signum``."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+
+def _forget_signals(loop: asyncio.AbstractEventLoop, installed: list[int]) -> None:
+    for signum in installed:
+        with contextlib.suppress(Exception):
+            loop.remove_signal_handler(signum)
 
 
 def _forget(store: HistoryStore, conversation: Conversation, turn_log: _TurnLog) -> None:
@@ -331,7 +369,6 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
 def _cmd_ask(args: argparse.Namespace, printer: _Printer) -> int:
     prompt = _read_prompt(args, sys.stdin)
-    import asyncio
 
     with settings_for(args) as settings:
         turn_log = _TurnLog(args, sys.stderr)
@@ -341,6 +378,10 @@ def _cmd_ask(args: argparse.Namespace, printer: _Printer) -> int:
         except KeyboardInterrupt:
             printer.problem("Stopped (Ctrl+C); the partial answer above is all that arrived.")
             return EXIT_INTERRUPTED
+        except EndedBySignal as ended:
+            with contextlib.suppress(OSError):  # after a SIGHUP the terminal may be gone
+                printer.problem(f"Ended by {ended}; the partial answer above is all that arrived.")
+            return 128 + ended.signum
         except BrokenPipeError:
             # The reader went away (`| head`): stop quietly, like any Unix tool. Point stdout at
             # devnull so the interpreter's last flush does not fail again.
@@ -363,7 +404,6 @@ async def _models(settings: Settings) -> list[str]:
 
 
 def cmd_models(args: argparse.Namespace) -> int:
-    import asyncio
 
     from siliconchat.core.errors import ApiFailure
     from siliconchat.core.sanitize import sanitize_line
