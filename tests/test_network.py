@@ -142,3 +142,14 @@ def test_no_doubled_period_after_a_servers_sentence() -> None:
         result = siliconchat("ask", "-m", "Qwen/Qwen3-8B", "hi", env=env_for(server))
     line = result.stderr.splitlines()[-1]
     assert ErrorKind.OVERLOADED and "overloaded" in line and ".)." not in line and ".." not in line, line
+
+
+def test_models_against_a_server_that_never_answers_gives_up_at_the_budget() -> None:
+    with RawServer([silent], get=silent) as server:
+        started = time.monotonic()
+        result = siliconchat("models", "--timeout", "3", env=env_for(server))
+        took = time.monotonic() - started
+    assert result.returncode == 1 and took < 8
+    assert result.stderr.splitlines() == [
+        f"siliconchat: 127.0.0.1:{server.port} did not answer within 3 s; gave up. Try again later."
+    ]

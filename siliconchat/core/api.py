@@ -18,9 +18,9 @@ import contextlib
 import dataclasses
 import logging
 import time
-from collections.abc import AsyncGenerator, Sequence
+from collections.abc import AsyncGenerator, Awaitable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from siliconchat.core.capped import cap_lines
 from siliconchat.core.conversation import ModelParams, Usage
@@ -54,6 +54,7 @@ WAIT_TICK = 1.0
 MIN_RETRY_SECONDS = 1.0
 """A retry of a silent request is not worth starting with less time than this left."""
 _END = object()  # a stream with no chunk at all
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -373,16 +374,33 @@ class ChatClient:
     async def complete(self, messages: Sequence[dict[str, str]], model: str) -> str:
         """A short non-streamed answer (used for small helper requests)."""
         try:
-            response = await self.sdk.chat.completions.create(model=model, messages=list(messages))  # type: ignore[arg-type]
+            response = await self._bounded(
+                self.sdk.chat.completions.create(model=model, messages=list(messages))  # type: ignore[arg-type]
+            )
+        except ApiFailure:
+            raise
         except Exception as exc:
             raise ApiFailure(self._describe(exc, model=model)) from exc
         return safe_text(response.choices[0].message.content or "") if response.choices else ""
 
+    async def _model_ids(self) -> list[str]:
+        page = await self.sdk.models.list(extra_query={"sub_type": "chat"})
+        return [safe_text(model.id) async for model in page]
+
+    async def _bounded(self, call: Awaitable[T]) -> T:
+        """``call`` (a short request, the SDK's retries included) within :attr:`budget` seconds."""
+        try:
+            return await asyncio.wait_for(call, self.budget)
+        except asyncio.TimeoutError:
+            message = f"{self._host} did not answer within {self.budget:g} s; gave up. Try again later."
+            raise ApiFailure(Failed(message, ErrorKind.TIMEOUT)) from None
+
     async def list_models(self) -> list[str]:
         """The account's chat models (``/models?sub_type=chat``), remembered in the cache."""
         try:
-            page = await self.sdk.models.list(extra_query={"sub_type": "chat"})
-            ids = [safe_text(model.id) async for model in page]
+            ids = await self._bounded(self._model_ids())
+        except ApiFailure:
+            raise
         except Exception as exc:
             raise ApiFailure(self._describe(exc, model=None)) from exc
         self.catalogue.store(self.base_url, ids)
@@ -391,7 +409,9 @@ class ChatClient:
     async def user_info(self) -> UserInfo:
         """``/user/info``: also the cheapest way to check a key."""
         try:
-            body = await self.sdk.get("/user/info", cast_to=object)
+            body = await self._bounded(self.sdk.get("/user/info", cast_to=object))
+        except ApiFailure:
+            raise
         except Exception as exc:
             raise ApiFailure(self._describe(exc, model=None)) from exc
         data = body.get("data") if isinstance(body, dict) else None
