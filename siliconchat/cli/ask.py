@@ -321,7 +321,9 @@ async def _ask(
     return EXIT_OK
 
 
-EXIT_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
+EXIT_SIGNALS = tuple(
+    getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name)
+)  # no SIGHUP on Windows
 
 
 class EndedBySignal(Exception):

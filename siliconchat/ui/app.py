@@ -85,7 +85,9 @@ WARM_UP_MODULES = ("siliconchat.ui.document.markdown_render", "openai", "silicon
 FIRST_REQUEST_MODULES = ("anyio._backends._asyncio",)
 DOUBLE_INTERRUPT_SECONDS = 1.0
 """A second Ctrl+C within this many seconds of one that stopped an answer quits."""
-EXIT_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
+EXIT_SIGNALS = tuple(
+    getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name)
+)  # no SIGHUP on Windows
 """Signals that end the app as a quit does (the partial answer saved, the terminal restored), with the exit
 status a shell expects of a process they killed: 128 + the signal's number."""
 _CODE_BLOCK = re.compile(r"^(```|~~~)[^\n]*\n(.*?)^\1[ \t]*$", re.MULTILINE | re.DOTALL)
