@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 from typing import TYPE_CHECKING
 
 from siliconchat import paths
@@ -51,7 +52,11 @@ def make_client(settings: Settings, catalogue: ModelCatalogue | None = None) -> 
 
     if not settings.api_key:
         raise ValueError("no API key")
+    from siliconchat.core.retry import BUDGET_VARIABLE, DEFAULT_BUDGET, parse_budget
+
+    budget = parse_budget(os.environ.get(BUDGET_VARIABLE))
     return ChatClient(
+        budget=budget if budget is not None else DEFAULT_BUDGET,
         base_url=settings.base_url,
         api_key=settings.api_key,
         region=settings.region,

@@ -67,8 +67,8 @@ def test_system_prompt_and_model_flag(server: DemoServer) -> None:
     assert sent["messages"][0] == {"role": "system", "content": "Be terse."}
 
 
-def test_piped_output_is_exactly_what_the_model_sent(server: DemoServer) -> None:
-    result = siliconchat("ask", "-m", "demo/hostile", "x", env=api_env(server))
+def test_piped_output_with_raw_is_exactly_what_the_model_sent(server: DemoServer) -> None:
+    result = siliconchat("ask", "--raw", "-m", "demo/hostile", "x", env=api_env(server))
     assert result.returncode == 0
     # the answer starts with the "\n" every reasoning model sends first; nothing is stripped or added
     assert result.stdout == "\n" + scenarios.HOSTILE_ANSWER

@@ -88,15 +88,26 @@ def test_continue_needs_a_conversation(server: DemoServer) -> None:
 
 def test_cut_and_failed_turns_are_logged_with_their_reason(server: DemoServer) -> None:
     assert ask(server, "-m", "demo/cut", "cut me").returncode == 1
-    assert ask(server, "-m", "vendor/Not-A-Model", "fail me").returncode == 1
+    assert ask(server, "-m", "demo/echo", "first").returncode == 0
+    assert ask(server, "-m", "vendor/Not-A-Model", "--continue", "fail me").returncode == 1
     with HistoryStore.open() as store:
         cut, failed = (store.load(c.id) for c in reversed(store.list_conversations()))
     assert cut.messages[1].state is MessageState.INCOMPLETE and cut.messages[1].content
     assert "broke off" in (cut.messages[1].error or "")
-    assert failed.messages[1].state is MessageState.FAILED and "does not exist" in (
-        failed.messages[1].error or ""
+    assert failed.messages[3].state is MessageState.FAILED and "does not exist" in (
+        failed.messages[3].error or ""
     )
-    assert failed.messages[0].content == "fail me"  # the prompt is kept: it can be retried
+    assert failed.messages[2].content == "fail me"  # in a conversation, the prompt is kept: it can be retried
+
+
+def test_a_failed_ask_with_no_answer_leaves_no_empty_conversation(server: DemoServer) -> None:
+    assert ask(server, "-m", "vendor/Not-A-Model", "fail me").returncode == 1
+    assert ask(server, "-m", "demo/error-500", "fail me too").returncode == 1
+    with HistoryStore.open() as store:
+        assert store.list_conversations() == []
+    assert ask(server, "-m", "demo/cut", "cut me").returncode == 1  # a partial answer is kept
+    with HistoryStore.open() as store:
+        assert len(store.list_conversations()) == 1
 
 
 def test_ctrl_c_saves_the_partial_answer_as_stopped(server: DemoServer) -> None:

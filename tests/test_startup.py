@@ -91,6 +91,7 @@ def test_the_tui_command_starts_the_app_with_the_collector_off(monkeypatch: pyte
         return 0
 
     monkeypatch.setattr(SiliconChatApp, "run", run)
+    monkeypatch.setattr(cli, "stdin_is_terminal", lambda: True)  # pytest's stdin is not a terminal
     monkeypatch.setattr("siliconchat.logs.setup_logging", lambda *args, **kwargs: None)
     assert cli.main([]) == 0
     assert seen == [False]

@@ -15,7 +15,14 @@ from collections.abc import Callable, Sequence
 from typing import NoReturn
 
 from siliconchat import __version__
-from siliconchat.cli.common import EXIT_INTERRUPTED, EXIT_OK, CliError, clean_text_args, configured
+from siliconchat.cli.common import (
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_USAGE,
+    CliError,
+    clean_text_args,
+    configured,
+)
 
 TUI_FPS = 120
 """Textual's screen updates per second at most (``TEXTUAL_FPS``, unless the environment sets it)."""
@@ -27,7 +34,9 @@ def _add_connection_options(parser: argparse.ArgumentParser, *, suppress: bool) 
     # Sub-commands take the same options; SUPPRESS keeps a sub-parser from resetting a value
     # given before the sub-command name.
     default = argparse.SUPPRESS if suppress else None
-    parser.add_argument("--model", "-m", default=default, metavar="ID", help="model id, e.g. Qwen/Qwen3-8B")
+    parser.add_argument(
+        "--model", "-m", type=_model_id, default=default, metavar="ID", help="model id, e.g. Qwen/Qwen3-8B"
+    )
     parser.add_argument(
         "--base-url", default=default, metavar="URL", help="API base URL (overrides --region)"
     )
@@ -36,6 +45,14 @@ def _add_connection_options(parser: argparse.ArgumentParser, *, suppress: bool) 
     )
     parser.add_argument("--system", default=default, metavar="TEXT", help="system prompt")
     parser.add_argument(
+        "--timeout",
+        type=_positive_seconds,
+        default=default,
+        metavar="SECONDS",
+        help="give up on a request whose answer has not started after SECONDS, retries included "
+        "(default 60; also SILICONCHAT_TIMEOUT)",
+    )
+    parser.add_argument(
         "--demo",
         action="store_true",
         default=argparse.SUPPRESS if suppress else False,
@@ -43,8 +60,41 @@ def _add_connection_options(parser: argparse.ArgumentParser, *, suppress: bool) 
     )
 
 
+MAX_CONVERSATION_ID = 2**63 - 1
+"""The largest id SQLite can store: a larger one is no conversation (and would overflow the query)."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a mistake is one line (with where to look for the usage), not the usage and the line."""
+
+    def error(self, message: str) -> NoReturn:
+        from siliconchat.core.sanitize import sanitize_line
+
+        self.exit(EXIT_USAGE, f"{self.prog}: {sanitize_line(message)} (see '{self.prog} --help')\n")
+
+
+def _conversation_id(text: str) -> int:
+    try:
+        value = int(text.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"not a conversation id: {text[:40]!r} (ids are whole numbers, see 'siliconchat history')"
+        ) from None
+    if not 1 <= value <= MAX_CONVERSATION_ID:
+        raise argparse.ArgumentTypeError(
+            f"no conversation has the id {text[:40]} (see 'siliconchat history')"
+        )
+    return value
+
+
+def _model_id(text: str) -> str:
+    if not text.strip():
+        raise argparse.ArgumentTypeError("the model id is empty (e.g. --model Qwen/Qwen3-8B)")
+    return text
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="siliconchat",
         description="A terminal chat client for the SiliconFlow API: reasoning and answer stream live.",
         epilog="Run 'siliconchat COMMAND --help' for a command's options. "
@@ -63,12 +113,27 @@ def build_parser() -> argparse.ArgumentParser:
         description="Send one prompt and stream the answer to stdout (reasoning to stderr).",
     )
     ask.add_argument(
-        "prompt", nargs="?", help="the prompt; '-' or absent reads stdin when it is not a terminal"
+        "prompt",
+        nargs="?",
+        help="the prompt; '-' or absent reads stdin when it is not a terminal; "
+        "with a prompt, piped text follows it as a fenced block",
     )
     ask.add_argument(
         "--reasoning", choices=("show", "hide"), default="show", help="print the reasoning to stderr"
     )
     ask.add_argument("--no-log", action="store_true", help="do not save this turn in the history")
+    ask.add_argument(
+        "--raw",
+        action="store_true",
+        help="write the model's text exactly as received (by default terminal escapes, bidi and "
+        "zero-width controls are removed, also in a pipe)",
+    )
+    ask.add_argument(
+        "--markdown",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="render the answer as Markdown (default: when stdout is a terminal)",
+    )
     follow_up = ask.add_mutually_exclusive_group()
     follow_up.add_argument(
         "--continue",
@@ -78,7 +143,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="append to the latest conversation (its earlier turns are sent as context)",
     )
     follow_up.add_argument(
-        "--conversation", type=int, metavar="ID", help="append to conversation ID (see 'siliconchat history')"
+        "--conversation",
+        type=_conversation_id,
+        metavar="ID",
+        help="append to conversation ID (see 'siliconchat history')",
     )
     _add_connection_options(ask, suppress=True)
 
@@ -100,7 +168,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="Write a saved conversation as a transcript: Markdown (default) or JSON.",
     )
     which = export.add_mutually_exclusive_group(required=True)
-    which.add_argument("id", nargs="?", type=int, help="the conversation's id (see 'siliconchat history')")
+    which.add_argument(
+        "id", nargs="?", type=_conversation_id, help="the conversation's id (see 'siliconchat history')"
+    )
     which.add_argument("--last", action="store_true", help="the latest conversation")
     export.add_argument(
         "--format", choices=("md", "json"), help="md (default; json when PATH ends in .json) or json"
@@ -121,6 +191,16 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _positive_seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not 1 <= value < 1e9:
+        raise argparse.ArgumentTypeError(f"must be at least 1 second, not {text}")
+    return value
+
+
 def _positive_int(text: str) -> int:
     try:
         value = int(text)
@@ -134,7 +214,20 @@ def _positive_int(text: str) -> int:
 # -- the TUI ---------------------------------------------------------------------------------
 
 
+def stdin_is_terminal() -> bool:
+    """Whether the keyboard can reach the TUI: with stdin a pipe or a file, no key would (not even Ctrl+Q)."""
+    try:
+        return os.isatty(sys.stdin.fileno())
+    except (AttributeError, ValueError, OSError):  # closed, or not a real file
+        return False
+
+
 def cmd_tui(args: argparse.Namespace) -> int:
+    if not stdin_is_terminal():
+        raise CliError(
+            "The chat needs a terminal for its keys, but stdin is not one; "
+            "to send piped text, use: siliconchat ask - (or siliconchat ask PROMPT)"
+        )
     # Start-up makes tens of thousands of objects that live as long as the app (modules, classes, widgets):
     # collecting garbage meanwhile finds none and delays the first frame. The app turns the collector back
     # on after its first frame (``SiliconChatApp._after_first_frame``).
@@ -157,6 +250,13 @@ def cmd_tui(args: argparse.Namespace) -> int:
     # line (the traceback is in the log) and exit with the app's return code, 1.
     if app.crash_report is not None:
         print(f"siliconchat: {app.crash_report}", file=sys.stderr)
+    elif app.exit_signal is not None:
+        import signal
+
+        # After a SIGHUP the terminal is gone: the line is for SIGTERM, and writing it may fail.
+        with contextlib.suppress(OSError, ValueError):
+            name = signal.Signals(app.exit_signal).name
+            print(f"siliconchat: ended by {name}; the answer in progress was saved.", file=sys.stderr)
     if app.return_code:
         return app.return_code
     return result if isinstance(result, int) else EXIT_OK
@@ -204,6 +304,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     clean_text_args(args)  # argv comes decoded with surrogateescape
+    if getattr(args, "timeout", None) is not None:
+        from siliconchat.core.retry import BUDGET_VARIABLE
+
+        os.environ[BUDGET_VARIABLE] = str(args.timeout)  # read where the client is made (runtime.make_client)
     try:
         return _handler(args.command)(args)
     except CliError as exc:

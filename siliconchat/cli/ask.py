@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import contextlib
 import os
+import re
+import signal
 import sys
 from typing import TYPE_CHECKING, TextIO
 
@@ -20,6 +23,7 @@ from siliconchat.cli.common import (
 from siliconchat.runtime import make_client
 
 if TYPE_CHECKING:
+    from siliconchat.cli.markdown_out import MarkdownWriter
     from siliconchat.config import Settings
     from siliconchat.core.conversation import Conversation
     from siliconchat.core.history import HistoryStore
@@ -32,31 +36,71 @@ RESET = "\x1b[0m"
 
 
 def _read_prompt(args: argparse.Namespace, stdin: TextIO) -> str:
+    """The prompt: the argument, stdin, or both (``cat notes.md | siliconchat ask "Summarise"``: the
+    argument, then the piped text as a fenced block, as ``llm`` and ``mods`` do)."""
     prompt: str | None = args.prompt
     if prompt is None or prompt == "-":
-        if prompt is None and stdin.isatty():
+        if prompt is None and _is_terminal(stdin):
             raise CliError("No prompt: give it as an argument, or pipe it in (siliconchat ask - < file).")
         prompt = read_text_stdin(stdin)
+        if not prompt.strip():
+            raise CliError("The prompt is empty: stdin had no text.")
+        return prompt
     if not prompt.strip():
-        raise CliError("The prompt is empty.")
+        raise CliError("The prompt is empty: give some text to ask.")
+    if not _is_terminal(stdin):
+        try:
+            piped = read_text_stdin(stdin)
+        except (OSError, ValueError):  # closed, or not readable: nothing was piped
+            piped = ""
+        if piped.strip():
+            return f"{prompt}\n\n{fenced(piped)}"
     return prompt
+
+
+def _is_terminal(stream: TextIO | None) -> bool:
+    try:
+        return stream is not None and stream.isatty()
+    except (OSError, ValueError):
+        return False
+
+
+def fenced(text: str) -> str:
+    """``text`` as a fenced code block, its fence longer than any run of backticks in it."""
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return f"{fence}\n{text.rstrip(chr(10))}\n{fence}"
+
+
+def use_colour(stream: TextIO) -> bool:
+    """Colour and dim codes only on a terminal, and never with ``NO_COLOR`` set (https://no-color.org)."""
+    return _is_terminal(stream) and not os.environ.get("NO_COLOR")
 
 
 class _Printer:
     """Writes answer text to stdout and reasoning to stderr as they arrive.
 
-    Text bound for a terminal is sanitized (a model must not drive the terminal); text bound
-    for a pipe or file is written exactly as received.
+    The model's text is sanitized as the TUI shows it (no terminal escapes, bidi or invisible controls),
+    for a terminal and for a pipe alike (``| tee`` and ``| less -R`` reach a terminal too); ``raw`` writes it
+    exactly as received. Reasoning is dim only on a terminal without ``NO_COLOR``. With ``markdown`` the
+    answer is rendered with Rich (:mod:`siliconchat.cli.markdown_out`).
     """
 
-    def __init__(self, out: TextIO, err: TextIO, *, show_reasoning: bool) -> None:
+    def __init__(
+        self, out: TextIO, err: TextIO, *, show_reasoning: bool, raw: bool = False, markdown: bool = False
+    ) -> None:
         from siliconchat.core.sanitize import sanitize
 
         self.out, self.err = out, err
         self.show_reasoning = show_reasoning
-        self._clean_out = sanitize if out.isatty() else None
-        self._clean_err = sanitize if err.isatty() else None
-        self._dim = err.isatty()
+        self._clean_out = None if raw else sanitize
+        self._clean_err = None if raw else sanitize
+        self._dim = use_colour(err)
+        self._markdown: MarkdownWriter | None = None
+        if markdown:
+            from siliconchat.cli.markdown_out import MarkdownWriter
+
+            self._markdown = MarkdownWriter(out)
         self.last_out = ""
         self.last_err = ""
         self._in_reasoning = False
@@ -65,10 +109,15 @@ class _Printer:
         self._end_reasoning()
         if self._clean_out is not None:
             text = self._clean_out(text)
-        if text:
-            self.out.write(text)
-            self.out.flush()
-            self.last_out = text
+        if not text:
+            return
+        if self._markdown is not None:
+            self._markdown.write(text)
+            self.last_out = "\n"  # Rich ends its lines itself
+            return
+        self.out.write(text)
+        self.out.flush()
+        self.last_out = text
 
     def reasoning(self, text: str) -> None:
         if not self.show_reasoning:
@@ -96,9 +145,18 @@ class _Printer:
     def finish(self) -> None:
         """End the output on a line of its own."""
         self._end_reasoning()
+        if self._markdown is not None:
+            self._markdown.finish()
         if self.last_out and not self.last_out.endswith("\n"):
             self.out.write("\n")
         self.out.flush()
+
+    def waiting(self, status: str) -> None:
+        """A retry is planned (see ``Waiting``): one line on stderr, so that a long wait is never silent."""
+        from siliconchat.core.sanitize import sanitize_line
+
+        self.err.write(f"siliconchat: {sanitize_line(status)}\n")
+        self.err.flush()
 
     def problem(self, message: str) -> None:
         self.finish()
@@ -187,9 +245,8 @@ def _conversation(args: argparse.Namespace, settings: Settings, turn_log: _TurnL
 async def _ask(
     settings: Settings, prompt: str, printer: _Printer, turn_log: _TurnLog, args: argparse.Namespace
 ) -> int:
-    import asyncio
 
-    from siliconchat.core.events import AnswerDelta, ReasoningDelta
+    from siliconchat.core.events import AnswerDelta, ReasoningDelta, Waiting
     from siliconchat.core.history import HistoryError, StreamingSaver
     from siliconchat.core.turn import TurnRecorder
 
@@ -204,6 +261,21 @@ async def _ask(
             store = None
     request = conversation.request_messages()
     recorder = TurnRecorder(conversation.add_assistant(settings.model))
+    # SIGTERM and SIGHUP end the turn as Ctrl+C does: what arrived is saved, marked cut off by the signal.
+    loop = asyncio.get_running_loop()
+    task = asyncio.current_task()
+    ended: list[int] = []
+
+    def on_signal(signum: int) -> None:
+        if not ended and task is not None:
+            ended.append(signum)
+            task.cancel()
+
+    installed: list[int] = []
+    for signum in EXIT_SIGNALS:
+        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):  # not the main thread
+            loop.add_signal_handler(signum, on_signal, signum)
+            installed.append(signum)
     saver: StreamingSaver | None = None
     if store is not None and conversation.id is not None:
         saver = StreamingSaver(store, conversation.id, recorder, on_error=turn_log.warn)
@@ -217,20 +289,29 @@ async def _ask(
                     printer.answer(event.text)
                 elif isinstance(event, ReasoningDelta):
                     printer.reasoning(event.text)
+                elif isinstance(event, Waiting) and event.retry:
+                    printer.waiting(event.status)
                 recorder.apply(event)
                 if tick is not None:
                     tick()
     except asyncio.CancelledError:
-        recorder.stop()
-        raise
+        if not ended:
+            recorder.stop()
+            raise
+        name = signal.Signals(ended[0]).name
+        recorder.stop(f"Cut off: siliconchat was ended by {name} while the answer streamed.")
+        raise EndedBySignal(ended[0]) from None
     finally:
         if not recorder.done:  # Ctrl+C, a closed pipe: keep what arrived, marked stopped
             recorder.stop()
         if saver is not None:
             saver.finish()
         await client.aclose()
+        _forget_signals(loop, installed)
     message = recorder.message
     if recorder.failure is not None:
+        if store is not None and not turn_log.follow_up and not (message.content or message.reasoning):
+            _forget(store, conversation, turn_log)
         printer.problem(recorder.failure.message)
         return EXIT_FAILED
     if message.error:  # finished, but with nothing to show (reasoning used the whole budget)
@@ -240,8 +321,43 @@ async def _ask(
     return EXIT_OK
 
 
+EXIT_SIGNALS = tuple(
+    getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name)
+)  # no SIGHUP on Windows
+
+
+class EndedBySignal(Exception):
+    """The turn was ended by SIGTERM or SIGHUP (after what arrived was saved): exit with 128 + ``signum``."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+
+def _forget_signals(loop: asyncio.AbstractEventLoop, installed: list[int]) -> None:
+    for signum in installed:
+        with contextlib.suppress(Exception):
+            loop.remove_signal_handler(signum)
+
+
+def _forget(store: HistoryStore, conversation: Conversation, turn_log: _TurnLog) -> None:
+    """A new conversation whose request failed with no answer at all is not kept: the history would list
+    a conversation with nothing in it but the prompt (which is in the shell's own history)."""
+    from siliconchat.core.history import HistoryError
+
+    if conversation.id is None:
+        return
+    try:
+        store.delete(conversation.id)
+    except HistoryError as exc:
+        turn_log.warn(exc, "the failed request's conversation could not be removed from the history")
+
+
 def cmd_ask(args: argparse.Namespace) -> int:
-    printer = _Printer(sys.stdout, sys.stderr, show_reasoning=args.reasoning == "show")
+    markdown = args.markdown if args.markdown is not None else _is_terminal(sys.stdout)
+    printer = _Printer(
+        sys.stdout, sys.stderr, show_reasoning=args.reasoning == "show", raw=args.raw, markdown=markdown
+    )
     try:
         return _cmd_ask(args, printer)
     except CliError:
@@ -255,7 +371,6 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
 def _cmd_ask(args: argparse.Namespace, printer: _Printer) -> int:
     prompt = _read_prompt(args, sys.stdin)
-    import asyncio
 
     with settings_for(args) as settings:
         turn_log = _TurnLog(args, sys.stderr)
@@ -265,6 +380,10 @@ def _cmd_ask(args: argparse.Namespace, printer: _Printer) -> int:
         except KeyboardInterrupt:
             printer.problem("Stopped (Ctrl+C); the partial answer above is all that arrived.")
             return EXIT_INTERRUPTED
+        except EndedBySignal as ended:
+            with contextlib.suppress(OSError):  # after a SIGHUP the terminal may be gone
+                printer.problem(f"Ended by {ended}; the partial answer above is all that arrived.")
+            return 128 + ended.signum
         except BrokenPipeError:
             # The reader went away (`| head`): stop quietly, like any Unix tool. Point stdout at
             # devnull so the interpreter's last flush does not fail again.
@@ -287,7 +406,6 @@ async def _models(settings: Settings) -> list[str]:
 
 
 def cmd_models(args: argparse.Namespace) -> int:
-    import asyncio
 
     from siliconchat.core.errors import ApiFailure
     from siliconchat.core.sanitize import sanitize_line

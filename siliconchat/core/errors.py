@@ -8,6 +8,7 @@ before it is shown.
 from __future__ import annotations
 
 import contextlib
+import html
 import json
 import re
 import socket
@@ -15,10 +16,14 @@ import ssl
 from typing import Any
 from urllib.parse import urlsplit
 
+from siliconchat.core.capped import LineTooLong
 from siliconchat.core.events import ErrorKind, Failed
-from siliconchat.core.sanitize import redact, sanitize_line
+from siliconchat.core.sanitize import redact, sanitize_line, strip_userinfo
 
 _TAGS = re.compile(r"<[^>]*>")
+_HIDDEN = re.compile(r"<(script|style|head)\b.*?(?:</\1\s*>|\Z)", re.IGNORECASE | re.DOTALL)
+_TITLE = re.compile(r"<title\b[^>]*>(.*?)</title\s*>", re.IGNORECASE | re.DOTALL)
+_HEADING = re.compile(r"<h1\b[^>]*>(.*?)</h1\s*>", re.IGNORECASE | re.DOTALL)
 _OTHER_PLATFORM = {
     "cn": "a key from the international platform (cloud.siliconflow.com) needs --region ap or global",
     "ap": "a key from the China platform (cloud.siliconflow.cn) needs --region cn",
@@ -63,13 +68,25 @@ def _body_fields(body: Any, text: str) -> tuple[str, Any]:
 
 
 def _readable(message: str, limit: int = 200) -> str:
-    if "<" in message and ">" in message:  # an HTML error page from a proxy: keep its words
-        message = _TAGS.sub(" ", message)
-    return sanitize_line(message, limit)
+    """What the server said, in one short plain line. An HTML error page (a proxy's 502) comes down to its
+    title (or first heading): its styles and scripts are never shown."""
+    if "<" in message and ">" in message:
+        title = _TITLE.search(message) or _HEADING.search(message)
+        if title is not None and title.group(1).strip():
+            message = title.group(1)
+        else:
+            message = _TAGS.sub(" ", _HIDDEN.sub(" ", message))
+        message = html.unescape(message)
+    # It goes inside parentheses that end a sentence: its own final period would double the one after them.
+    return sanitize_line(message, limit).rstrip(".").rstrip()
 
 
-def _host(base_url: str) -> str:
-    return urlsplit(base_url).netloc or base_url
+def shown_host(base_url: str) -> str:
+    """The host (and port) of ``base_url`` as messages show it: never its ``user:password@``."""
+    return urlsplit(strip_userinfo(base_url)).netloc or strip_userinfo(base_url)
+
+
+_host = shown_host
 
 
 def _network_cause(exc: BaseException) -> BaseException | None:
@@ -130,7 +147,7 @@ def describe_status(
         return ErrorKind.BAD_REQUEST, f"The request was rejected (400{code_note}): {said}"
     if status == 404:
         return ErrorKind.NOT_FOUND, (
-            f"The server at {_host(base_url)} answered 404 ({said}): the base URL {base_url} looks wrong; "
+            f"The server at {_host(base_url)} answered 404 ({said}): the base URL {strip_userinfo(base_url)} looks wrong; "
             "it should end in /v1, like https://api.siliconflow.com/v1."
         )
     if status == 429:
@@ -203,6 +220,11 @@ def describe_exception(
         code_note = f" (code {code})" if code is not None else ""
         kind = ErrorKind.STREAM
         message = f"The server reported an error during the answer{code_note}: {_readable(said)}"
+    elif isinstance(exc, LineTooLong):
+        kind = ErrorKind.STREAM
+        message = f"{host} sent {exc} in one stream event (the limit), so the answer was stopped" + (
+            "; the partial answer is kept." if partial else "."
+        )
     elif isinstance(exc, ValueError):  # json.JSONDecodeError and pydantic's validation errors
         kind = ErrorKind.STREAM
         message = f"{host} sent data that is not a valid SiliconFlow stream: {_readable(str(exc), 120)}"

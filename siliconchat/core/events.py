@@ -72,4 +72,14 @@ class Failed:
         )
 
 
-StreamEvent = ReasoningDelta | AnswerDelta | UsageUpdate | Finished | Failed
+@dataclass(frozen=True, slots=True)
+class Waiting:
+    """Nothing has arrived yet: ``status`` says for how long and what happens next, in a few words for the
+    status line ("waiting for the first token… 12 s (retrying once at 30 s)"). Yielded about once a second
+    while the request waits, and when a retry is planned (``retry``: worth a line of its own in ``ask``)."""
+
+    status: str
+    retry: bool = False
+
+
+StreamEvent = ReasoningDelta | AnswerDelta | UsageUpdate | Finished | Failed | Waiting

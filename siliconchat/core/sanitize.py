@@ -64,15 +64,51 @@ def sanitize_line(text: str, limit: int | None = None) -> str:
 
 
 REDACTED = "sk-…REDACTED"
-_KEY_PATTERN = re.compile(r"sk-[A-Za-z0-9]{20,}")
+# "sk-" and 8 or more key characters, not inside a word ("desk-top" is not a key).
+_KEY_PATTERN = re.compile(r"(?<![A-Za-z0-9_-])sk-[A-Za-z0-9_-]{8,}")
 _MIN_SECRET_LENGTH = 6  # shorter "secrets" would shred ordinary text
+MIN_KEY_RUN = 12
+"""A run of this many characters of the key, anywhere (a key cut in two by an error body), is redacted."""
+_USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^\s/?#@]+@")
+
+
+def strip_userinfo(text: str) -> str:
+    """``text`` with the ``user:password@`` of every URL in it removed (``https://u:p@host/v1`` becomes
+    ``https://host/v1``): for anything shown, stored or logged."""
+    return _USERINFO.sub(r"\1", text) if "@" in text else text
 
 
 def redact(text: str, secret: str | None) -> str:
-    """Replace ``secret`` and anything that looks like a SiliconFlow key (``sk-`` + 20 or more letters and
-    digits) with ``sk-…REDACTED``. For logs, error messages and anything stored."""
+    """Replace ``secret`` (and any run of :data:`MIN_KEY_RUN` or more of its characters, for a key that
+    was cut) and anything that looks like a SiliconFlow key (``sk-`` and 8 or more key characters) with
+    ``sk-…REDACTED``, and strip the credentials of URLs. For logs, error messages and anything stored."""
     if secret is not None:
         secret = secret.strip()
         if len(secret) >= _MIN_SECRET_LENGTH:
             text = text.replace(secret, REDACTED)
-    return _KEY_PATTERN.sub(REDACTED, text)
+            if len(secret) > MIN_KEY_RUN:
+                text = _redact_runs(text, secret)
+    return strip_userinfo(_KEY_PATTERN.sub(REDACTED, text))
+
+
+def _redact_runs(text: str, secret: str) -> str:
+    """Replace every run of at least :data:`MIN_KEY_RUN` characters of ``secret`` found in ``text``."""
+    grams = {secret[i : i + MIN_KEY_RUN] for i in range(len(secret) - MIN_KEY_RUN + 1)}
+    if not any(gram in text for gram in grams):
+        return text  # the common case
+    covered: list[tuple[int, int]] = []
+    for gram in grams:
+        start = text.find(gram)
+        while start >= 0:
+            covered.append((start, start + MIN_KEY_RUN))
+            start = text.find(gram, start + 1)
+    covered.sort()
+    spans: list[list[int]] = []
+    for start, end in covered:
+        if spans and start <= spans[-1][1]:
+            spans[-1][1] = max(spans[-1][1], end)
+        else:
+            spans.append([start, end])
+    for start, end in reversed(spans):
+        text = text[:start] + REDACTED + text[end:]
+    return text

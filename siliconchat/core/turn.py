@@ -10,7 +10,15 @@ from __future__ import annotations
 import time
 
 from siliconchat.core.conversation import Message, MessageState
-from siliconchat.core.events import AnswerDelta, Failed, Finished, ReasoningDelta, StreamEvent, UsageUpdate
+from siliconchat.core.events import (
+    AnswerDelta,
+    Failed,
+    Finished,
+    ReasoningDelta,
+    StreamEvent,
+    UsageUpdate,
+    Waiting,
+)
 
 LENGTH_NO_ANSWER = (
     "The reasoning used the whole token budget and no answer was left (finish reason: length). "
@@ -32,6 +40,7 @@ class TurnRecorder:
         "first_answer_at",
         "first_reasoning_at",
         "message",
+        "waiting",
     )
 
     def __init__(self, message: Message, *, start: float | None = None) -> None:
@@ -44,6 +53,7 @@ class TurnRecorder:
         self.first_reasoning_at: float | None = None
         self.first_answer_at: float | None = None
         self.failure: Failed | None = None
+        self.waiting: str | None = None  # what the request waits for, until the first text (see Waiting)
 
     @property
     def elapsed(self) -> float:
@@ -73,11 +83,15 @@ class TurnRecorder:
         if isinstance(event, AnswerDelta):
             if self.first_answer_at is None:
                 self.first_answer_at = self.elapsed
+                self.waiting = None
             self._answer.append(event.text)
         elif isinstance(event, ReasoningDelta):
             if self.first_reasoning_at is None:
                 self.first_reasoning_at = self.elapsed
+                self.waiting = None
             self._reasoning.append(event.text)
+        elif isinstance(event, Waiting):
+            self.waiting = event.status
         elif isinstance(event, UsageUpdate):
             self.message.usage = event.usage
         elif isinstance(event, Finished):
@@ -96,13 +110,14 @@ class TurnRecorder:
         self.message.reasoning = self.reasoning
         return self.message
 
-    def stop(self) -> None:
-        """The user stopped the answer: keep what arrived, marked as stopped."""
+    def stop(self, reason: str = STOPPED) -> None:
+        """The user (or a signal, as ``reason`` says) stopped the answer: keep what arrived, marked as stopped."""
         if self.message.state is MessageState.STREAMING:
-            self.message.error = STOPPED
+            self.message.error = reason
             self._end(MessageState.STOPPED)
 
     def _end(self, state: MessageState) -> None:
+        self.waiting = None
         message = self.checkpoint()
         message.state = state
         timings = message.timings

@@ -7,6 +7,7 @@ Keys (DESIGN.md's table; every binding has an id, and ``[keymap]`` in the config
 | enter | send | send the prompt |
 | ctrl+j, shift+enter | newline | new line in the prompt |
 | escape | stop | stop the answer being streamed (the partial answer is kept) |
+| ctrl+c | interrupt | stop the answer being streamed; when idle (or pressed twice within 1 s), quit |
 | ctrl+n | new_conversation | new conversation |
 | f2 | model_picker | model picker |
 | f3 / shift+f3 | next_favourite / previous_favourite | cycle favourite models |
@@ -31,6 +32,8 @@ import dataclasses
 import gc
 import importlib
 import re
+import signal
+import time
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, ClassVar
 
@@ -80,6 +83,13 @@ CHAT_ACTIONS = frozenset(
 WARM_UP_MODULES = ("siliconchat.ui.document.markdown_render", "openai", "siliconchat.core.api")
 # What the SDK's HTTP stack imports only when its first request is sent (~20 ms); skipped if absent.
 FIRST_REQUEST_MODULES = ("anyio._backends._asyncio",)
+DOUBLE_INTERRUPT_SECONDS = 1.0
+"""A second Ctrl+C within this many seconds of one that stopped an answer quits."""
+EXIT_SIGNALS = tuple(
+    getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name)
+)  # no SIGHUP on Windows
+"""Signals that end the app as a quit does (the partial answer saved, the terminal restored), with the exit
+status a shell expects of a process they killed: 128 + the signal's number."""
 _CODE_BLOCK = re.compile(r"^(```|~~~)[^\n]*\n(.*?)^\1[ \t]*$", re.MULTILINE | re.DOTALL)
 
 
@@ -135,6 +145,9 @@ class SiliconChatApp(UnhandledErrorHookApp[int]):
         Binding("ctrl+p", "command_palette", "Commands", id="command_palette", show=False, priority=True),
         Binding("f1", "help", "Help", id="help"),
         Binding("ctrl+q", "quit", "Quit", id="quit", priority=True),
+        # priority: the prompt (a TextArea) binds ctrl+c to copy (still done when text is selected, see
+        # action_interrupt), and Textual's own ctrl+c only says how to quit
+        Binding("ctrl+c", "interrupt", "Interrupt", id="interrupt", show=False, priority=True),
     ]
 
     def __init__(
@@ -157,6 +170,9 @@ class SiliconChatApp(UnhandledErrorHookApp[int]):
         self.keys = KeyPriority()  # typed keys go before streaming frames (see on_event)
         self._continue_requested = continue_requested
         self._shut_down = False
+        self._last_interrupt = -DOUBLE_INTERRUPT_SECONDS  # time.monotonic() of the last Ctrl+C
+        self.exit_signal: int | None = None  # the signal that ended the app (see _on_exit_signal)
+        self._signals_installed = False
         self.crash_report: str | None = None  # what went wrong, for the CLI to print (see unhandled_error)
         self.history = HistoryLink(self)
         if self.config.theme and self.config.theme in self.available_themes:
@@ -215,6 +231,8 @@ class SiliconChatApp(UnhandledErrorHookApp[int]):
     # -- start-up -------------------------------------------------------------------------------
 
     def on_mount(self) -> None:
+        if not self.is_headless:  # a real terminal (tests under Pilot keep their process's handlers)
+            self._install_signal_handlers()
         if self.config.keymap:
             self.set_keymap(self.config.keymap)
         # What the first frame does not need waits for it, whichever screen it shows.
@@ -235,7 +253,8 @@ class SiliconChatApp(UnhandledErrorHookApp[int]):
         from siliconchat.ui.screens.setup import SetupScreen
 
         region = self.settings.region or "ap"
-        screen = SetupScreen(region=region, test_key=self.test_key)
+        custom = self.settings.base_url if self.settings.region is None else None
+        screen = SetupScreen(region=region, test_key=self.test_key, base_url=custom)
         self.push_screen(screen, self._setup_done)
         return screen
 
@@ -257,12 +276,15 @@ class SiliconChatApp(UnhandledErrorHookApp[int]):
         self.settings = dataclasses.replace(
             self.settings,
             api_key=result.api_key,
-            api_key_source="config",
+            api_key_source="config" if result.saved else None,
             base_url=base_url,
             region=result.region if self.settings.region is not None else None,
         )
         self._client = None
-        self.notify_plain("The key works and was saved. Ask away!")
+        if result.saved:
+            self.notify_plain("The key works and was saved. Ask away!")
+        else:
+            self.notify_plain("The key works; it is used for this session only (it was not saved).")
         self._start_chat()
 
     def _start_chat(self) -> ChatScreen:
@@ -455,6 +477,67 @@ class SiliconChatApp(UnhandledErrorHookApp[int]):
         screen = self.chat_screen
         if screen is not None:
             screen.stop_answer()
+
+    async def action_interrupt(self) -> None:
+        """Ctrl+C: stop the answer being streamed, as Escape does. Pressed again within
+        :data:`DOUBLE_INTERRUPT_SECONDS`, or when no answer streams, it quits; but with text selected in
+        the prompt it copies, as it does in any text field."""
+        now = time.monotonic()
+        again = now - self._last_interrupt <= DOUBLE_INTERRUPT_SECONDS
+        self._last_interrupt = now
+        if not again:
+            screen = self.chat_screen
+            if screen is not None and screen.streaming:
+                screen.stop_answer()
+                self.notify_plain(
+                    f"Stopped. Ctrl+C again to quit ({self.key_for('quit')} quits at any time).", timeout=2
+                )
+                return
+            focused = self.focused
+            copy = getattr(focused, "action_copy", None)
+            if getattr(focused, "selected_text", "") and callable(copy):
+                copy()
+                return
+        await self.action_quit()
+
+    # -- signals --------------------------------------------------------------------------------
+
+    def _install_signal_handlers(self) -> None:
+        loop = asyncio.get_running_loop()
+        for signum in EXIT_SIGNALS:
+            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):  # not the main thread
+                loop.add_signal_handler(signum, self._on_exit_signal, signum)
+                self._signals_installed = True
+
+    def _remove_signal_handlers(self) -> None:
+        if not self._signals_installed:
+            return
+        self._signals_installed = False
+        loop = asyncio.get_running_loop()
+        for signum in EXIT_SIGNALS:
+            with contextlib.suppress(Exception):
+                loop.remove_signal_handler(signum)
+
+    def _on_exit_signal(self, signum: int) -> None:
+        """SIGTERM, or SIGHUP (the terminal window was closed): save the answer being streamed at once, marked
+        stopped with the signal's name, then exit as a quit does (which restores the terminal) with status
+        128 + ``signum``. The save comes first: after a SIGHUP the terminal is gone and the process may not
+        get much further."""
+        if self.exit_signal is not None:
+            return
+        self.exit_signal = signum
+        name = signal.Signals(signum).name
+        screen = self.chat_screen
+        if screen is not None:
+            from siliconchat import crash
+
+            turn = screen.turn
+            if turn is not None and not turn.recorder.done:
+                turn.recorder.stop(f"Cut off: siliconchat was ended by {name} while the answer streamed.")
+            with crash.logged("saving the turn in progress"):
+                screen.save_unfinished_turn()
+            screen.stop_answer()
+        self.exit(return_code=128 + signum)
 
     async def action_new_conversation(self) -> None:
         screen = self.chat_screen
@@ -698,6 +781,7 @@ class SiliconChatApp(UnhandledErrorHookApp[int]):
         if self._shut_down:
             return
         self._shut_down = True
+        self._remove_signal_handlers()
         workers = [worker for worker in self.workers if not worker.is_finished]
         for worker in workers:
             worker.cancel()

@@ -303,7 +303,7 @@ class ChatScreen(Screen[None]):
         self, turn: Turn, request: list[dict[str, str]], model: str, params: ModelParams
     ) -> None:
         """Read the stream: fold each event into the recorder, queue its text. Nothing else per delta."""
-        from siliconchat.core.events import AnswerDelta, ErrorKind, Failed, ReasoningDelta
+        from siliconchat.core.events import AnswerDelta, ErrorKind, Failed, ReasoningDelta, Waiting
 
         recorder = turn.recorder
         apply = recorder.apply
@@ -322,6 +322,8 @@ class ChatScreen(Screen[None]):
                         (add_answer if kind is AnswerDelta else add_reasoning)(event.text)  # type: ignore[union-attr]
                         if self._frame_due == NEVER and self._next_frame_at != NEVER:
                             wake()  # no frame asked for, and none on its way to the screen: ask for one
+                    elif kind is Waiting:  # nothing yet: the status line says for how long, and what next
+                        self._show_numbers(turn, time.perf_counter())
                     if keys.pending:
                         # A typed key is on its way to the screen: during a blast, this loop took the event
                         # loop for a slice (see YIELD_EVERY in core/api.py) between each of the key's steps.
@@ -446,7 +448,7 @@ class ChatScreen(Screen[None]):
             recorder.message.usage,
             first_token=first,
             elapsed=recorder.elapsed - first if first is not None else None,
-            finish="streaming…",
+            finish=recorder.waiting or "streaming…",
         )
 
     def _pause_gc(self) -> None:

@@ -11,11 +11,18 @@ Bindings:
 
 The key is masked unless the user reveals it; it is never logged. Error text (from the server, through
 ``test_key``) is untrusted and is shown as plain ``Content``, never as markup.
+
+Saving the config runs in a thread of its own, with a time limit (a config file on a stalled network drive,
+or a pipe in its place, would otherwise freeze the screen). When it fails, the message says why and a button
+offers to use the key for this session only (``SetupResult.saved`` is then False).
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import re
+import threading
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import ClassVar
@@ -30,8 +37,9 @@ from textual.screen import Screen
 from textual.widgets import Button, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
+from siliconchat import paths
 from siliconchat.config import REGIONS, ConfigError, save_config
-from siliconchat.core.sanitize import sanitize_line
+from siliconchat.core.sanitize import sanitize_line, strip_userinfo
 
 __all__ = ["KEY_PATTERN", "SetupResult", "SetupScreen"]
 
@@ -45,13 +53,19 @@ _REGION_NOTES = {
 }
 
 
+SAVE_SECONDS = 5.0
+"""How long saving the config may take before the screen says so and offers to go on without it."""
+
+
 @dataclass
 class SetupResult:
     api_key: str
     region: str
+    saved: bool = True  # False: the config could not be written; the key is for this session only
 
 
 def _host(url: str) -> str:
+    url = strip_userinfo(url)
     return urlsplit(url).netloc or url
 
 
@@ -73,12 +87,21 @@ class SetupScreen(Screen[SetupResult | None]):
         Binding("ctrl+r", "toggle_reveal", "Show key", id="setup.reveal"),
     ]
 
-    def __init__(self, *, region: str, test_key: Callable[[str, str], Awaitable[str | None]]) -> None:
+    def __init__(
+        self,
+        *,
+        region: str,
+        test_key: Callable[[str, str], Awaitable[str | None]],
+        base_url: str | None = None,
+    ) -> None:
+        """``base_url``: a custom base URL the key is tested against (and used with), whatever the region."""
         super().__init__()
         self._regions = list(REGIONS)
         self._region = region if region in REGIONS else self._regions[0]
         self._test_key = test_key
+        self._base_url = base_url
         self._testing = False
+        self._unsaved: SetupResult | None = None  # a tested key whose config could not be written
 
     # -- compose ------------------------------------------------------------------------
 
@@ -100,6 +123,7 @@ class SetupScreen(Screen[SetupResult | None]):
             yield _RegionList(*self._region_options(), id="setup-region", markup=False)
             yield Static(id="setup-message", markup=False)
             with Horizontal(id="setup-actions"):
+                yield Button("Use for this session only", id="setup-session", compact=True)
                 yield Button("Test and save", variant="primary", id="setup-save", compact=True)
         yield Static(self._keys_hint(), id="setup-keys", classes="hint", markup=False)
 
@@ -149,6 +173,7 @@ class SetupScreen(Screen[SetupResult | None]):
         regions = self.query_one("#setup-region", _RegionList)
         regions.highlighted = self._regions.index(self._region)
         self.query_one("#setup-message", Static).display = False
+        self.query_one("#setup-session", Button).display = False
         self.query_one("#setup-key", Input).focus()
 
     # -- state --------------------------------------------------------------------------
@@ -216,6 +241,12 @@ class SetupScreen(Screen[SetupResult | None]):
         event.stop()
         self.action_test_and_save()
 
+    @on(Button.Pressed, "#setup-session")
+    def _session_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        if self._unsaved is not None:
+            self.dismiss(self._unsaved)
+
     @on(Button.Pressed, "#setup-reveal")
     def _reveal_pressed(self, event: Button.Pressed) -> None:
         event.stop()
@@ -242,7 +273,10 @@ class SetupScreen(Screen[SetupResult | None]):
             return
         region = self._region
         self._set_testing(True)
-        self._show_message(f"Testing the key against {_host(REGIONS[region])}…", "busy")
+        self._unsaved = None
+        self.query_one("#setup-session", Button).display = False
+        where = self._base_url if self._base_url is not None else REGIONS[region]
+        self._show_message(f"Testing the key against {_host(where)}…", "busy")
         self.run_worker(self._test_and_save(key, region), group="setup", exclusive=True)
 
     async def _test_and_save(self, key: str, region: str) -> None:
@@ -255,11 +289,47 @@ class SetupScreen(Screen[SetupResult | None]):
             self._show_message(problem)
             self.query_one("#setup-key", Input).focus()
             return
-        try:
-            save_config({"api_key": key, "region": region})
-        except (ConfigError, ValueError, TypeError, OSError) as exc:
-            self._set_testing(False)
-            self._show_message(f"The key works, but it could not be saved: {exc}".replace(key, "sk-…"))
-            return
+        self._show_message("The key works; saving it…", "busy")
+        problem = await self._save({"api_key": key, "region": region})
         self._set_testing(False)
+        if problem is not None:
+            self._unsaved = SetupResult(api_key=key, region=region, saved=False)
+            self._show_message(
+                f"The key works, but it could not be saved: {problem}".replace(key, "sk-…")
+                + " You can fix that and try again, or use the key for this session only."
+            )
+            session = self.query_one("#setup-session", Button)
+            session.display = True
+            session.focus()
+            return
         self.dismiss(SetupResult(api_key=key, region=region))
+
+    async def _save(self, updates: dict[str, object]) -> str | None:
+        """Save the config in a thread of its own: None when saved, else why not (an error, or no end within
+        :data:`SAVE_SECONDS`). The thread is a daemon: one stuck in the file system never holds up the exit."""
+        loop = asyncio.get_running_loop()
+        done: asyncio.Future[str | None] = loop.create_future()
+
+        def finish(outcome: str | None) -> None:
+            if not done.done():
+                done.set_result(outcome)
+
+        def run() -> None:
+            outcome: str | None = None
+            try:
+                save_config(updates)
+            except (ConfigError, ValueError, TypeError, OSError) as exc:
+                outcome = str(exc)
+            except Exception as exc:  # whatever happens in the thread, the screen must hear of it
+                outcome = f"{type(exc).__name__}: {exc}"
+            with contextlib.suppress(RuntimeError):  # the loop is closed: nobody waits any more
+                loop.call_soon_threadsafe(finish, outcome)
+
+        threading.Thread(target=run, name="save-config", daemon=True).start()
+        try:
+            return await asyncio.wait_for(asyncio.shield(done), SAVE_SECONDS)
+        except asyncio.TimeoutError:
+            return (
+                f"writing {paths.config_file()} did not finish within {SAVE_SECONDS:g} s "
+                "(is it on a network drive that stopped answering, or not a regular file?)."
+            )

@@ -7,7 +7,7 @@ from textual.containers import Horizontal
 from textual.content import Content
 from textual.widgets import Static
 
-from siliconchat.core.sanitize import sanitize_line
+from siliconchat.core.sanitize import sanitize_line, strip_userinfo
 
 
 class HeaderBar(Horizontal):
@@ -50,7 +50,7 @@ class HeaderBar(Horizontal):
         self.thinking.display = bool(text)
 
     def set_place(self, text: str, *, demo: bool = False) -> None:
-        self._show(self.place, sanitize_line(text, 40))
+        self._show(self.place, sanitize_line(strip_userinfo(text), 40))  # a base URL's user:password@ never
         self.place.set_class(demo, "-demo")
 
     def set_balance(self, balance: str | None) -> None:

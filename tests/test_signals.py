@@ -1,0 +1,205 @@
+"""Signals and Ctrl+C in the TUI: the app as a process in a pseudo-terminal, as a user runs it.
+
+SIGTERM (``kill``) and SIGHUP (the terminal window closed) mid-answer save the partial answer, marked as
+cut off, restore the terminal and exit with 128 + the signal's number. Ctrl+C stops an answer as Escape does;
+a second Ctrl+C, or one when idle, quits.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import select
+import signal
+import struct
+import subprocess
+import sys
+import termios
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from siliconchat.core.conversation import Message, MessageState
+from siliconchat.core.history import HistoryStore
+
+LEAVE_ALTERNATE_SCREEN = b"\x1b[?1049l"
+
+
+class Terminal:
+    """``python -m siliconchat --demo`` in a pseudo-terminal of 100 x 30."""
+
+    def __init__(self, *args: str) -> None:
+        self.master, slave = os.openpty()
+        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 30, 100, 0, 0))
+        env = {**os.environ, "TERM": "xterm-256color", "PYTHONPATH": str(Path(__file__).parents[1])}
+        env.pop("TEXTUAL", None)
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "siliconchat", "--demo", *args],
+            stdin=slave,
+            stdout=slave,
+            stderr=slave,
+            env=env,
+            start_new_session=True,
+        )
+        os.close(slave)
+        self.out = bytearray()
+        self.master_open = True
+
+    def read_until(self, wanted: bytes, timeout: float = 15) -> None:
+        deadline = time.monotonic() + timeout
+        start = len(self.out)
+        while wanted not in self.out[start:]:
+            assert time.monotonic() < deadline, (
+                f"waited for {wanted!r}; the terminal shows:\n{bytes(self.out)[-2000:]!r}"
+            )
+            ready, _, _ = select.select([self.master], [], [], 0.1)
+            if ready:
+                try:
+                    self.out += os.read(self.master, 65536)
+                except OSError:
+                    raise AssertionError(f"the app ended before {wanted!r}") from None
+            elif self.process.poll() is not None:
+                raise AssertionError(f"the app ended before {wanted!r}:\n{bytes(self.out)[-2000:]!r}")
+
+    def write(self, data: bytes) -> None:
+        os.write(self.master, data)
+
+    def wait(self, timeout: float = 15) -> int:
+        """The exit status, reading what the app writes meanwhile (a full pty would block it)."""
+        deadline = time.monotonic() + timeout
+        while self.process.poll() is None:
+            assert time.monotonic() < deadline, f"the app did not end:\n{bytes(self.out)[-2000:]!r}"
+            if self.master_open:
+                ready, _, _ = select.select([self.master], [], [], 0.1)
+                if ready:
+                    with contextlib.suppress(OSError):
+                        self.out += os.read(self.master, 65536)
+            else:
+                time.sleep(0.05)
+        if self.master_open:
+            while select.select([self.master], [], [], 0.2)[0]:
+                try:
+                    chunk = os.read(self.master, 65536)
+                except OSError:
+                    break
+                if not chunk:
+                    break
+                self.out += chunk
+        return self.process.returncode
+
+    def close_master(self) -> None:
+        if self.master_open:
+            self.master_open = False
+            os.close(self.master)
+
+    def close(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+        self.close_master()
+
+
+@pytest.fixture
+def terminal() -> Iterator[list[Terminal]]:
+    made: list[Terminal] = []
+    yield made
+    for one in made:
+        one.close()
+
+
+def _start_answer(terminal: Terminal) -> None:
+    """Send a prompt to demo/slow and wait until its reasoning is streaming."""
+    terminal.read_until(b"Ask anything")
+    terminal.write(b"tell me a long story\r")
+    terminal.read_until(b"streaming")  # the status line: the answer is on its way
+    time.sleep(1.0)  # a few deltas
+
+
+def _last_answer() -> Message:
+    with HistoryStore.open() as store:
+        [summary] = store.list_conversations()
+        messages = store.load(summary.id).messages
+    assert [m.content for m in messages if m.role == "user"] == ["tell me a long story"]
+    return messages[-1]
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP])
+def test_a_signal_mid_answer_saves_it_restores_the_terminal_and_exits_128_plus_the_signal(
+    terminal: list[Terminal], signum: int
+) -> None:
+    app = Terminal("--model", "demo/slow")
+    terminal.append(app)
+    _start_answer(app)
+    if signum == signal.SIGHUP:
+        app.close_master()  # the window is gone: nothing reads what the app writes any more
+    app.process.send_signal(signum)
+    assert app.wait() == 128 + signum
+    answer = _last_answer()
+    assert answer.state is MessageState.STOPPED
+    assert answer.error is not None and signal.Signals(signum).name in answer.error
+    assert answer.reasoning  # what arrived is kept
+    if signum == signal.SIGTERM:
+        assert LEAVE_ALTERNATE_SCREEN in app.out  # the terminal is restored
+        after = bytes(app.out).rsplit(LEAVE_ALTERNATE_SCREEN, 1)[1].decode("utf-8", "replace")
+        assert "siliconchat: ended by SIGTERM" in after and "Traceback" not in after
+
+
+def test_ctrl_c_stops_the_answer_and_a_second_one_quits(terminal: list[Terminal]) -> None:
+    app = Terminal("--model", "demo/slow")
+    terminal.append(app)
+    _start_answer(app)
+    app.write(b"\x03")
+    app.read_until(b"Ctrl+C again to quit")
+    assert app.process.poll() is None  # still running: only the answer stopped
+    answer = _last_answer()
+    assert answer.state is MessageState.STOPPED and answer.reasoning
+    time.sleep(1.2)  # not a double press: idle now, so this one quits
+    app.write(b"\x03")
+    assert app.wait() == 0
+    assert LEAVE_ALTERNATE_SCREEN in app.out
+
+
+def test_two_quick_ctrl_c_mid_answer_quit(terminal: list[Terminal]) -> None:
+    app = Terminal("--model", "demo/slow")
+    terminal.append(app)
+    _start_answer(app)
+    app.write(b"\x03")
+    time.sleep(0.2)
+    app.write(b"\x03")
+    assert app.wait() == 0
+    assert _last_answer().state is MessageState.STOPPED
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP])
+def test_ask_ended_by_a_signal_saves_what_arrived_and_exits_128_plus_the_signal(signum: int) -> None:
+    from siliconchat.demo.server import DemoServer
+
+    with DemoServer(pace=0) as server:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "siliconchat", "ask", "-m", "demo/slow", "tell me a long story"],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env={**os.environ, "SILICONFLOW_API_KEY": server_key(), "SILICONFLOW_BASE_URL": server.base_url},
+        )
+        assert process.stderr is not None
+        assert process.stderr.read(1)  # the reasoning has started streaming
+        time.sleep(0.5)
+        process.send_signal(signum)
+        _, err = process.communicate(timeout=15)
+    assert process.returncode == 128 + signum
+    name = signal.Signals(signum).name
+    assert f"siliconchat: Ended by {name}" in err and "Traceback" not in err
+    answer = _last_answer()
+    assert answer.state is MessageState.STOPPED and answer.reasoning
+    assert answer.error is not None and name in answer.error
+
+
+def server_key() -> str:
+    from siliconchat.demo.server import DEMO_API_KEY
+
+    return DEMO_API_KEY
