@@ -71,9 +71,11 @@ def test_a_long_answer_is_drawn_in_chunks_each_once(monkeypatch: pytest.MonkeyPa
 
     real = markdown_text.render_chunk
 
-    def counting(text: str, chunk: chunks.Chunk, width: int, styles: MarkdownStyles) -> list[Strip]:
+    def counting(
+        text: str, chunk: chunks.Chunk, width: int, styles: MarkdownStyles, before: str = ""
+    ) -> list[Strip]:
         drawn.append(text)
-        return real(text, chunk, width, styles)
+        return real(text, chunk, width, styles, before)
 
     monkeypatch.setattr(markdown_text, "render_chunk", counting)
     document = MarkdownText(STYLES)
@@ -114,9 +116,11 @@ def test_a_long_answer_draws_only_what_is_seen(monkeypatch: pytest.MonkeyPatch) 
     drawn: list[str] = []
     real = markdown_text.render_chunk
 
-    def counting(text: str, chunk: chunks.Chunk, width: int, styles: MarkdownStyles) -> list[Strip]:
+    def counting(
+        text: str, chunk: chunks.Chunk, width: int, styles: MarkdownStyles, before: str = ""
+    ) -> list[Strip]:
         drawn.append(text)
-        return real(text, chunk, width, styles)
+        return real(text, chunk, width, styles, before)
 
     monkeypatch.setattr(markdown_text, "render_chunk", counting)
     text = "\n\n".join(f"Paragraph {index} is short." for index in range(20_000))

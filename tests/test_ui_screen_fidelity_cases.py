@@ -80,3 +80,62 @@ async def test_turns_after_resizing_there_and_back_are_on_screen(make_app) -> No
             await send(pilot, chunks("more thinking", f"Answer number {number} after the resizes."))
             await wait_turn(pilot)
             assert f"Answer number {number} after the resizes." in rendered(app, screen.view)
+
+
+def _top_item(app, view) -> int:  # type: ignore[no-untyped-def]
+    """The number of the first list item of the answer on screen (the prompt's box holds the same text)."""
+    import re
+
+    found = None
+    for line in rendered(app, view).split("\n"):
+        match = re.search(r"▌ • item (\d+) of the list", line)
+        if match:
+            found = int(match.group(1))
+            break
+    assert found is not None
+    return found
+
+
+async def test_a_resize_keeps_the_same_text_at_the_top(make_app) -> None:
+    answer = "".join(
+        f"- item {n} of the list, with enough words to wrap in a narrow pane\n" for n in range(600)
+    )
+    app = make_app(model="demo/chunks")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = chat(app)
+        await send(pilot, chunks("", answer, size=40))
+        await wait_turn(pilot)
+        view = screen.view
+        view.focus()
+        view.scroll_to(y=view.max_scroll_y * 3 // 4, animate=False, immediate=True)
+        await pilot.pause()
+        before = _top_item(app, view)
+        for size in ((60, 20), (40, 12), (100, 30), SIZE):
+            await pilot.resize_terminal(*size)
+            await pilot.pause()
+            # The place is kept to within a chunk of the answer (a few dozen items), not thousands away.
+            assert abs(_top_item(app, view) - before) <= 40, size
+        await pilot.press("ctrl+r")  # the conversation gets the reasoning pane's width
+        await pilot.pause()
+        assert abs(_top_item(app, view) - before) <= 40
+
+
+async def test_home_goes_to_the_top_at_once(make_app) -> None:
+    answer = (
+        "```python\n" + "".join(f"value_{n} = compute({n})  # step {n}\n" for n in range(1_500)) + "```\n"
+    )
+    app = make_app(model="demo/chunks")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = chat(app)
+        await send(pilot, chunks("", answer, size=50))
+        await wait_turn(pilot)
+        view = screen.view
+        view.focus()
+        await pilot.press("home")
+        await pilot.pause(0.5)  # the scroll's animation
+        assert view.scroll_y == 0
+        assert "╭─ You" in rendered(app, view).split("\n")[0]
+        await pilot.press("end")
+        await pilot.pause(0.5)
+        assert view.scroll_y == view.max_scroll_y
+        assert "value_1499 = compute(1499)" in rendered(app, view)

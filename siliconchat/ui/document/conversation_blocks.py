@@ -198,6 +198,14 @@ class MarkdownBlock(Block):
         markdown = self._markdown(styles)
         return markdown.materialize(top, bottom, width) if markdown is not None else (False, 0)
 
+    def anchor(self, y: int, width: int, styles: DocumentStyles) -> object:
+        markdown = self._markdown(styles)
+        return markdown.anchor(y, width) if markdown is not None else None
+
+    def row_for(self, place: object, width: int, styles: DocumentStyles) -> int:
+        markdown = self._markdown(styles)
+        return markdown.row_for(place, width) if markdown is not None and isinstance(place, tuple) else 0
+
 
 class AnswerBlock(MarkdownBlock):
     """One assistant answer: a label line (model and how it ended) and the answer as Markdown, with a bar on
@@ -214,6 +222,8 @@ class AnswerBlock(MarkdownBlock):
         """The model's id and, unless the answer is complete, how it ended."""
         message = self.message
         note = STATE_NOTES.get(message.state)
+        if message.state is MessageState.STREAMING and not message.content:
+            note = "thinking…" if message.reasoning else "waiting…"
         if message.state is MessageState.COMPLETE and message.finish_reason not in (None, "stop", "eos"):
             note = f"finish reason: {sanitize_line(message.finish_reason or '', 20)}"
         return sanitize_line(message.model or "assistant", 80), note
@@ -245,6 +255,12 @@ class AnswerBlock(MarkdownBlock):
     def materialize(self, top: int, bottom: int, width: int, styles: DocumentStyles) -> tuple[bool, int]:
         return super().materialize(max(0, top - 1), bottom - 1, max(1, width - 3), styles)
 
+    def anchor(self, y: int, width: int, styles: DocumentStyles) -> object:
+        return None if y == 0 else super().anchor(y - 1, max(1, width - 3), styles)  # row 0: the label
+
+    def row_for(self, place: object, width: int, styles: DocumentStyles) -> int:
+        return 0 if place is None else 1 + super().row_for(place, max(1, width - 3), styles)
+
 
 class EarlierBlock(Block):
     """At the top of a reopened conversation: "▲ N earlier messages"; a click shows the previous page."""
@@ -260,5 +276,8 @@ class EarlierBlock(Block):
 
     def line(self, y: int, width: int, styles: DocumentStyles) -> Strip:
         count = len(self.messages)
-        label = f"▲ {count} earlier message{'s' if count != 1 else ''}: show {min(self.page, count)} (click)"
+        label = (
+            f"▲ {count} earlier message{'s' if count != 1 else ''}: click, or scroll up from here, to show "
+            f"{min(self.page, count)}"
+        )
         return Strip([Segment(label[:width], styles.button)])

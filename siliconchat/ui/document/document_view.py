@@ -44,6 +44,16 @@ class Block:
         height changed, and by how much the part above ``top`` grew (see ``MarkdownText.materialize``)."""
         return False, 0
 
+    def anchor(self, y: int, width: int, styles: DocumentStyles) -> object:
+        """Row ``y`` as a place that holds at another width (here: the share of the block above it)."""
+        height = self.height(width, styles)
+        return y / height if height else 0.0
+
+    def row_for(self, place: object, width: int, styles: DocumentStyles) -> int:
+        """The row at ``width`` of a place :meth:`anchor` gave."""
+        share = place if isinstance(place, float) else 0.0
+        return int(share * self.height(width, styles))
+
     def changed(self) -> None:
         """The block's text changed: its view measures it again and repaints what moved."""
         if self.view is not None:
@@ -61,6 +71,9 @@ class DocumentView(ScrollView, can_focus=True):
     DocumentView {
         scrollbar-size-vertical: 1;
         scrollbar-gutter: stable;
+    }
+    DocumentView:focus {
+        background-tint: $foreground 4%;  /* where the scrolling keys go */
     }
     """
 
@@ -82,6 +95,7 @@ class DocumentView(ScrollView, can_focus=True):
         self._styles: DocumentStyles | None = None
         self._base_style: Style | None = None  # the view's own style under every line (see base_style)
         self._at_end = True
+        self._top_anchor: tuple[int, object] | None = None  # see _remember_top
         self._materializing = False
         self.follows = False
         """While True, the view keeps its end in view as the document grows, unless scrolled away from it."""
@@ -96,9 +110,11 @@ class DocumentView(ScrollView, can_focus=True):
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
-        self._styles = None
         self._base_style = None
-        self._valid = 0
+        old = self._styles
+        self._styles = None
+        if old is None or not self.is_attached or self.styles_for_blocks != old:
+            self._valid = 0  # the blocks' colours changed (the theme): measured and drawn again
         self.refresh()
 
     # -- blocks ------------------------------------------------------------------------------
@@ -157,11 +173,37 @@ class DocumentView(ScrollView, can_focus=True):
         return max(1, self.scrollable_content_region.width)
 
     def _layout_blocks(self) -> None:
-        """Measure the blocks whose place is not known at the current width."""
+        """Measure the blocks whose place is not known at the current width.
+
+        At a new width the view keeps showing what it showed at its top (unless it was at the end, which it
+        keeps): the place remembered there (:meth:`_remember_top`) is found again among the new rows.
+        """
         width = self.content_width
+        anchor = None
         if width != self._width:
+            anchor = self._top_anchor if self._width and not self._at_end else None
             self._width = width
             self._valid = 0
+        self._measure(width)
+        if anchor is not None:
+            index, place = anchor
+            if index < len(self.blocks):
+                block = self.blocks[index]
+                styles = self.styles_for_blocks
+                row = block.row_for(place, width, styles)  # may draw, and so change, the block
+                self._valid = min(self._valid, index)
+                self._measure(width)
+                start = self._starts[index]
+                row += start + (block.margin_top if start else 0)
+                # The new height first (the scroll is checked against it), then the place; set as they are, not
+                # scrolled to: this may run while a frame is being painted.
+                self.virtual_size = Size(width, self._ends[-1] if self._ends else 0)
+                self.set_reactive(DocumentView.scroll_y, float(row))
+                self.set_reactive(DocumentView.scroll_target_y, float(row))
+                self.vertical_scrollbar.position = row
+                self.refresh()
+
+    def _measure(self, width: int) -> None:
         styles = self.styles_for_blocks
         del self._starts[self._valid :]
         del self._ends[self._valid :]
@@ -174,6 +216,11 @@ class DocumentView(ScrollView, can_focus=True):
             self._ends.append(y)
         self._valid = len(self.blocks)
 
+    def _remember_top(self) -> None:
+        """Note what the top row shows, as a place that holds at another width (see :meth:`_layout_blocks`)."""
+        if not self._at_end:
+            self._top_anchor = self._anchor()
+
     def _update_size(self) -> None:
         if not self.is_mounted:
             return
@@ -183,6 +230,7 @@ class DocumentView(ScrollView, can_focus=True):
         pinned = self._at_end
         self._set_virtual_size(pinned)
         self._materialize(pinned)
+        self._remember_top()
 
     def _set_virtual_size(self, pinned: bool) -> None:
         self._layout_blocks()
@@ -195,7 +243,7 @@ class DocumentView(ScrollView, can_focus=True):
         if self.follows and pinned and self.scroll_y < self.max_scroll_y:
             self.scroll_to(y=self.max_scroll_y, animate=False, force=True, immediate=True)
 
-    def _materialize(self, pinned: bool) -> None:
+    def _materialize(self, pinned: bool, *, keep_place: bool = True) -> None:
         """Draw what the visible rows show (blocks draw long texts when seen; until then their heights are
         estimates). What is drawn may change heights: the view then keeps showing the same text, or the end."""
         if self._materializing:
@@ -224,7 +272,7 @@ class DocumentView(ScrollView, can_focus=True):
                     return
                 self._valid = min(self._valid, changed_from)
                 self._set_virtual_size(pinned)
-                if moved and not (self.follows and pinned):
+                if moved and keep_place and not (self.follows and pinned):
                     self.scroll_to(y=self.scroll_y + moved, animate=False, force=True, immediate=True)
                 self.refresh()
         finally:
@@ -240,6 +288,19 @@ class DocumentView(ScrollView, can_focus=True):
     def on_resize(self, event: events.Resize) -> None:
         self._update_size()
 
+    def _anchor(self) -> tuple[int, object] | None:
+        """What the top row of the view shows, as a block and a place in it that holds at any width."""
+        if not self._starts or len(self._starts) != len(self.blocks):
+            return None
+        y = int(self.scroll_y)
+        index = bisect_right(self._starts, y) - 1
+        if index < 0:
+            return None
+        block = self.blocks[index]
+        start = self._starts[index]
+        top = start + (block.margin_top if start else 0)
+        return index, block.anchor(max(0, y - top), self._width, self.styles_for_blocks)
+
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
         super().watch_scroll_y(old_value, new_value)
         # Textual moves the scrollbar only while it is shown: a scroll made while the document had just outgrown
@@ -247,7 +308,10 @@ class DocumentView(ScrollView, can_focus=True):
         self.vertical_scrollbar.position = new_value
         self._at_end = new_value >= self.max_scroll_y
         if self.is_mounted and round(old_value) != round(new_value):
-            self._materialize(self._at_end)
+            # The user scrolls: what is drawn now may correct the estimated rows above, but the view goes
+            # where the user sent it (Home is the top; a correction would fight the scroll's own target).
+            self._materialize(self._at_end, keep_place=False)
+            self._remember_top()
 
     def follow(self, follow: bool = True) -> None:
         """Keep the end in view as the document grows (until the user scrolls away), or stop."""
@@ -307,7 +371,11 @@ class DocumentView(ScrollView, can_focus=True):
             if span is not None:
                 start, end = span
                 end = strip.cell_length if end == -1 else end
-                highlight = self.screen.get_component_rich_style("screen--selection")
+                selection_style = self.screen.get_component_rich_style("screen--selection")
+                # Its background only: the text keeps its colour (a 256-colour terminal drew both the same).
+                highlight = (
+                    Style(bgcolor=selection_style.bgcolor) if selection_style.bgcolor else Style(reverse=True)
+                )
                 strip = Strip.join(
                     [
                         strip.crop(0, start),

@@ -285,13 +285,22 @@ def _syntax_theme(name: str) -> PygmentsSyntaxTheme:
     return PygmentsSyntaxTheme(name)
 
 
-def code_lines(code: str, language: str, width: int, styles: MarkdownStyles) -> list[Strip]:
+def code_lines(
+    code: str, language: str, width: int, styles: MarkdownStyles, *, context: str = ""
+) -> list[Strip]:
     """``code`` one column in from each side, highlighted where ``language`` names a Pygments lexer, on the
     theme's background, long lines folded to ``width``.
+
+    ``context``: the code just before this (the previous piece of a long code block), lexed first and not
+    drawn, so that a string or comment that began there is still one here.
 
     Pygments' tokens are turned into segments here, line by line (Rich's ``Syntax`` took ten times as long
     for a long block: it builds and wraps one ``Text`` of the whole code).
     """
+    skip = 0
+    if context and _lexer(language) is not None:
+        skip = context.count("\n") + 1
+        code = context + "\n" + code
     code = code.expandtabs(4)
     theme = _syntax_theme(styles.code_theme)
     background = theme.get_background_style()
@@ -320,7 +329,7 @@ def code_lines(code: str, language: str, width: int, styles: MarkdownStyles) -> 
                     lines[-1].append(Segment(part, style))
     pad = Segment(" ", background)
     out: list[Strip] = []
-    for segments in lines:
+    for segments in lines[skip:]:
         strip = Strip(segments)
         length = strip.cell_length
         if length <= inner:
@@ -357,7 +366,14 @@ def table_lines(
     # Room to grow: the rows after the first ones often hold longer numbers and names.
     roomy = [size + size // 2 + 2 for size in natural]
     space = width - 3 * (columns - 1)
-    widths = roomy if sum(roomy) <= space else fit_columns(natural, space)
+    if sum(roomy) <= space:
+        widths = roomy
+    elif sum(natural) < space:  # what is left goes to the columns in proportion to the room they would like
+        spare = space - sum(natural)
+        wish = sum(roomy) - sum(natural)
+        widths = [size + (room - size) * spare // wish for size, room in zip(natural, roomy, strict=True)]
+    else:
+        widths = fit_columns(natural, space)
     border = styles.table_border
     out: list[Strip] = []
     for header, cells in rows[1 + skip :] if skip else rows:
@@ -365,8 +381,10 @@ def table_lines(
         if header:
             rule = "─┼─".join("─" * w for w in widths)
             out.append(Strip([Segment(rule, border)]))
-    if sum(widths) + 3 * (columns - 1) > width:  # more columns than the width has room for: cut on the right
-        return [line.crop(0, width) for line in out]
+    if sum(widths) + 3 * (columns - 1) > width:
+        # More columns than the width has room for: cut on the right, and say so with "…" at the edge.
+        more = Segment("…", border)
+        return [line.crop(0, width - 1) + Strip([more]) if line.cell_length > width else line for line in out]
     return out
 
 

@@ -35,11 +35,26 @@ def _code_text(text: str, fence: str) -> str:
     return "\n".join(lines)
 
 
-def render_chunk(text: str, chunk: Chunk, width: int, styles: MarkdownStyles) -> list[Strip]:
-    """One chunk's lines at ``width``."""
+def render_chunk(
+    text: str, chunk: Chunk, width: int, styles: MarkdownStyles, before: str = ""
+) -> list[Strip]:
+    """One chunk's lines at ``width``. ``before``: the text of the chunk before it (the start of the code
+    block that a code chunk continues gives its highlighting the context)."""
     if chunk.code is not None:
-        return code_lines(display_text(_code_text(text, chunk.fence)), chunk.code, width, styles)
+        context = _code_context(before, chunk.fence)
+        code = display_text(_code_text(text, chunk.fence))
+        return code_lines(code, chunk.code, width, styles, context=display_text(context))
     return render_markdown(text, width, styles, table=chunk.table)
+
+
+def _code_context(before: str, fence: str) -> str:
+    """The code at the end of ``before``: all of it after the last line that opens a fence with ``fence``
+    (the chunk before a code chunk is the block's previous piece, or the Markdown that opened it)."""
+    lines = before.rstrip("\n").split("\n")
+    for index in range(len(lines) - 1, -1, -1):
+        if fence and lines[index].lstrip(" ").startswith(fence):
+            return "\n".join(lines[index + 1 :])
+    return "\n".join(lines)
 
 
 def estimate_lines(text: str, chunk: Chunk, width: int) -> int:
@@ -168,11 +183,17 @@ class MarkdownText:
         drawn = self._drawn[index]
         if drawn is None:
             chunk = self._splitter.chunks[index]
-            drawn = render_chunk(self._texts[index], chunk, self._width, self.styles)
+            drawn = render_chunk(self._texts[index], chunk, self._width, self.styles, self._before(index))
             self._drawn[index] = drawn
             if index < self._placed and len(drawn) != estimate_lines(self._texts[index], chunk, self._width):
                 self._forget_places(index)  # it and the chunks after it move: placed again when next asked
         return drawn
+
+    def _before(self, index: int) -> str:
+        """The text of the chunk before chunk ``index`` (for a code chunk's context)."""
+        if index == 0 or self._splitter.chunks[index].code is None:
+            return ""
+        return self._texts[index - 1]
 
     def _tail_rows(self) -> list[Strip]:
         if self._tail_lines is None:
@@ -181,7 +202,7 @@ class MarkdownText:
                 text = "".join(self._tail)
                 self._tail = [text]
                 chunk = self._splitter.chunks[-1]
-                drawn = render_chunk(text, chunk, self._width, self.styles)
+                drawn = render_chunk(text, chunk, self._width, self.styles, self._before(len(self._texts)))
                 if drawn and self._content_before and not chunk.joined:
                     lines.append(BLANK)
                 lines.extend(drawn)
@@ -243,6 +264,30 @@ class MarkdownText:
                     if start < top:
                         grown += self._rows[index] - before
         return changed, grown
+
+    def anchor(self, y: int, width: int) -> tuple[int, float]:
+        """Row ``y`` as (chunk, share of that chunk's rows above it): a place that holds at any width."""
+        self._set_width(width)
+        self._place()
+        done = self._starts[-1] + self._rows[-1] if self._starts else 0
+        if y >= done:
+            tail = len(self._tail_rows())
+            return len(self._texts), (y - done) / tail if tail else 0.0
+        index = max(0, bisect_right(self._starts, y) - 1)
+        rows = self._rows[index]
+        return index, (y - self._starts[index]) / rows if rows else 0.0
+
+    def row_for(self, place: tuple[int, float], width: int) -> int:
+        """The row at ``width`` of a place :meth:`anchor` gave (its chunk is drawn, so that the row is exact)."""
+        index, share = place
+        self._set_width(width)
+        if index < len(self._texts):
+            self._draw(index)
+        self._place()
+        if index >= len(self._texts):
+            done = self._starts[-1] + self._rows[-1] if self._starts else 0
+            return done + int(share * len(self._tail_rows()))
+        return self._starts[index] + int(share * self._rows[index])
 
     def all_lines(self, width: int) -> list[Strip]:
         """Every row at ``width``, every chunk drawn (for tests and copies)."""

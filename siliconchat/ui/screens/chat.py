@@ -411,6 +411,8 @@ class ChatScreen(Screen[None]):
                     text = _take(turn.reasoning, budget)
                     budget -= len(text)
                     self.reasoning.write(text)
+                    if first_text:
+                        turn.block.refresh_label()  # "waiting…" becomes "thinking…"
                 if turn.answer and budget > 0:
                     text = _take(turn.answer, budget)
                     budget -= len(text)

@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 from siliconchat.core.conversation import Message
-from siliconchat.ui.document.conversation_blocks import AnswerBlock, ErrorBlock, UserBlock, WelcomeBlock
+from siliconchat.ui.document.conversation_blocks import (
+    AnswerBlock,
+    EarlierBlock,
+    ErrorBlock,
+    UserBlock,
+    WelcomeBlock,
+)
 from siliconchat.ui.document.document_view import Block, DocumentView
 
 WELCOME = (
@@ -14,7 +20,30 @@ WELCOME = (
 
 
 class ConversationView(DocumentView):
-    """The conversation pane. It follows the end while an answer streams unless the user scrolls up."""
+    """The conversation pane. It follows the end while an answer streams unless the user scrolls up.
+
+    Scrolling up at the top of a reopened conversation (Up, Page Up, Home) shows its earlier messages, as a
+    click on the "earlier messages" line does.
+    """
+
+    def _earlier_at_top(self) -> bool:
+        """At the top, with earlier messages held back: ask for them (the screen shows the next page)."""
+        if self.scroll_y > 0 or not self.blocks or not isinstance(self.blocks[0], EarlierBlock):
+            return False
+        self.post_message(self.Clicked(self, self.blocks[0]))
+        return True
+
+    def action_scroll_up(self) -> None:
+        if not self._earlier_at_top():
+            super().action_scroll_up()
+
+    def action_page_up(self) -> None:
+        if not self._earlier_at_top():
+            super().action_page_up()
+
+    def action_scroll_home(self) -> None:
+        if not self._earlier_at_top():
+            super().action_scroll_home()
 
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
