@@ -5,7 +5,7 @@ Run: ``python benchmarks/bench_history.py [--conversations 5000] [--repeats 7] [
 First the real TUI (``bench_history_ui.py``: Pilot at 120x40 over a prepared history: reopen, sidebar open,
 arrow key, search, from the key press to the frame), then the store calls alone.
 
-Targets (issue 5 / DESIGN.md): with 5,000 conversations of ~10 messages, ``list_conversations()`` ≤ 0.3 s
+Targets: with 5,000 conversations of ~10 messages, ``list_conversations()`` ≤ 0.3 s
 (the sidebar), ``search()`` ≤ 100 ms, loading a 500-turn (~1 MB) conversation well under 1 s. The script
 prints a table and the same numbers as JSON; it asserts nothing (timings are not tests).
 

@@ -7,7 +7,7 @@ Usage (from the repository root, with siliconchat installed, e.g. ``pip install 
     python benchmarks/run.py --quick              # one repeat, 10 s at 100 deltas/s (about 2 minutes)
     python benchmarks/run.py --repeats 5 --json /tmp/bench.json
 
-What one run measures, side by side and as ratios (see DESIGN.md "Performance" for the targets):
+What one run measures, side by side and as ratios (the targets are in the table it prints):
 
 1. **The floor**: a bare ``AsyncOpenAI`` streaming loop (``async for chunk in stream``, reading
    ``delta.reasoning_content`` and ``delta.content``), in its own process, reading the same stream from the

@@ -1,6 +1,6 @@
 """The SiliconFlow API through the official ``openai`` SDK, as typed events.
 
-``ChatClient.stream`` turns SiliconFlow's stream (see ``shared/siliconflow-api.md``) into
+``ChatClient.stream`` turns SiliconFlow's stream (``data:`` lines of chunks, usage on every chunk) into
 ``ReasoningDelta`` / ``AnswerDelta`` / ``UsageUpdate`` events and ends with exactly one
 ``Finished`` or ``Failed``. It never raises for an API or network problem: every failure
 becomes one user-facing sentence. ``openai`` is imported lazily (it costs most of a second),

@@ -1,4 +1,4 @@
-"""Every API failure as one clear sentence (the error table of ``siliconflow-api.md``).
+"""Every API failure as one clear sentence: each status SiliconFlow answers with, and each way a stream breaks.
 
 Bodies come as a JSON object, a bare JSON string, plain text or a proxy's HTML, so they are
 parsed defensively; whatever the server said is sanitized, shortened and scrubbed of the key

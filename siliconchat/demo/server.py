@@ -3,7 +3,7 @@
 It backs ``siliconchat --demo``, the tests, the screenshots and the benchmarks, so it is a real HTTP/1.1
 server (keep-alive, chunked streams) rather than a mock: the client under test goes through the real
 ``openai`` SDK and the real network stack. What each model id answers lives in :mod:`.scenarios`; this
-module puts it on the wire exactly as ``siliconflow-api.md`` describes (usage on every chunk, 32-hex ids,
+module puts it on the wire exactly as SiliconFlow does (usage on every chunk, 32-hex ids,
 null inactive fields, error bodies of every shape).
 
 Streams are written fast: each chunk is formatted from a pre-built prefix with only its text JSON-encoded,

@@ -1,6 +1,6 @@
 """The siliconchat TUI: the app, its keys and commands, and ``run`` (the CLI's default command).
 
-Keys (DESIGN.md's table; every binding has an id, and ``[keymap]`` in the config remaps them):
+Keys (every binding has an id, and ``[keymap]`` in the config remaps them; the README lists them too):
 
 | key | id | action |
 |---|---|---|
