@@ -145,6 +145,23 @@ class HistoryLink:
         saver.finish()
         self.refresh_sidebar()
 
+    def save_settings(self, conversation: Conversation) -> None:
+        """Save a conversation's system prompt and parameters (F5), in a thread. A conversation not saved
+        yet needs nothing: its first message saves them with it."""
+        store = self.store
+        if store is None or conversation.id is None:
+            return
+
+        async def save() -> None:
+            from siliconchat.core.history import HistoryError
+
+            try:
+                await asyncio.to_thread(store.update_conversation, conversation)
+            except HistoryError as exc:
+                self.report(exc)
+
+        self.app.run_worker(save(), group="history-settings", exit_on_error=False)
+
     def forget(self, messages: Iterable[Message]) -> None:
         """Delete messages that leave the conversation (an answer being regenerated, and its prompt)."""
         ids = [m.id for m in messages if m.id is not None]
