@@ -332,7 +332,7 @@ def test_search_cjk_text(store: HistoryStore) -> None:
 
 
 def test_search_without_fts5_falls_back_to_like(db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(history, "_fts5_available", lambda conn: False)  # a SQLite built without FTS5
+    monkeypatch.setattr(history.schema, "_fts5_available", lambda conn: False)  # a SQLite built without FTS5
     with HistoryStore.open(db) as plain:
         assert not plain.fts
         conv = add_conversation(plain, "Why is the sky blue?", "Rayleigh", reasoning="photons", at=1.0)
