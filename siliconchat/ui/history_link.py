@@ -1,9 +1,9 @@
 """The TUI's side of the history: the store, the sidebar, search, reopening, renaming, deleting, transcripts.
 
 * The store is opened in a thread when the app starts (it takes a moment: never before the first frame).
-  If it cannot be used (:class:`HistoryError`: corrupt, unreadable, newer schema), the app runs without
+  If it cannot be used (:class:`HistoryError`: unreadable, newer schema), the app runs without
   history, says so in the header for as long as it runs, and a toast names the file. The file is left
-  exactly as it was.
+  exactly as it was. A damaged file is moved aside by the store (a new history starts): a toast says where.
 * Writes: the user message is committed before its request is sent (``add_message`` is a fraction of a
   millisecond: on the event loop); the answer is checkpointed by a :class:`StreamingSaver` from the chat
   screen's once-a-second timer, at most once every 2 s (a few ms for a long answer), and saved once more when the
@@ -87,6 +87,8 @@ class HistoryLink:
                 severity="error",
                 timeout=20,
             )
+        elif self.store is not None and self.store.notice is not None:  # a damaged file was moved aside
+            self.app.notify_plain(self.store.notice, severity="warning", timeout=30)
         screen = self.app.chat_screen
         if screen is not None and screen.is_mounted:
             screen.header.set_history_note(self.note)

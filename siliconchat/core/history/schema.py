@@ -142,9 +142,9 @@ def connect(path: Path) -> sqlite3.Connection:
     return conn
 
 
-def prepare(conn: sqlite3.Connection, path: Path, created: bool) -> bool:
-    """Check the file, then set it up; nothing is written until the checks pass. Returns whether FTS5
-    search is available."""
+def prepare(conn: sqlite3.Connection, path: Path, created: bool, *, checked: bool = False) -> bool:
+    """Check the file, then set it up; nothing is written until the checks pass. ``checked``: its quick
+    check already ran (see ``check.examine``). Returns whether FTS5 search is available."""
     untouched = "It was left untouched; move it away (or restore a backup) and siliconchat starts a new one."
     try:
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
@@ -164,7 +164,7 @@ def prepare(conn: sqlite3.Connection, path: Path, created: bool) -> bool:
         )
     if version == 0 and not created and conn.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchone():
         raise HistoryError(path, f"it is a SQLite database of some other program, not a history. {untouched}")
-    if not created and version > 0:
+    if not created and version > 0 and not checked:
         try:
             problems = [row[0] for row in conn.execute("PRAGMA quick_check(3)").fetchall()]
         except sqlite3.DatabaseError as exc:

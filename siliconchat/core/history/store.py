@@ -11,6 +11,7 @@ from types import TracebackType
 
 from siliconchat import paths
 from siliconchat.core.conversation import Conversation, Message
+from siliconchat.core.history.check import Examination, examine, move_aside
 from siliconchat.core.history.errors import ConversationNotFound, HistoryError, describe_sqlite_error
 from siliconchat.core.history.rows import (
     MESSAGE_COLUMNS,
@@ -34,9 +35,10 @@ from siliconchat.core.sanitize import sanitize_line
 class HistoryStore:
     """The history database. Open with :meth:`open`; every method may raise :class:`HistoryError`."""
 
-    def __init__(self, path: Path, conn: sqlite3.Connection, *, fts: bool) -> None:
+    def __init__(self, path: Path, conn: sqlite3.Connection, *, fts: bool, notice: str | None = None) -> None:
         """Use :meth:`open`."""
         self.path = path
+        self.notice = notice  # what the user must know about this opening (a damaged file moved aside)
         self.fts = fts  # full-text search through FTS5 (else LIKE)
         self._conn: sqlite3.Connection | None = conn
         self._lock = threading.RLock()
@@ -47,9 +49,12 @@ class HistoryStore:
     def open(cls, path: Path | None = None) -> HistoryStore:
         """Open (creating or migrating as needed) the database at ``path`` (default ``paths.history_db()``).
 
-        A new folder is created with mode 0700 and a new file with mode 0600. Raises :class:`HistoryError`
-        when the file is not a SQLite database, fails its quick check, cannot be opened or was written by a
-        newer siliconchat; such a file is left exactly as it was.
+        A new folder is created with mode 0700 and a new file with mode 0600. An existing file is checked
+        first without being written to (see :mod:`siliconchat.core.history.check`); a damaged one (not a
+        SQLite database, or failing its quick check) is moved aside with its ``-wal`` and ``-shm``, a new
+        history is started and :attr:`notice` says where the old one went. Raises :class:`HistoryError` when
+        the file cannot be opened, was written by a newer siliconchat or by another program, or is damaged
+        and cannot be moved aside; such a file is left exactly as it was.
         """
         path = Path(path) if path is not None else paths.history_db()
         try:
@@ -59,13 +64,29 @@ class HistoryStore:
         if path.is_dir():
             raise HistoryError(path, "this is a folder, not a database file")
         created = create_private_file(path)
+        examination = Examination(examined=False) if created else examine(path)
+        notice = None
+        if examination.damage is not None:
+            try:
+                moved = move_aside(path)
+            except OSError as exc:
+                raise HistoryError(
+                    path,
+                    f"{examination.damage}. It could not be moved aside ({exc.strerror or exc}), so it was left "
+                    "untouched; move it away (or restore a backup) and siliconchat starts a new one.",
+                ) from None
+            notice = (
+                f"History database {path}: {examination.damage}. It was moved to {moved} (with its -wal and "
+                "-shm files, if any) and a new, empty history was started."
+            )
+            created = create_private_file(path)
         conn = connect(path)
         try:
-            fts = prepare(conn, path, created)
+            fts = prepare(conn, path, created, checked=examination.examined)
         except BaseException:
             conn.close()
             raise
-        return cls(path, conn, fts=fts)
+        return cls(path, conn, fts=fts, notice=notice)
 
     def close(self) -> None:
         """Close the database (idempotent). The last connection folds the WAL back into the file."""
