@@ -9,7 +9,12 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Final
 
-from siliconchat.core.history.errors import BUSY_TIMEOUT_MS, HistoryError, describe_sqlite_error
+from siliconchat.core.history.errors import (
+    BUSY_TIMEOUT_MS,
+    HistoryError,
+    describe_sqlite_error,
+    folder_problem,
+)
 
 MMAP_BYTES: Final = 256 * 1024 * 1024
 """Pages are read through a memory map of the file (up to this size) instead of being copied: scans such
@@ -116,7 +121,8 @@ def create_private_file(path: Path) -> bool:
     except FileExistsError:
         return False
     except OSError as exc:
-        raise HistoryError(path, f"cannot create the file ({exc.strerror or exc})") from None
+        problem = folder_problem(path.parent) or f"({exc.strerror or exc})"
+        raise HistoryError(path, f"cannot create the file: {problem}") from None
     os.close(fd)
     return True
 
@@ -137,7 +143,7 @@ def connect(path: Path) -> sqlite3.Connection:
             check_same_thread=False,  # guarded by HistoryStore._lock; the TUI uses thread workers
         )
     except sqlite3.Error as exc:
-        raise HistoryError(path, f"cannot open it ({describe_sqlite_error(exc)})") from None
+        raise HistoryError(path, f"cannot open it: {describe_sqlite_error(exc, path)}") from None
     conn.text_factory = _decode_text
     return conn
 
@@ -154,6 +160,14 @@ def prepare(conn: sqlite3.Connection, path: Path, created: bool, *, checked: boo
         conn.execute(f"PRAGMA mmap_size = {MMAP_BYTES}")
     except sqlite3.DatabaseError as exc:
         if isinstance(exc, sqlite3.OperationalError) and "locked" not in str(exc):
+            # "unable to open" with a readable file: SQLite could not create the -wal and -shm beside it.
+            folder = folder_problem(path.parent) if "unable to open" in str(exc) else None
+            if folder is not None:
+                raise HistoryError(
+                    path,
+                    f"cannot open it: {folder}; siliconchat needs to create its -wal and -shm files there. "
+                    "The file was left untouched.",
+                ) from None
             raise HistoryError(path, f"cannot read it ({exc}). {untouched}") from None
         raise HistoryError(path, f"it is not a SQLite database or is damaged ({exc}). {untouched}") from None
     if version > SCHEMA_VERSION:
@@ -178,7 +192,7 @@ def prepare(conn: sqlite3.Connection, path: Path, created: bool, *, checked: boo
         _migrate(conn)
         return _sync_fts(conn)
     except sqlite3.Error as exc:
-        raise HistoryError(path, f"cannot set it up ({describe_sqlite_error(exc)})") from None
+        raise HistoryError(path, f"cannot set it up: {describe_sqlite_error(exc, path)}") from None
 
 
 def _migrate(conn: sqlite3.Connection) -> None:

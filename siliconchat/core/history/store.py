@@ -12,7 +12,12 @@ from types import TracebackType
 from siliconchat import paths
 from siliconchat.core.conversation import Conversation, Message
 from siliconchat.core.history.check import Examination, examine, move_aside
-from siliconchat.core.history.errors import ConversationNotFound, HistoryError, describe_sqlite_error
+from siliconchat.core.history.errors import (
+    BUSY_TIMEOUT_MS,
+    ConversationNotFound,
+    HistoryError,
+    describe_sqlite_error,
+)
 from siliconchat.core.history.rows import (
     MESSAGE_COLUMNS,
     ConversationSummary,
@@ -42,6 +47,7 @@ class HistoryStore:
         self.fts = fts  # full-text search through FTS5 (else LIKE)
         self._conn: sqlite3.Connection | None = conn
         self._lock = threading.RLock()
+        self._busy_ms = BUSY_TIMEOUT_MS
 
     # -- opening ---------------------------------------------------------------------------------------
 
@@ -111,7 +117,16 @@ class HistoryStore:
     # -- plumbing --------------------------------------------------------------------------------------
 
     def _fail(self, exc: sqlite3.Error, action: str) -> HistoryError:
-        return HistoryError(self.path, f"cannot {action}: {describe_sqlite_error(exc)}")
+        return HistoryError(
+            self.path, f"cannot {action}: {describe_sqlite_error(exc, self.path, busy_ms=self._busy_ms)}"
+        )
+
+    def set_busy_timeout(self, milliseconds: int) -> None:
+        """How long a write waits for another process's write lock before it fails (default
+        :data:`BUSY_TIMEOUT_MS`). A caller that retries on its own (the TUI's queue) waits less per try."""
+        with self._lock:
+            self._connection().execute(f"PRAGMA busy_timeout = {int(milliseconds)}")
+            self._busy_ms = int(milliseconds)
 
     @contextlib.contextmanager
     def _read(self, action: str) -> Iterator[sqlite3.Connection]:

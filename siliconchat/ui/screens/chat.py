@@ -41,9 +41,9 @@ from siliconchat.ui.widgets.reasoning_pane import ReasoningPane
 from siliconchat.ui.widgets.status_line import StatusLine
 
 if TYPE_CHECKING:
-    from siliconchat.core.history import StreamingSaver
     from siliconchat.core.turn import TurnRecorder
     from siliconchat.ui.app import SiliconChatApp
+    from siliconchat.ui.history_saves import TurnSaver
 
 MARKDOWN_MODULE = "siliconchat.ui.document.markdown_render"
 """Imported after the first frame (see the app's warm-up); the first answer needs it."""
@@ -124,7 +124,7 @@ class Turn:
     worker: Worker[None] | None = None
     received: bool = False  # the stream is over; frames still show the text that arrived
     ended: bool = False
-    saver: StreamingSaver | None = None  # history: checkpoints the answer (see ui/history_link.py)
+    saver: TurnSaver | None = None  # history: queues the answer's checkpoints (see ui/history_saves.py)
 
     @property
     def message(self) -> Message:
@@ -433,7 +433,7 @@ class ChatScreen(Screen[None]):
         if turn is None or turn.ended:
             return
         if turn.saver is not None:
-            turn.saver.tick()  # history: a checkpoint when 2 s have passed since the last one
+            turn.saver.tick()  # history: a checkpoint queued each second (saved in a thread)
         now = time.perf_counter()
         if now >= self._next_numbers_at - NUMBERS_SECONDS / 2:  # not if a frame just showed them
             self._show_numbers(turn, now)
