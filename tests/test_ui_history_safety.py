@@ -11,11 +11,12 @@ import time
 
 from textual.pilot import Pilot
 from textual.widgets import Input
-from ui_support import chat, send, wait_for, wait_turn
+from ui_support import blocks_of, chat, last_chat, send, wait_for, wait_turn
 
 from siliconchat import paths
 from siliconchat.core.history import HistoryStore
 from siliconchat.ui.app import SiliconChatApp
+from siliconchat.ui.document.conversation_blocks import AnswerBlock
 from siliconchat.ui.screens.settings import ConversationSettingsScreen
 
 SIZE = (120, 40)
@@ -208,3 +209,62 @@ async def test_a_streaming_answer_is_never_2_s_behind_in_the_history(make_app) -
         due = max(n for t, n in arrived if t <= now - 1.6)
         behind.append(due - length)
     assert behind and max(behind) <= 0, f"characters older than 1.6 s not yet saved: {behind}"
+
+
+# -- regenerate -----------------------------------------------------------------------------------------------
+
+
+def _history_messages(conversation_id: int) -> list[tuple[str, str, str]]:
+    with HistoryStore.open() as store:
+        return [(m.role, m.content, m.state.value) for m in store.load(conversation_id).messages]
+
+
+async def test_a_regenerated_answer_that_fails_or_is_stopped_keeps_the_old_one(make_app, demo_server) -> None:
+    app = make_app(model="demo/echo")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = chat(app)
+        await _history_ready(pilot)
+        await send(pilot, "keep me")
+        await wait_turn(pilot)
+        cid = screen.conversation.id
+        assert cid is not None
+        old = [("user", "keep me", "complete"), ("assistant", "keep me", "complete")]
+        await wait_for(pilot, lambda: _history_messages(cid) == old, "the first turn saved")
+
+        app.set_model("demo/error-500")  # the new answer fails
+        await app.action_regenerate()
+        await wait_turn(pilot)
+        await wait_for(pilot, lambda: not app.history.saves.pending, "the saves")
+        assert _history_messages(cid)[:2] == old
+        assert [(m.role, m.content) for m in screen.conversation.messages] == [
+            ("user", "keep me"),
+            ("assistant", "keep me"),
+        ]
+        assert any(block.source == "keep me" for block in blocks_of(screen, AnswerBlock))
+
+        app.set_model("demo/slow")  # the new answer is stopped halfway
+        await app.action_regenerate()
+        await wait_for(pilot, lambda: screen.turn is not None and screen.turn.recorder.reasoning, "streaming")
+        request = last_chat(demo_server).body["messages"]
+        assert [m["content"] for m in request] == ["keep me"]  # the old turn is not sent with it
+        await pilot.press("escape")
+        await wait_turn(pilot)
+        await wait_for(pilot, lambda: not app.history.saves.pending, "the saves")
+        assert _history_messages(cid)[:2] == old
+        assert [(m.role, m.content) for m in screen.conversation.messages] == [
+            ("user", "keep me"),
+            ("assistant", "keep me"),
+        ]
+
+        app.set_model("demo/echo")  # complete at last: now the old turn leaves, in the history too
+        await app.action_regenerate()
+        await wait_turn(pilot)
+        await wait_for(pilot, lambda: not app.history.saves.pending, "the saves")
+        saved = _history_messages(cid)
+        assert saved[-2:] == old  # the new turn, saying the same thing
+        assert saved.count(("assistant", "keep me", "complete")) == 1  # the old one is gone
+        assert [m["content"] for m in last_chat(demo_server).body["messages"]] == ["keep me"]
+        assert [(m.role, m.content) for m in screen.conversation.messages] == [
+            ("user", "keep me"),
+            ("assistant", "keep me"),
+        ]

@@ -125,6 +125,9 @@ class Turn:
     received: bool = False  # the stream is over; frames still show the text that arrived
     ended: bool = False
     saver: TurnSaver | None = None  # history: queues the answer's checkpoints (see ui/history_saves.py)
+    replaces: list[Message] = field(
+        default_factory=list
+    )  # regenerate: the turn this one replaces, if complete
 
     @property
     def message(self) -> Message:
@@ -541,6 +544,8 @@ class ChatScreen(Screen[None]):
         message = recorder.message
         self.chat_app.history.finish(turn.saver)  # history: the final state, however the turn ended
         turn.saver = None
+        if turn.replaces:
+            self._settle_regeneration(turn)
         view = self.view
         if message.state is MessageState.FAILED and not message.content:
             view.remove_block(turn.block)
@@ -605,18 +610,40 @@ class ChatScreen(Screen[None]):
         self.prompt.focus()
 
     async def regenerate(self) -> bool:
-        """Send the last user turn again, replacing the answer(s) after it in the context."""
+        """Send the last user turn again. The turn it replaces leaves the request at once, but it stays in the
+        conversation and the history until the new answer is complete: if that one fails or is stopped, the
+        old turn is still there (see :meth:`_settle_regeneration`)."""
         if self.turn is not None:
             return False
+        self._drop_failed_attempt()  # after a failed regeneration, the turn to send again is the old one
         messages = self.conversation.messages
         index = next((i for i in range(len(messages) - 1, -1, -1) if messages[i].role == "user"), None)
         if index is None:
             return False
         text = messages[index].content
-        self.chat_app.history.forget(messages[index:])  # history: the replaced turn leaves it too
+        replaced = messages[index:]
         del messages[index:]
         await self.send(text)
+        if self.turn is not None:
+            self.turn.replaces = replaced
+        else:  # pragma: no cover - send always starts a turn when none streams
+            messages[index:index] = replaced
         return True
+
+    def _settle_regeneration(self, turn: Turn) -> None:
+        """A regenerated answer ended. Complete, it replaces the old turn (deleted from the history too).
+        Failed or stopped, the old turn comes back as the conversation's last, and the attempt leaves the
+        context (its blocks stay on screen; the history keeps it, marked failed or stopped), so the next
+        regenerate sends the old turn again."""
+        message = turn.message
+        if message.state is MessageState.COMPLETE and not message.error:
+            self.chat_app.history.forget(turn.replaces)  # queued after the new answer's saves
+            return
+        messages = self.conversation.messages
+        at = next((i for i, m in enumerate(messages) if m is message), None)
+        if at is not None and at >= 1:
+            del messages[at - 1 : at + 1]
+            messages.extend(turn.replaces)
 
     def toggle_reasoning(self) -> None:
         # ``display``, not a class on the screen: a class change restyles every widget on the screen.
