@@ -4,6 +4,7 @@ folders, the real app against the real demo server."""
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 import subprocess
 import sys
@@ -11,9 +12,10 @@ import time
 
 from textual.pilot import Pilot
 from textual.widgets import Input
-from ui_support import blocks_of, chat, last_chat, send, wait_for, wait_turn
+from ui_support import blocks_of, chat, last_chat, rendered, send, wait_for, wait_turn
 
 from siliconchat import paths
+from siliconchat.core.conversation import Conversation, Message
 from siliconchat.core.history import HistoryStore
 from siliconchat.ui.app import SiliconChatApp
 from siliconchat.ui.document.conversation_blocks import AnswerBlock
@@ -268,3 +270,41 @@ async def test_a_regenerated_answer_that_fails_or_is_stopped_keeps_the_old_one(m
             ("user", "keep me"),
             ("assistant", "keep me"),
         ]
+
+
+# -- a bad byte -----------------------------------------------------------------------------------------------
+
+
+async def test_a_bad_byte_in_one_message_shows_its_conversation_in_the_sidebar_with_u_fffd(make_app) -> None:
+    with HistoryStore.open() as store:
+        for title in ("Healthy one", "Damaged one", "Another healthy one"):
+            store.create_conversation(
+                Conversation(
+                    title=title,
+                    messages=[Message("user", f"{title} prompt"), Message("assistant", f"{title} answer")],
+                )
+            )
+    # Another program (or a damaged page) left bytes that are not UTF-8 in one message: SQLite never checks.
+    with contextlib.closing(sqlite3.connect(paths.history_db())) as conn:
+        conn.execute(
+            "UPDATE messages SET content = CAST(? AS TEXT) WHERE content = 'Damaged one answer'",
+            (b"bad \xff byte",),
+        )
+        conn.commit()
+    app = make_app(model="demo/echo")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = chat(app)
+        await _history_ready(pilot)
+        await pilot.press("f9")
+        await wait_for(
+            pilot, lambda: app.history.sidebar is not None and app.history.sidebar.loaded, "the sidebar"
+        )
+        sidebar = app.history.sidebar
+        assert sidebar is not None
+        shown = rendered(app, sidebar)
+        assert all(title in shown for title in ("Healthy one", "Damaged one", "Another healthy one"))
+        await pilot.press("down", "enter")  # the second newest: the damaged one
+        await wait_for(pilot, lambda: screen.conversation.title == "Damaged one", "the damaged conversation")
+        await pilot.pause()
+        assert screen.conversation.messages[-1].content == "bad \ufffd byte"
+        assert "bad \ufffd byte" in rendered(app, screen.view)
