@@ -20,7 +20,6 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -115,27 +114,14 @@ class HistoryLink:
 
     def close(self) -> None:
         """Save what is queued (or, when the history stayed busy, write it to recovery files); close."""
-        store = self.store
-        if store is None:
-            return
-        if not self.saves.flush_now():
-            from siliconchat.core.history.recovery import write_recovery
-
-            try:
-                write_recovery(store.path.parent, self.saves.unsaved())
-            except OSError:
-                logging.getLogger(__name__).exception("turns the history could not take were lost")
-        self.store = None
-        store.close()
+        store, self.store = self.store, None
+        if store is not None:
+            self.saves.close(store)
+            store.close()
 
     async def _import_recovered(self, store: HistoryStore) -> None:
         """Import the turns an earlier session could not save (recovery files beside the history)."""
-        from siliconchat.core.history.recovery import RECOVERY_GLOB, import_recovered
-
-        folder = store.path.parent
-        if not any(folder.glob(RECOVERY_GLOB)):
-            return
-        titles = await asyncio.to_thread(import_recovered, store, folder)
+        titles = await self.saves.import_recovered(store)
         if titles:
             names = ", ".join(sanitize_line(t, 40) or "(untitled)" for t in titles)
             self.app.notify_plain(

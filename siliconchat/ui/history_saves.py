@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -198,12 +199,31 @@ class HistorySaves:
 
     # -- closing ----------------------------------------------------------------------------------
 
-    def flush_now(self) -> bool:
-        """At exit: try the queued writes once more, here and now, unless they have been failing (then
-        each would wait the whole busy timeout). True when nothing is left unsaved."""
+    def close(self, store: HistoryStore) -> None:
+        """At exit: save what is queued; what cannot be saved goes to recovery files beside the history."""
+        if self.flush_now(store):
+            return
+        from siliconchat.core.history.recovery import write_recovery
+
+        try:
+            write_recovery(store.path.parent, self.unsaved())
+        except OSError:
+            logging.getLogger(__name__).exception("turns the history could not take were lost")
+
+    async def import_recovered(self, store: HistoryStore) -> list[str]:
+        """Import the recovery files an earlier session left (in a thread); the titles imported."""
+        from siliconchat.core.history.recovery import RECOVERY_GLOB, import_recovered
+
+        folder = store.path.parent
+        if not any(folder.glob(RECOVERY_GLOB)):
+            return []
+        return await asyncio.to_thread(import_recovered, store, folder)
+
+    def flush_now(self, store: HistoryStore | None) -> bool:
+        """Try the queued writes once more, here and now, unless they have been failing (each would wait
+        for the lock again). True when nothing is left unsaved."""
         from siliconchat.core.history import HistoryError
 
-        store = self._store()
         if self._task is not None:
             self._task.cancel()
         if store is None:
