@@ -308,3 +308,29 @@ async def test_a_bad_byte_in_one_message_shows_its_conversation_in_the_sidebar_w
         await pilot.pause()
         assert screen.conversation.messages[-1].content == "bad \ufffd byte"
         assert "bad \ufffd byte" in rendered(app, screen.view)
+
+
+async def test_regenerate_after_a_failed_prompt_sends_that_prompt_again(make_app, demo_server) -> None:
+    app = make_app(model="demo/echo")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = chat(app)
+        await _history_ready(pilot)
+        await send(pilot, "earlier")
+        await wait_turn(pilot)
+        app.set_model("demo/error-500")
+        await send(pilot, "retry me")
+        await wait_turn(pilot)
+        app.set_model("demo/echo")
+        await app.action_regenerate()
+        await wait_turn(pilot)
+        assert [m["content"] for m in last_chat(demo_server).body["messages"]] == [
+            "earlier",
+            "earlier",
+            "retry me",
+        ]
+        assert [m.content for m in screen.conversation.messages] == [
+            "earlier",
+            "earlier",
+            "retry me",
+            "retry me",
+        ]

@@ -60,7 +60,11 @@ def examine(path: Path) -> Examination:
     """Check the database at ``path`` (which exists) without writing to it, its ``-wal`` or its ``-shm``."""
     wal, _shm = sidecars(path)
     if _size(wal) == 0:
-        return _check(f"{path.resolve().as_uri()}?mode=ro&immutable=1")
+        result = _check(f"{path.resolve().as_uri()}?mode=ro&immutable=1")
+        if result.damage is None or _size(wal) == 0:
+            return result
+        # Another instance opened it meanwhile (and may have written to it under the check): look again,
+        # with its -wal.
     result = Examination(examined=False)
     for attempt in range(COPY_ATTEMPTS):
         if attempt:

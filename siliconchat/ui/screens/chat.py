@@ -615,7 +615,6 @@ class ChatScreen(Screen[None]):
         old turn is still there (see :meth:`_settle_regeneration`)."""
         if self.turn is not None:
             return False
-        self._drop_failed_attempt()  # after a failed regeneration, the turn to send again is the old one
         messages = self.conversation.messages
         index = next((i for i in range(len(messages) - 1, -1, -1) if messages[i].role == "user"), None)
         if index is None:
