@@ -3,10 +3,10 @@
 Precedence: command-line flags > environment (``SILICONFLOW_API_KEY``, ``SILICONFLOW_BASE_URL``,
 ``SILICONCHAT_MODEL``) > config file > defaults.
 
-The config file is TOML. Reading uses :mod:`tomllib` (``tomli`` on Python 3.10); writing uses the small
-writer below, because the schema is flat and no runtime dependency is worth it. A file that cannot be read
-or parsed raises :class:`ConfigError` and is never overwritten. Saving merges into the file's current
-contents, keeps keys this version does not know, and replaces the file atomically with mode 0600.
+The config file is TOML. Reading uses :mod:`tomllib` (``tomli`` on Python 3.10); saving edits the file's
+text with ``tomlkit`` (see :mod:`siliconchat.config_edit`), so the user's comments, ordering and keys this
+version does not know survive. A file that cannot be read or parsed raises :class:`ConfigError` and is never
+overwritten. Saving replaces the file atomically with mode 0600.
 
 This module must stay cheap to import (no Textual, no openai): the CLI's ``--version`` depends on it.
 """
@@ -429,9 +429,11 @@ def _to_raw(key: str, value: object) -> object:
 def save_config(updates: Mapping[str, object], path: Path | None = None) -> Path:
     """Merge ``updates`` into the config file and write it atomically; return the file's path.
 
-    A value of ``None`` removes the key; a table (``keymap``) is replaced as a whole. Keys this version does
-    not know are kept. The file is written to a temporary file in the same folder (mode 0600 before any
-    secret is written), fsynced and moved into place with :func:`os.replace`; a new folder gets mode 0700.
+    A value of ``None`` removes the key; a table (``keymap``) gets exactly the keys given. The rest of the
+    file is kept as the user wrote it: comments, blank lines, the order of keys and keys this version does
+    not know. A new key goes after the last plain key of the top level, known keys in their usual order. The
+    file is written to a temporary file in the same folder (mode 0600 before any secret is written), fsynced
+    and moved into place with :func:`os.replace`; a new folder gets mode 0700.
 
     Raises :class:`ConfigError` when the existing file cannot be read or parsed (it is left untouched) or
     the new one cannot be written, ``ValueError`` for an invalid value of a known key and ``TypeError`` for
@@ -440,18 +442,20 @@ def save_config(updates: Mapping[str, object], path: Path | None = None) -> Path
     path = Path(path) if path is not None else paths.config_file()
     # Keep a dotfiles symlink a symlink: write the file it points at.
     target = path.resolve() if path.is_symlink() else path
-    result = _read_raw(target)
+    result = _read_raw(target)  # validates the file (ConfigError) before tomlkit sees it
     merged: dict[str, Any] = dict(result[0]) if result is not None else {}
+    changes: dict[str, object] = {}
     for key, value in updates.items():
         if not isinstance(key, str):
             raise TypeError(f"config keys must be strings, not {key!r}")
         if value is None:
             merged.pop(key, None)
+            changes[key] = None
         else:
-            merged[key] = _to_raw(key, value)
-    from siliconchat.toml_writer import toml_dumps  # only when saving: the TUI starts without it
+            merged[key] = changes[key] = _to_raw(key, value)
+    from siliconchat.config_edit import edited_toml  # only when saving: the TUI starts without tomlkit
 
-    text = toml_dumps(merged, order=CONFIG_KEYS)  # before touching the disk: may raise TypeError
+    text = edited_toml(result[1] if result is not None else "", changes, merged, order=CONFIG_KEYS)
     _atomic_write(target, text.encode("utf-8"))
     return path
 

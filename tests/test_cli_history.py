@@ -131,7 +131,11 @@ def test_ctrl_c_saves_the_partial_answer_as_stopped(server: DemoServer) -> None:
 def test_a_broken_history_costs_one_warning_not_the_answer(server: DemoServer) -> None:
     db = paths.history_db()
     db.parent.mkdir(parents=True)
-    db.write_bytes(b"this is not a database" * 100)
+    newer = sqlite3.connect(db)  # a history from a newer siliconchat: refused, never changed
+    newer.execute("CREATE TABLE future (x)")
+    newer.execute("PRAGMA user_version = 99")
+    newer.commit()
+    newer.close()
     before = db.read_bytes()
     result = ask(server, "-m", "demo/echo", "still answered")
     assert result.returncode == 0 and result.stdout == "still answered\n"
@@ -142,6 +146,21 @@ def test_a_broken_history_costs_one_warning_not_the_answer(server: DemoServer) -
     history = siliconchat("history")
     assert history.returncode == 2 and str(db) in one_line(history.stderr)
     assert db.read_bytes() == before
+
+
+def test_a_damaged_history_is_moved_aside_and_ask_says_where(server: DemoServer) -> None:
+    db = paths.history_db()
+    db.parent.mkdir(parents=True)
+    garbage = b"this is not a database" * 100
+    db.write_bytes(garbage)
+    result = ask(server, "-m", "demo/echo", "saved anew")
+    assert result.returncode == 0 and result.stdout == "saved anew\n"
+    [moved] = db.parent.glob("history.damaged-*.db")
+    warning = one_line(result.stderr)
+    assert "warning" in warning and str(db) in warning and str(moved) in warning
+    assert moved.read_bytes() == garbage
+    listing = siliconchat("history")
+    assert listing.returncode == 0 and "saved anew" in listing.stdout
 
 
 # -- kill -9 in the middle of a stream ---------------------------------------------------------------------

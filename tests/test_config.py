@@ -27,7 +27,6 @@ from siliconchat.config import (
 )
 from siliconchat.core.conversation import ModelParams
 from siliconchat.core.sanitize import REDACTED, redact
-from siliconchat.toml_writer import toml_dumps
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -438,7 +437,7 @@ def test_unknown_keys_are_preserved(tmp_path: Path) -> None:
     path = write(
         tmp_path / "config.toml",
         """
-# a comment (comments are not kept)
+# a comment
 future_flag = true
 model = "old"
 when = 1979-05-27T07:32:00Z
@@ -526,22 +525,60 @@ def test_save_through_a_symlink_keeps_the_link(tmp_path: Path) -> None:
         '"""',
     ],
 )
-def test_string_escaping_round_trips(text: str) -> None:
+def test_string_escaping_round_trips(tmp_path: Path, text: str) -> None:
     document = {"s": text, "list": [text], "table": {text or "k": text}}
-    dumped = toml_dumps(document)
-    assert tomllib.loads(dumped) == document
-    assert len(dumped.splitlines()) == 5  # s, list, blank, [table], key: every line break is escaped
+    path = save_config(document, tmp_path / "config.toml")
+    saved = path.read_text(encoding="utf-8")
+    assert tomllib.loads(saved) == document
+    assert len(saved.splitlines()) == 5  # s, list, blank, [table], key: every line break is escaped
 
 
 @pytest.mark.parametrize("number", [0.0, -0.0, 0.1, 1e16, 1.5e-7, 123456789.125, float("inf"), float("-inf")])
-def test_floats_round_trip(number: float) -> None:
-    assert tomllib.loads(toml_dumps({"x": number})) == {"x": number}
+def test_floats_round_trip(tmp_path: Path, number: float) -> None:
+    path = save_config({"x": number}, tmp_path / "config.toml")
+    assert tomllib.loads(path.read_text(encoding="utf-8")) == {"x": number}
 
 
-def test_toml_dumps_empty_and_ordering() -> None:
-    assert toml_dumps({}) == ""
-    text = toml_dumps({"t": {"a": "1"}, "z": 1, "a": 2}, order=("z",))
-    assert text == 'z = 1\na = 2\n\n[t]\na = "1"\n'
+def test_new_keys_come_in_the_usual_order_before_the_tables(tmp_path: Path) -> None:
+    path = save_config({"t": {"a": "1"}, "zzz": 1, "theme": "nord", "model": "m"}, tmp_path / "config.toml")
+    assert path.read_text(encoding="utf-8") == 'model = "m"\ntheme = "nord"\nzzz = 1\n\n[t]\na = "1"\n'
+
+
+HAND_WRITTEN = """\
+# siliconchat config, kept by hand
+# (the key lives in the password manager too)
+
+theme = "nord"   # dark, easy on the eyes
+model = "old/model"
+future_flag = true  # a key this version does not know
+
+# my own keys
+[keymap]
+quit = "ctrl+q"  # like every other app
+help = "f1"
+
+[plugins.weather]
+enabled = false
+"""
+
+
+def test_saving_keeps_comments_ordering_and_unknown_keys(tmp_path: Path) -> None:
+    path = write(tmp_path / "config.toml", HAND_WRITTEN)
+    path.chmod(0o644)
+    save_config({"model": "new/model", "temperature": 0.5, "keymap": {"quit": "ctrl+x", "help": "f1"}}, path)
+    assert path.read_text(encoding="utf-8") == HAND_WRITTEN.replace('"old/model"', '"new/model"').replace(
+        "future_flag = true  # a key this version does not know\n",
+        "future_flag = true  # a key this version does not know\ntemperature = 0.5\n",
+    ).replace('quit = "ctrl+q"', 'quit = "ctrl+x"')
+    assert mode(path) == 0o600
+    assert listing(tmp_path) == ["config.toml"]
+    save_config({"theme": None, "keymap": {"help": "f2"}}, path)
+    text = path.read_text(encoding="utf-8")
+    assert "theme" not in text
+    assert text.startswith("# siliconchat config, kept by hand\n")
+    assert "future_flag = true  # a key this version does not know\n" in text
+    assert '# my own keys\n[keymap]\nhelp = "f2"\n' in text
+    assert load_config(path).keymap == {"help": "f2"}
 
 
 # ---------------------------------------------------------------------------------------------- secrets

@@ -332,7 +332,7 @@ def test_search_cjk_text(store: HistoryStore) -> None:
 
 
 def test_search_without_fts5_falls_back_to_like(db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(history, "_fts5_available", lambda conn: False)  # a SQLite built without FTS5
+    monkeypatch.setattr(history.schema, "_fts5_available", lambda conn: False)  # a SQLite built without FTS5
     with HistoryStore.open(db) as plain:
         assert not plain.fts
         conv = add_conversation(plain, "Why is the sky blue?", "Rayleigh", reasoning="photons", at=1.0)
@@ -346,7 +346,20 @@ def test_search_without_fts5_falls_back_to_like(db: Path, monkeypatch: pytest.Mo
         assert [h.message_id for h in full.search("rayleigh")] == [conv.messages[1].id]
 
 
-# -- damaged, foreign and newer files are refused and left untouched ------------------------------------------
+# -- damaged files move aside; foreign and newer files are refused and left untouched ---------------------------
+
+
+def assert_moved_aside(path: Path, *words: str) -> None:
+    before = path.read_bytes()
+    with HistoryStore.open(path) as store:
+        assert store.count() == 0
+        notice = store.notice
+    assert notice is not None
+    [moved] = path.parent.glob(f"{path.stem}.damaged-*{path.suffix}")
+    assert str(path) in notice and str(moved) in notice, notice
+    for word in words:
+        assert word in notice, notice
+    assert moved.read_bytes() == before
 
 
 def assert_refused(path: Path, *words: str) -> None:
@@ -361,22 +374,22 @@ def assert_refused(path: Path, *words: str) -> None:
     assert not Path(f"{path}-wal").exists() or Path(f"{path}-wal").stat().st_size == 0
 
 
-def test_random_bytes_are_refused(tmp_path: Path) -> None:
+def test_random_bytes_move_aside(tmp_path: Path) -> None:
     path = tmp_path / "history.db"
     path.write_bytes(os.urandom(8192))
-    assert_refused(path, "not a SQLite database")
+    assert_moved_aside(path, "not a SQLite database")
 
 
-def test_a_truncated_database_is_refused(db: Path) -> None:
+def test_a_truncated_database_moves_aside(db: Path) -> None:
     with HistoryStore.open(db) as store:
         for i in range(200):
             add_conversation(store, f"prompt {i} " + "x" * 500, "answer " * 200, at=float(i))
     data = db.read_bytes()
     db.write_bytes(data[: len(data) // 2])
-    assert_refused(db, "damaged")
+    assert_moved_aside(db, "damaged")
 
 
-def test_a_damaged_page_is_refused(db: Path) -> None:
+def test_a_damaged_page_moves_aside(db: Path) -> None:
     with HistoryStore.open(db) as store:
         for i in range(200):
             add_conversation(store, f"prompt {i} " + "x" * 500, "answer " * 200, at=float(i))
@@ -384,7 +397,7 @@ def test_a_damaged_page_is_refused(db: Path) -> None:
     middle = len(data) // 2
     data[middle : middle + 8192] = os.urandom(8192)
     db.write_bytes(bytes(data))
-    assert_refused(db, "damaged")
+    assert_moved_aside(db, "damaged")
 
 
 def test_a_newer_schema_is_refused(tmp_path: Path) -> None:

@@ -190,6 +190,12 @@ class _TurnLog:
             if self.follow_up:
                 raise CliError(str(exc)) from exc
             self.warn(exc, "history is disabled for this answer")
+            return
+        if self.store.notice is not None:  # a damaged file was moved aside: say where
+            from siliconchat.core.sanitize import sanitize_line
+
+            self.err.write(f"siliconchat: warning: {sanitize_line(self.store.notice)}\n")
+            self.err.flush()
 
     def warn(self, exc: Exception, what: str = "the answer was not saved in the history") -> None:
         if self.warned:

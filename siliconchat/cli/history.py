@@ -31,6 +31,10 @@ def _history(*, create: bool = True) -> Iterator[HistoryStore | None]:
         store = HistoryStore.open(path)
     except HistoryError as exc:
         raise CliError(str(exc)) from exc
+    if store.notice is not None:  # a damaged file was moved aside: say where
+        from siliconchat.core.sanitize import sanitize_line
+
+        print(f"siliconchat: warning: {sanitize_line(store.notice)}", file=sys.stderr)
     try:
         yield store
     except HistoryError as exc:

@@ -642,6 +642,7 @@ class SiliconChatApp(UnhandledErrorHookApp[int]):
             if result is None:
                 return
             conversation.params, conversation.system_prompt = result
+            self.history.save_settings(conversation)  # a saved conversation keeps them
             screen.refresh_header()
             self.notify_plain("Conversation settings applied from the next answer.")
 

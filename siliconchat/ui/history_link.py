@@ -1,18 +1,20 @@
 """The TUI's side of the history: the store, the sidebar, search, reopening, renaming, deleting, transcripts.
 
 * The store is opened in a thread when the app starts (it takes a moment: never before the first frame).
-  If it cannot be used (:class:`HistoryError`: corrupt, unreadable, newer schema), the app runs without
+  If it cannot be used (:class:`HistoryError`: unreadable, newer schema), the app runs without
   history, says so in the header for as long as it runs, and a toast names the file. The file is left
-  exactly as it was.
-* Writes: the user message is committed before its request is sent (``add_message`` is a fraction of a
-  millisecond: on the event loop); the answer is checkpointed by a :class:`StreamingSaver` from the chat
-  screen's once-a-second timer, at most once every 2 s (a few ms for a long answer), and saved once more when the
-  turn ends, however it ends. Everything larger — opening, loading, listing, searching, transcripts —
-  runs in a thread.
+  exactly as it was. A damaged file is moved aside by the store (a new history starts): a toast says where.
+* Writes go through a queue (:mod:`siliconchat.ui.history_saves`): each runs in a thread, in order, and
+  one that fails (the history is busy) is retried with a growing pause until it succeeds, while the
+  conversation stays in memory. The user message is queued before its request is sent (the send waits up to
+  :data:`USER_SAVE_WAIT` for it: normally a fraction of a millisecond); the answer is queued from the chat
+  screen's once-a-second timer and once more when the turn ends, however it ends. Turns still unsaved when
+  the app closes go to recovery files beside the history, imported at the next start (with a toast).
+  Everything larger — opening, loading, listing, searching, transcripts — runs in a thread too.
 * ``core.history`` (and ``sqlite3``) is imported in that thread too, not with this module: the methods that
   need its names import them once the store is open.
-* A failed attempt stays in the history marked failed (it stays on screen too); a regenerated answer and
-  its prompt are deleted, as they leave the conversation.
+* A failed attempt stays in the history marked failed (it stays on screen too). A regenerated answer and
+  its prompt are deleted once the new answer is complete; until then (and if it fails or is stopped) they stay.
 """
 
 from __future__ import annotations
@@ -25,9 +27,10 @@ from typing import TYPE_CHECKING
 from siliconchat import paths
 from siliconchat.core.conversation import Conversation, Message
 from siliconchat.core.sanitize import sanitize_line
+from siliconchat.ui.history_saves import BUSY_MS, HistorySaves, TurnSaver
 
 if TYPE_CHECKING:
-    from siliconchat.core.history import HistoryError, HistoryStore, SearchHit, StreamingSaver
+    from siliconchat.core.history import HistoryError, HistoryStore, SearchHit
     from siliconchat.core.turn import TurnRecorder
     from siliconchat.ui.app import SiliconChatApp
     from siliconchat.ui.screens.chat import ChatScreen
@@ -36,6 +39,10 @@ if TYPE_CHECKING:
 __all__ = ["HistoryLink"]
 
 DISABLED_NOTE = "history off"
+USER_SAVE_WAIT = 1.0
+"""How long sending a prompt waits for its save; a busy history saves it later (the request goes now)."""
+READ_WAIT = 2.0
+"""How long reading a conversation waits for the queued writes (a busy history: it shows what it holds)."""
 
 
 def _open_store() -> HistoryStore:
@@ -54,6 +61,10 @@ class HistoryLink:
         self.error: HistoryError | None = None
         self._ready: asyncio.Event | None = None
         self._warned: set[str] = set()
+        self.saves = HistorySaves(lambda: self.store, self._notify_saves)
+
+    def _notify_saves(self, text: str, severity: str) -> None:
+        self.app.notify_plain(text, severity=severity, timeout=10)
 
     # -- the store ------------------------------------------------------------------------------
 
@@ -72,6 +83,7 @@ class HistoryLink:
         ready = self._event()
         try:
             self.store = await asyncio.to_thread(_open_store)
+            self.store.set_busy_timeout(BUSY_MS)  # the queue retries: no write waits long for a lock
         except Exception as exc:
             from siliconchat.core.history import HistoryError
 
@@ -87,6 +99,10 @@ class HistoryLink:
                 severity="error",
                 timeout=20,
             )
+        elif self.store is not None and self.store.notice is not None:  # a damaged file was moved aside
+            self.app.notify_plain(self.store.notice, severity="warning", timeout=30)
+        if self.store is not None:
+            await self._import_recovered(self.store)
         screen = self.app.chat_screen
         if screen is not None and screen.is_mounted:
             screen.header.set_history_note(self.note)
@@ -97,9 +113,23 @@ class HistoryLink:
         return self.store
 
     def close(self) -> None:
-        if self.store is not None:
-            self.store.close()
-            self.store = None
+        """Save what is queued (or, when the history stayed busy, write it to recovery files); close."""
+        store, self.store = self.store, None
+        if store is not None:
+            self.saves.close(store)
+            store.close()
+
+    async def _import_recovered(self, store: HistoryStore) -> None:
+        """Import the turns an earlier session could not save (recovery files beside the history)."""
+        titles = await self.saves.import_recovered(store)
+        if titles:
+            names = ", ".join(sanitize_line(t, 40) or "(untitled)" for t in titles)
+            self.app.notify_plain(
+                f"Saved {len(titles)} conversation(s) that the last session could not save (the history was "
+                f"busy): {names}.",
+                timeout=15,
+            )
+            self.refresh_sidebar()
 
     def report(self, exc: HistoryError) -> None:
         """A write failed: say so once per kind of failure (the conversation goes on, unsaved)."""
@@ -112,50 +142,47 @@ class HistoryLink:
     # -- the turn lifecycle (called by ChatScreen) -------------------------------------------------
 
     async def save_user(self, conversation: Conversation, message: Message) -> None:
-        """Commit the user's message before its request is sent (the first one creates the conversation)."""
+        """Queue the user's message before its request is sent (the first one creates the conversation),
+        and wait a moment for it: normally it is committed before the request goes."""
         store = await self.wait()
         if store is None:
             return
-        from siliconchat.core.history import HistoryError
-
         new = conversation.id is None
-        try:
-            store.append(conversation, message)
-        except HistoryError as exc:
-            self.report(exc)
-            return
-        if new:
+        job = self.saves.save(conversation, message)
+        if await self.saves.wait(job, USER_SAVE_WAIT) and new:
             self.refresh_sidebar()
 
-    def saver(self, conversation: Conversation, recorder: TurnRecorder) -> StreamingSaver | None:
+    def saver(self, conversation: Conversation, recorder: TurnRecorder) -> TurnSaver | None:
         """A started saver for the answer being streamed (None when the history is off)."""
-        store = self.store
-        if store is None or conversation.id is None:
+        if self.store is None:
             return None
-        from siliconchat.core.history import StreamingSaver
-
-        saver = StreamingSaver(store, conversation.id, recorder, on_error=self.report)
+        saver = TurnSaver(self.saves, conversation, recorder)
         saver.start()
         return saver
 
-    def finish(self, saver: StreamingSaver | None) -> None:
-        """The turn ended: save its final state, then show the new activity in the sidebar."""
+    def finish(self, saver: TurnSaver | None) -> None:
+        """The turn ended: queue its final state, then show the new activity in the sidebar once saved."""
         if saver is None:
             return
-        saver.finish()
-        self.refresh_sidebar()
+        job = saver.finish()
+
+        async def refresh() -> None:
+            await job.done.wait()
+            self.refresh_sidebar()
+
+        self.app.run_worker(refresh(), group="history-refresh", exit_on_error=False)
+
+    def save_settings(self, conversation: Conversation) -> None:
+        """Save a conversation's system prompt and parameters (F5). A conversation not saved yet needs
+        nothing: its first message saves them with it."""
+        if self.store is not None and conversation.id is not None:
+            self.saves.save_settings(conversation)
 
     def forget(self, messages: Iterable[Message]) -> None:
-        """Delete messages that leave the conversation (an answer being regenerated, and its prompt)."""
-        ids = [m.id for m in messages if m.id is not None]
-        if self.store is None or not ids:
-            return
-        from siliconchat.core.history import HistoryError
-
-        try:
-            self.store.delete_messages(ids)
-        except HistoryError as exc:
-            self.report(exc)
+        """Delete messages that leave the conversation (a regenerated answer and its prompt), once the saves
+        queued before are done."""
+        if self.store is not None:
+            self.saves.forget(messages)
 
     # -- opening conversations ----------------------------------------------------------------------
 
@@ -184,6 +211,7 @@ class HistoryLink:
             return
         from siliconchat.core.history import ConversationNotFound, HistoryError
 
+        await self.saves.drained(READ_WAIT)  # what was just written is what is read
         try:
             conversation = await asyncio.to_thread(store.load, conversation_id)
         except ConversationNotFound:
@@ -219,6 +247,7 @@ class HistoryLink:
             return  # the toast at start already said why
         from siliconchat.core.history import HistoryError
 
+        await self.saves.drained(READ_WAIT)
         try:
             conversation = await asyncio.to_thread(store.latest)
         except HistoryError as exc:
@@ -455,6 +484,7 @@ class HistoryLink:
                 record.title = make_title(first.content) if first is not None else ""
             return save_transcript(record, folder, ("md", "json"))
 
+        await self.saves.drained(READ_WAIT)
         try:
             written = await asyncio.to_thread(write)
         except (TranscriptError, OSError) as exc:

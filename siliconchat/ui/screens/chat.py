@@ -42,9 +42,9 @@ from siliconchat.ui.widgets.reasoning_pane import ReasoningPane
 from siliconchat.ui.widgets.status_line import StatusLine
 
 if TYPE_CHECKING:
-    from siliconchat.core.history import StreamingSaver
     from siliconchat.core.turn import TurnRecorder
     from siliconchat.ui.app import SiliconChatApp
+    from siliconchat.ui.history_saves import TurnSaver
 
 WIDE_LAYOUT_MIN_WIDTH = 110
 """At this width and wider the reasoning pane sits beside the conversation; narrower, above it."""
@@ -122,7 +122,10 @@ class Turn:
     worker: Worker[None] | None = None
     received: bool = False  # the stream is over; frames still show the text that arrived
     ended: bool = False
-    saver: StreamingSaver | None = None  # history: checkpoints the answer (see ui/history_link.py)
+    saver: TurnSaver | None = None  # history: queues the answer's checkpoints (see ui/history_saves.py)
+    replaces: list[Message] = field(
+        default_factory=list
+    )  # regenerate: the turn this one replaces, if complete
 
     @property
     def message(self) -> Message:
@@ -434,7 +437,7 @@ class ChatScreen(Screen[None]):
         if turn is None or turn.ended:
             return
         if turn.saver is not None:
-            turn.saver.tick()  # history: a checkpoint when 2 s have passed since the last one
+            turn.saver.tick()  # history: a checkpoint queued each second (saved in a thread)
         now = time.perf_counter()
         if now >= self._next_numbers_at - NUMBERS_SECONDS / 2:  # not if a frame just showed them
             self._show_numbers(turn, now)
@@ -542,6 +545,8 @@ class ChatScreen(Screen[None]):
         message = recorder.message
         self.chat_app.history.finish(turn.saver)  # history: the final state, however the turn ended
         turn.saver = None
+        if turn.replaces:
+            self._settle_regeneration(turn)
         view = self.view
         if message.state is MessageState.FAILED and not message.content:
             view.remove_block(turn.block)
@@ -606,7 +611,9 @@ class ChatScreen(Screen[None]):
         self.prompt.focus()
 
     async def regenerate(self) -> bool:
-        """Send the last user turn again, replacing the answer(s) after it in the context."""
+        """Send the last user turn again. The turn it replaces leaves the request at once, but it stays in the
+        conversation and the history until the new answer is complete: if that one fails or is stopped, the
+        old turn is still there (see :meth:`_settle_regeneration`)."""
         if self.turn is not None:
             return False
         messages = self.conversation.messages
@@ -614,10 +621,29 @@ class ChatScreen(Screen[None]):
         if index is None:
             return False
         text = messages[index].content
-        self.chat_app.history.forget(messages[index:])  # history: the replaced turn leaves it too
+        replaced = messages[index:]
         del messages[index:]
         await self.send(text)
+        if self.turn is not None:
+            self.turn.replaces = replaced
+        else:  # pragma: no cover - send always starts a turn when none streams
+            messages[index:index] = replaced
         return True
+
+    def _settle_regeneration(self, turn: Turn) -> None:
+        """A regenerated answer ended. Complete, it replaces the old turn (deleted from the history too).
+        Failed or stopped, the old turn comes back as the conversation's last, and the attempt leaves the
+        context (its blocks stay on screen; the history keeps it, marked failed or stopped), so the next
+        regenerate sends the old turn again."""
+        message = turn.message
+        if message.state is MessageState.COMPLETE and not message.error:
+            self.chat_app.history.forget(turn.replaces)  # queued after the new answer's saves
+            return
+        messages = self.conversation.messages
+        at = next((i for i, m in enumerate(messages) if m is message), None)
+        if at is not None and at >= 1:
+            del messages[at - 1 : at + 1]
+            messages.extend(turn.replaces)
 
     def toggle_reasoning(self) -> None:
         # ``display``, not a class on the screen: a class change restyles every widget on the screen.

@@ -1,0 +1,59 @@
+"""The conversation history: a SQLite database at ``paths.history_db()``.
+
+The package, by job: ``errors`` (:class:`HistoryError`), ``schema`` (the tables, migrations, opening and
+checking a file), ``rows`` (rows to objects and back), ``store`` (:class:`HistoryStore`), ``search`` (FTS5
+and ``LIKE``), ``saver`` (:class:`StreamingSaver`). Everything public is imported here.
+
+Design notes:
+
+* Stdlib :mod:`sqlite3` only, WAL journal, ``foreign_keys=ON``, ``busy_timeout`` and short ``BEGIN
+  IMMEDIATE`` write transactions, so two instances (two TUIs, a TUI and ``ask`` loops) can write at once
+  without corrupting or losing anything. ``synchronous=NORMAL``: in WAL mode a killed process loses no
+  committed transaction; only a power cut may lose the last ones.
+* ``PRAGMA user_version`` is the schema version; :data:`MIGRATIONS` takes a file from any older version to
+  :data:`SCHEMA_VERSION`. An existing file is checked before any read-write connection opens, through a
+  connection that cannot write (``check``). A file that is not a database or fails ``PRAGMA quick_check`` moves
+  aside with its ``-wal`` and ``-shm`` (all or none) and a new history starts; ``HistoryStore.notice`` says
+  where it went. One that cannot be opened, has a newer schema or belongs to another program raises
+  :class:`HistoryError` naming the file, and is never written to, migrated or removed.
+* The user message is committed before its request is sent; while an answer streams,
+  :class:`StreamingSaver` checkpoints it at most (and, while events arrive, at least) every 2 s, so a
+  ``kill -9`` loses at most the last 2 s of text. A message still marked ``streaming`` in the file belongs to a
+  process that died (or to another instance, still running): :meth:`HistoryStore.load` shows it as
+  ``incomplete`` and leaves the row alone.
+* Search uses an FTS5 table over content and reasoning (separate columns, so reasoning can be left out),
+  kept in sync by triggers. A SQLite built without FTS5 falls back to ``LIKE``; queries with CJK text use
+  ``LIKE`` too, because FTS5's ``unicode61`` tokenizer sees a run of CJK characters as one word.
+* Nothing here can hold the API key: parameters are :class:`ModelParams` (sampling settings only) and errors
+  are passed through :func:`siliconchat.core.sanitize.redact` before they are stored.
+* Text is UTF-8 both ways. What is written goes through :func:`siliconchat.core.text.safe_text` (a lone
+  surrogate cannot be encoded for SQLite); what is read is decoded with ``errors="replace"``, so a row
+  that another program wrote with bytes that are not UTF-8 shows U+FFFD where they are, instead of making
+  its whole conversation unreadable.
+* Every method is thread-safe (one connection, one lock), so the TUI may call the store from a thread
+  worker. Calls are small: one short transaction each.
+"""
+
+from __future__ import annotations
+
+from siliconchat.core.history.errors import BUSY_TIMEOUT_MS, ConversationNotFound, HistoryError
+from siliconchat.core.history.rows import INTERRUPTED, TITLE_LIMIT, ConversationSummary, SearchHit, make_title
+from siliconchat.core.history.saver import CHECKPOINT_INTERVAL, StreamingSaver
+from siliconchat.core.history.schema import MIGRATIONS, SCHEMA_VERSION
+from siliconchat.core.history.store import HistoryStore
+
+__all__ = [
+    "BUSY_TIMEOUT_MS",
+    "CHECKPOINT_INTERVAL",
+    "INTERRUPTED",
+    "MIGRATIONS",
+    "SCHEMA_VERSION",
+    "TITLE_LIMIT",
+    "ConversationNotFound",
+    "ConversationSummary",
+    "HistoryError",
+    "HistoryStore",
+    "SearchHit",
+    "StreamingSaver",
+    "make_title",
+]
