@@ -266,3 +266,15 @@ async def test_text_in_the_conversation_can_be_selected_and_copied(make_app) -> 
         plain_rows = painted(app, screen.view)
         assert [text for text, _ in plain_rows] == [text for text, _ in selected_rows]
         assert plain_rows != selected_rows
+
+
+async def test_typing_while_a_pane_has_focus_goes_to_the_prompt(make_app) -> None:
+    app = make_app(model="demo/echo")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = chat(app)
+        await send(pilot, "first")
+        await wait_turn(pilot)
+        screen.view.focus()
+        await pilot.press("pageup", "h", "i")
+        assert screen.prompt.has_focus
+        assert screen.prompt.text == "hi"

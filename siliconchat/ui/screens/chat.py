@@ -212,6 +212,14 @@ class ChatScreen(Screen[None]):
         self._apply_layout(self.app.size.width)
         self.refresh_header()
 
+    def on_key(self, event: events.Key) -> None:
+        """A character typed while a pane has focus (after scrolling it) goes to the prompt, not nowhere."""
+        if isinstance(self.focused, DocumentView) and event.is_printable and event.character:
+            event.stop()
+            prompt = self.prompt
+            prompt.focus()
+            prompt.insert(event.character)
+
     def on_resize(self, event: events.Resize) -> None:
         self._apply_layout(event.size.width)
 
