@@ -105,8 +105,10 @@ def text_lines(text: Text, width: int) -> list[Strip]:
     out: list[Strip] = []
     for line in lines:
         line.rstrip()
-        segments = [seg for seg in line.render(console) if seg.text != "\n"]
-        out.append(Strip(segments))
+        strip = Strip([seg for seg in line.render(console) if seg.text != "\n"])
+        # Rich measures a zero-width joiner between two characters as joining them into one cell; the screen
+        # (and Textual, segment by segment) counts both: such a line can come out a cell too wide.
+        out.append(strip.crop(0, width) if strip.cell_length > width else strip)
     return out or [Strip([])]
 
 
