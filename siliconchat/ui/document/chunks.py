@@ -33,11 +33,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+# A table's columns are sized by its header and its first rows (TABLE_SAMPLE): it is cut only after them.
+from siliconchat.ui.document.markdown_render import TABLE_SAMPLE
+
 MIN_CHUNK = 2_000
 FENCE_LINES = 50
 LONG_LINE = 32_768
-# A table's columns are sized by its header and its first rows; it is cut only after them.
-from siliconchat.ui.document.markdown_render import TABLE_SAMPLE  # noqa: E402
 
 _LIST_MARKER = re.compile(r"(?:[-+*]|\d{1,9}[.)])(?:[ \t]|$)")
 _FIRST_ITEM = re.compile(r"1[.)]")
