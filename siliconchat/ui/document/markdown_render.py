@@ -391,17 +391,27 @@ def table_lines(
 
 
 def fit_columns(natural: list[int], space: int) -> list[int]:
-    """Column widths: the natural ones if they fit in ``space``, else shrunk in proportion (at least 1)."""
-    total = sum(natural)
-    if total <= space or space <= len(natural):
-        return natural if total <= space else [1] * len(natural)
-    widths = [max(1, w * space // total) for w in natural]
-    spare = space - sum(widths)
-    for index in sorted(range(len(widths)), key=lambda i: -natural[i]):
-        if spare <= 0:
+    """Column widths: the natural ones if they fit in ``space``; else the widest columns give up width first,
+    one cell at a time, so that short columns (numbers, versions, codes) keep theirs (at least 1 each)."""
+    widths = list(natural)
+    excess = sum(widths) - space
+    if excess <= 0:
+        return widths
+    if space <= len(widths):
+        return [1] * len(widths)
+    while excess > 0:
+        widest = max(widths)
+        count = widths.count(widest)
+        second = max((w for w in widths if w < widest), default=0)
+        # Bring the widest columns down together, toward the next width (or as far as the excess asks).
+        step = min(widest - max(second, 1), -(-excess // count))
+        if step <= 0:
             break
-        widths[index] += 1
-        spare -= 1
+        for index, width in enumerate(widths):
+            if width == widest and excess > 0:
+                cut = min(step, excess)
+                widths[index] -= cut
+                excess -= cut
     return widths
 
 
