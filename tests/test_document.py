@@ -64,20 +64,26 @@ def test_raw_html_is_shown_as_written() -> None:
     assert [line.text for line in block] == ["<details> <summary>More</summary>", "", "hidden? </details>"]
 
 
-def test_a_long_answer_is_drawn_in_chunks_each_once(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Only the last chunk is drawn again as text arrives: a frame costs the same late in a long answer."""
-    drawn: list[str] = []
+@pytest.fixture
+def drawn(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The text of every chunk drawn from now on, in order."""
     import siliconchat.ui.document.markdown_text as markdown_text
 
+    texts: list[str] = []
     real = markdown_text.render_chunk
 
     def counting(
         text: str, chunk: chunks.Chunk, width: int, styles: MarkdownStyles, before: str = ""
     ) -> list[Strip]:
-        drawn.append(text)
+        texts.append(text)
         return real(text, chunk, width, styles, before)
 
     monkeypatch.setattr(markdown_text, "render_chunk", counting)
+    return texts
+
+
+def test_a_long_answer_is_drawn_in_chunks_each_once(drawn: list[str]) -> None:
+    """Only the last chunk is drawn again as text arrives: a frame costs the same late in a long answer."""
     document = MarkdownText(STYLES)
     for index in range(1_500):
         document.append(f"- item {index} with **bold** text\n")
@@ -109,20 +115,8 @@ def test_segments_carry_no_markup() -> None:
     )
 
 
-def test_a_long_answer_draws_only_what_is_seen(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_long_answer_draws_only_what_is_seen(drawn: list[str]) -> None:
     """Reopened (or resized), a 20,000-paragraph answer draws the chunks in view, not all of them."""
-    import siliconchat.ui.document.markdown_text as markdown_text
-
-    drawn: list[str] = []
-    real = markdown_text.render_chunk
-
-    def counting(
-        text: str, chunk: chunks.Chunk, width: int, styles: MarkdownStyles, before: str = ""
-    ) -> list[Strip]:
-        drawn.append(text)
-        return real(text, chunk, width, styles, before)
-
-    monkeypatch.setattr(markdown_text, "render_chunk", counting)
     text = "\n\n".join(f"Paragraph {index} is short." for index in range(20_000))
     document = MarkdownText(STYLES, text)
     rows = document.height(100)
