@@ -139,7 +139,7 @@ async def shoot(out: Path) -> list[Path]:
         screen.prompt.text = "Explain how a hash map works"
         await pilot.press("enter")
         # demo/slow thinks at 5 deltas/s: stop it while it is still thinking
-        await _wait(pilot, lambda: screen.turn is not None and len(screen.turn.recorder.reasoning) > 120)
+        await _wait(pilot, lambda: screen.turn is not None and len(screen.turn.core.recorder.reasoning) > 120)
         await pilot.press("escape")
         await _wait(pilot, lambda: not screen.streaming)
 

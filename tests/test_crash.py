@@ -72,10 +72,10 @@ async def test_a_crash_keeps_the_turn_in_progress_and_the_prompt_and_logs_the_tr
             await send(pilot, "tell me a long story")
             await wait_for(
                 pilot,
-                lambda: screen.turn is not None and len(screen.turn.recorder.reasoning) > 5,
+                lambda: screen.turn is not None and len(screen.turn.core.recorder.reasoning) > 5,
                 "reasoning",
             )
-            reasoning_so_far = screen.turn.recorder.reasoning if screen.turn else ""
+            reasoning_so_far = screen.turn.core.recorder.reasoning if screen.turn else ""
             screen.prompt.text = "and then what happened"
             await pilot.press("f1")
             await pilot.pause()

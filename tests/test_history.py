@@ -17,17 +17,14 @@ import pytest
 from siliconchat import paths
 from siliconchat.core import history
 from siliconchat.core.conversation import Conversation, Message, MessageState, ModelParams, Timings, Usage
-from siliconchat.core.events import AnswerDelta, ErrorKind, Failed, Finished, ReasoningDelta, UsageUpdate
 from siliconchat.core.history import (
     INTERRUPTED,
     SCHEMA_VERSION,
     ConversationNotFound,
     HistoryError,
     HistoryStore,
-    StreamingSaver,
     make_title,
 )
-from siliconchat.core.turn import TurnRecorder
 
 KEY = "sk-" + "k" * 48
 
@@ -595,95 +592,6 @@ def test_threads_with_their_own_connections_and_one_shared_store(db: Path) -> No
     contents = [m.content for m in shared_store.load(conv.id).messages]  # type: ignore[arg-type]
     assert len(contents) == 600 and len(set(contents)) == 600
     shared_store.close()
-
-
-# -- streaming saves ----------------------------------------------------------------------------------------
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 100.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-def streaming_turn(store: HistoryStore) -> tuple[Conversation, TurnRecorder]:
-    conv = Conversation()
-    conv.add_user("q")
-    store.create_conversation(conv)
-    return conv, TurnRecorder(conv.add_assistant("m/x"))
-
-
-def test_streaming_saver_checkpoints_every_two_seconds(store: HistoryStore) -> None:
-    conv, recorder = streaming_turn(store)
-    clock = Clock()
-    saver = StreamingSaver(store, conv.id, recorder, clock=clock)  # type: ignore[arg-type]
-    saver.start()
-    message_id = recorder.message.id
-    assert message_id is not None
-    row = store._connection().execute("SELECT state, content FROM messages WHERE id = ?", (message_id,))
-    assert row.fetchone() == ("streaming", "")  # saved before the first event
-
-    def saved() -> tuple[str, str]:
-        return (
-            store._connection()
-            .execute("SELECT reasoning, content FROM messages WHERE id = ?", (message_id,))
-            .fetchone()
-        )
-
-    recorder.apply(ReasoningDelta("think "))
-    assert saver.tick() is False  # not yet due
-    clock.now += 1.9
-    recorder.apply(ReasoningDelta("more"))
-    assert saver.tick() is False and saved() == ("", "")
-    clock.now += 0.2
-    recorder.apply(AnswerDelta("Hel"))
-    assert saver.tick() is True and saved() == ("think more", "Hel")
-    recorder.apply(AnswerDelta("lo"))
-    assert saver.tick() is False
-    recorder.apply(UsageUpdate(Usage(1, 2, 1, 3)))
-    recorder.apply(Finished("stop"))
-    assert saver.finish() is True
-    loaded = store.load(conv.id).messages[-1]  # type: ignore[arg-type]
-    assert (loaded.content, loaded.state, loaded.usage, loaded.finish_reason) == (
-        "Hello",
-        MessageState.COMPLETE,
-        Usage(1, 2, 1, 3),
-        "stop",
-    )
-    assert loaded.timings.total is not None and saver.saves == 1
-
-
-@pytest.mark.parametrize(
-    ("end", "state"),
-    [
-        (lambda r: r.stop(), MessageState.STOPPED),
-        (lambda r: r.apply(Failed("cut", ErrorKind.STREAM, partial=True)), MessageState.INCOMPLETE),
-    ],
-)
-def test_streaming_saver_final_states(store: HistoryStore, end, state: MessageState) -> None:  # type: ignore[no-untyped-def]
-    conv, recorder = streaming_turn(store)
-    saver = StreamingSaver(store, conv.id, recorder)  # type: ignore[arg-type]
-    saver.start()
-    recorder.apply(AnswerDelta("partial"))
-    end(recorder)
-    saver.finish()
-    loaded = store.load(conv.id).messages[-1]  # type: ignore[arg-type]
-    assert (loaded.content, loaded.state) == ("partial", state) and loaded.error
-
-
-def test_streaming_saver_survives_a_history_failure(store: HistoryStore) -> None:
-    conv, recorder = streaming_turn(store)
-    reported: list[HistoryError] = []
-    clock = Clock()
-    saver = StreamingSaver(store, conv.id, recorder, clock=clock, on_error=reported.append)  # type: ignore[arg-type]
-    saver.start()
-    store.close()  # e.g. the disk went away
-    clock.now += 5
-    recorder.apply(AnswerDelta("x"))
-    assert saver.tick() is False and saver.finish() is False
-    assert len(reported) == 1 and saver.error is reported[0]
 
 
 # -- no secrets ----------------------------------------------------------------------------------------------

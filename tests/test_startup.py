@@ -26,9 +26,9 @@ DEFERRED = (
     "siliconchat.core.api",
     "siliconchat.core.events",
     "siliconchat.core.turn",
-    "siliconchat.core.history",
-    "markdown_it",
-    "pygments",
+    "siliconchat.core.history.store",  # the package is imported (its write queue is made at start), not the store
+    "siliconchat.core.history.schema",
+    "siliconchat.core.session",
     "siliconchat.ui.widgets.sidebar",
     "siliconchat.ui.clipboard",
 )

@@ -90,7 +90,7 @@ async def test_escape_stops_mid_stream_and_the_next_prompt_works(make_app, demo_
         await send(pilot, "tell me a long story")
         turn = screen.turn
         assert turn is not None
-        await wait_for(pilot, lambda: len(turn.recorder.reasoning) > 5, "some reasoning")
+        await wait_for(pilot, lambda: len(turn.core.recorder.reasoning) > 5, "some reasoning")
         await pilot.press("escape")
         await wait_turn(pilot)
         message = turn.message

@@ -96,7 +96,7 @@ async def test_turns_are_saved_before_and_while_they_stream(make_app, demo_serve
         assert [m.role for m in saved.messages] == ["user", "assistant"]
         assert saved.messages[0].content == "tell me a long story"
         assert saved.messages[1].state is MessageState.INCOMPLETE  # "streaming" rows read back as cut off
-        await wait_for(pilot, lambda: len(turn.recorder.reasoning) > 5, "some reasoning")
+        await wait_for(pilot, lambda: len(turn.core.recorder.reasoning) > 5, "some reasoning")
         await pilot.press("escape")
         await wait_turn(pilot)
         with _store() as store:

@@ -184,7 +184,7 @@ async def test_a_streaming_answer_is_never_2_s_behind_in_the_history(make_app) -
         await wait_for(pilot, lambda: screen.turn is not None, "the turn")
         turn = screen.turn
         assert turn is not None
-        await wait_for(pilot, lambda: len(turn.recorder.reasoning) > 0, "the first delta")
+        await wait_for(pilot, lambda: len(turn.core.recorder.reasoning) > 0, "the first delta")
         reader = sqlite3.connect(f"{paths.history_db().resolve().as_uri()}?mode=ro", uri=True)
         arrived: list[tuple[float, int]] = []
         saved: list[tuple[float, int]] = []
@@ -192,7 +192,7 @@ async def test_a_streaming_answer_is_never_2_s_behind_in_the_history(make_app) -
             start = time.monotonic()
             while time.monotonic() - start < 7:
                 now = time.monotonic()
-                arrived.append((now, len(turn.recorder.reasoning)))
+                arrived.append((now, len(turn.core.recorder.reasoning)))
                 row = reader.execute(
                     "SELECT length(reasoning) FROM messages WHERE role = 'assistant' ORDER BY id DESC LIMIT 1"
                 ).fetchone()
@@ -246,7 +246,9 @@ async def test_a_regenerated_answer_that_fails_or_is_stopped_keeps_the_old_one(m
 
         app.set_model("demo/slow")  # the new answer is stopped halfway
         await app.action_regenerate()
-        await wait_for(pilot, lambda: screen.turn is not None and screen.turn.recorder.reasoning, "streaming")
+        await wait_for(
+            pilot, lambda: screen.turn is not None and screen.turn.core.recorder.reasoning, "streaming"
+        )
         request = last_chat(demo_server).body["messages"]
         assert [m["content"] for m in request] == ["keep me"]  # the old turn is not sent with it
         await pilot.press("escape")

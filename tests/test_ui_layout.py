@@ -192,7 +192,9 @@ async def test_quitting_mid_stream_cancels_and_closes_the_client(make_app) -> No
     async with app.run_test(size=(120, 40)) as pilot:
         screen = chat(app)
         await send(pilot, "a long one")
-        await wait_for(pilot, lambda: screen.turn is not None and screen.turn.recorder.reasoning, "reasoning")
+        await wait_for(
+            pilot, lambda: screen.turn is not None and screen.turn.core.recorder.reasoning, "reasoning"
+        )
         client = app.client
         worker = screen.turn.worker
         assert client._client is not None and worker is not None

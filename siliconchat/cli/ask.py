@@ -26,7 +26,9 @@ if TYPE_CHECKING:
     from siliconchat.cli.markdown_out import MarkdownWriter
     from siliconchat.config import Settings
     from siliconchat.core.conversation import Conversation
+    from siliconchat.core.events import StreamEvent
     from siliconchat.core.history import HistoryStore
+    from siliconchat.core.history.saves import HistorySaves
 
 DIM = "\x1b[2m"
 RESET = "\x1b[0m"
@@ -151,6 +153,17 @@ class _Printer:
             self.out.write("\n")
         self.out.flush()
 
+    def on_event(self, event: StreamEvent) -> None:
+        """Print what ``event`` brings (the turn has recorded it)."""
+        from siliconchat.core.events import AnswerDelta, ReasoningDelta, Waiting
+
+        if isinstance(event, AnswerDelta):
+            self.answer(event.text)
+        elif isinstance(event, ReasoningDelta):
+            self.reasoning(event.text)
+        elif isinstance(event, Waiting) and event.retry:
+            self.waiting(event.status)
+
     def waiting(self, status: str) -> None:
         """A retry is planned (see ``Waiting``): one line on stderr, so that a long wait is never silent."""
         from siliconchat.core.sanitize import sanitize_line
@@ -167,15 +180,16 @@ class _Printer:
 
 
 class _TurnLog:
-    """How ``ask`` keeps its turn in the history, like the TUI: the user message is committed before the
-    request, the answer is checkpointed every 2 s while it streams and saved once more at the end. A
-    history problem costs one warning line, never the answer."""
+    """Where ``ask`` keeps its turn: the history, written through the same queue as the TUI's
+    (:mod:`siliconchat.core.history.saves`). A history that stays busy costs a warning line and, at the end, a
+    recovery file that the next start imports; never the answer."""
 
     def __init__(self, args: argparse.Namespace, err: TextIO) -> None:
         self.err = err
         self.store: HistoryStore | None = None
         self.log = not args.no_log
         self.follow_up = bool(getattr(args, "continue_", False) or args.conversation is not None)
+        self.saves: HistorySaves | None = None
         self.warned = False
 
     def open(self) -> None:
@@ -183,6 +197,8 @@ class _TurnLog:
         if not (self.log or self.follow_up):
             return
         from siliconchat.core.history import HistoryError, HistoryStore
+        from siliconchat.core.history.recovery import RECOVERY_GLOB, import_recovered
+        from siliconchat.core.history.saves import BUSY_MS
 
         try:
             self.store = HistoryStore.open()
@@ -192,30 +208,65 @@ class _TurnLog:
             self.warn(exc, "history is disabled for this answer")
             return
         if self.store.notice is not None:  # a damaged file was moved aside: say where
-            from siliconchat.core.sanitize import sanitize_line
+            self.say(f"warning: {self.store.notice}")
+        self.store.set_busy_timeout(BUSY_MS)  # the queue retries: no write waits long for a lock
+        folder = self.store.path.parent
+        if self.log and any(folder.glob(RECOVERY_GLOB)):
+            import_recovered(self.store, folder)  # turns an earlier run could not save
 
-            self.err.write(f"siliconchat: warning: {sanitize_line(self.store.notice)}\n")
+    def queue(self) -> HistorySaves | None:
+        """The write queue of this turn (None with ``--no-log``, or when the history is off)."""
+        if self.store is None or not self.log:
+            return None
+        from siliconchat.core.history.saves import HistorySaves
+
+        store = self.store
+
+        async def ready() -> HistoryStore:
+            return store
+
+        self.saves = HistorySaves(ready, lambda text, _severity: self.say(text))
+        return self.saves
+
+    async def settle(self) -> None:
+        """Wait up to :data:`SAVE_WAIT` seconds for the queued writes (a busy history is retried meanwhile)."""
+        if self.saves is not None:
+            await self.saves.drained(SAVE_WAIT)
+
+    def say(self, text: str) -> None:
+        from siliconchat.core.sanitize import sanitize_line
+
+        with contextlib.suppress(OSError, ValueError):  # after a SIGHUP stderr may be gone
+            self.err.write(f"siliconchat: {sanitize_line(text)}\n")
             self.err.flush()
 
     def warn(self, exc: Exception, what: str = "the answer was not saved in the history") -> None:
-        if self.warned:
-            return
-        from siliconchat.core.sanitize import sanitize_line
-
-        self.warned = True
-        self.err.write(f"siliconchat: warning: {what}: {sanitize_line(str(exc))}\n")
-        self.err.flush()
+        if not self.warned:
+            self.warned = True
+            self.say(f"warning: {what}: {exc}")
 
     def close(self) -> None:
-        if self.store is not None:
-            self.store.close()
-            self.store = None
+        """Save what is still queued; what the history would not take goes to a recovery file (said)."""
+        store, self.store = self.store, None
+        if store is None:
+            return
+        if self.saves is not None:
+            kept = self.saves.close(store)
+            if kept:
+                self.say(
+                    f"warning: the history stayed busy; the conversation is kept in {kept[0]} and saved "
+                    "into the history at the next start."
+                )
+        store.close()
+
+
+SAVE_WAIT = 10.0
+"""How long ``ask`` waits, after the answer, for a busy history before it writes a recovery file."""
 
 
 def _conversation(args: argparse.Namespace, settings: Settings, turn_log: _TurnLog) -> Conversation:
-    """A new conversation, or the one to continue (with a failed last attempt left out of the context,
-    as the TUI does before a retry)."""
-    from siliconchat.core.conversation import Conversation, MessageState
+    """A new conversation, or the one to continue."""
+    from siliconchat.core.conversation import Conversation
     from siliconchat.core.history import ConversationNotFound, HistoryError
 
     store = turn_log.store
@@ -237,36 +288,16 @@ def _conversation(args: argparse.Namespace, settings: Settings, turn_log: _TurnL
         raise CliError(str(exc)) from exc
     if args.system is not None:  # an explicit --system replaces the conversation's own
         conversation.system_prompt = args.system if args.system.strip() else None
-    messages = conversation.messages
-    if (
-        len(messages) >= 2
-        and messages[-1].role == "assistant"
-        and messages[-1].state is MessageState.FAILED
-        and messages[-2].role == "user"
-    ):
-        del messages[-2:]  # only from the context: the history keeps the attempt
     return conversation
 
 
 async def _ask(
     settings: Settings, prompt: str, printer: _Printer, turn_log: _TurnLog, args: argparse.Namespace
 ) -> int:
+    from siliconchat.core.session import ChatSession
 
-    from siliconchat.core.events import AnswerDelta, ReasoningDelta, Waiting
-    from siliconchat.core.history import HistoryError, StreamingSaver
-    from siliconchat.core.turn import TurnRecorder
-
-    conversation = _conversation(args, settings, turn_log)
-    user = conversation.add_user(prompt)
-    store = turn_log.store if turn_log.log else None
-    if store is not None:
-        try:
-            store.append(conversation, user)  # committed before the request is sent
-        except HistoryError as exc:
-            turn_log.warn(exc)
-            store = None
-    request = conversation.request_messages()
-    recorder = TurnRecorder(conversation.add_assistant(settings.model))
+    session = ChatSession(_conversation(args, settings, turn_log), turn_log.queue())
+    turn = session.begin(prompt, settings.model, discard_if_empty=not turn_log.follow_up)
     # SIGTERM and SIGHUP end the turn as Ctrl+C does: what arrived is saved, marked cut off by the signal.
     loop = asyncio.get_running_loop()
     task = asyncio.current_task()
@@ -275,6 +306,9 @@ async def _ask(
     def on_signal(signum: int) -> None:
         if not ended and task is not None:
             ended.append(signum)
+            turn.stop_reason = (
+                f"Cut off: siliconchat was ended by {signal.Signals(signum).name} while the answer streamed."
+            )
             task.cancel()
 
     installed: list[int] = []
@@ -282,43 +316,20 @@ async def _ask(
         with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):  # not the main thread
             loop.add_signal_handler(signum, on_signal, signum)
             installed.append(signum)
-    saver: StreamingSaver | None = None
-    if store is not None and conversation.id is not None:
-        saver = StreamingSaver(store, conversation.id, recorder, on_error=turn_log.warn)
-        saver.start()
-    tick = saver.tick if saver is not None else None
     client = make_client(settings)
     try:
-        async with contextlib.aclosing(client.stream(request, settings.model, conversation.params)) as events:
-            async for event in events:
-                if isinstance(event, AnswerDelta):
-                    printer.answer(event.text)
-                elif isinstance(event, ReasoningDelta):
-                    printer.reasoning(event.text)
-                elif isinstance(event, Waiting) and event.retry:
-                    printer.waiting(event.status)
-                recorder.apply(event)
-                if tick is not None:
-                    tick()
+        await turn.run(client, printer.on_event)
     except asyncio.CancelledError:
-        if not ended:
-            recorder.stop()
-            raise
-        name = signal.Signals(ended[0]).name
-        recorder.stop(f"Cut off: siliconchat was ended by {name} while the answer streamed.")
-        raise EndedBySignal(ended[0]) from None
+        if ended:
+            raise EndedBySignal(ended[0]) from None
+        raise
     finally:
-        if not recorder.done:  # Ctrl+C, a closed pipe: keep what arrived, marked stopped
-            recorder.stop()
-        if saver is not None:
-            saver.finish()
         await client.aclose()
         _forget_signals(loop, installed)
-    message = recorder.message
-    if recorder.failure is not None:
-        if store is not None and not turn_log.follow_up and not (message.content or message.reasoning):
-            _forget(store, conversation, turn_log)
-        printer.problem(recorder.failure.message)
+    await turn_log.settle()
+    message = turn.message
+    if turn.recorder.failure is not None:
+        printer.problem(turn.recorder.failure.message)
         return EXIT_FAILED
     if message.error:  # finished, but with nothing to show (reasoning used the whole budget)
         printer.problem(message.error)
@@ -344,19 +355,6 @@ def _forget_signals(loop: asyncio.AbstractEventLoop, installed: list[int]) -> No
     for signum in installed:
         with contextlib.suppress(Exception):
             loop.remove_signal_handler(signum)
-
-
-def _forget(store: HistoryStore, conversation: Conversation, turn_log: _TurnLog) -> None:
-    """A new conversation whose request failed with no answer at all is not kept: the history would list
-    a conversation with nothing in it but the prompt (which is in the shell's own history)."""
-    from siliconchat.core.history import HistoryError
-
-    if conversation.id is None:
-        return
-    try:
-        store.delete(conversation.id)
-    except HistoryError as exc:
-        turn_log.warn(exc, "the failed request's conversation could not be removed from the history")
 
 
 def cmd_ask(args: argparse.Namespace) -> int:

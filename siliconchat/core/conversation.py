@@ -13,6 +13,9 @@ from typing import Any, Literal
 
 Role = Literal["system", "user", "assistant"]
 
+CUT_OFF_MARK = "\n\n[This answer was cut off here.]"
+"""Follows a cut-off answer's text in later requests (never on screen, in the history or in transcripts)."""
+
 THINKING_BUDGET_MIN = 128
 THINKING_BUDGET_MAX = 32768
 
@@ -169,19 +172,37 @@ class Conversation:
                 return message
         return None
 
+    def drop_failed_attempt(self) -> bool:
+        """Leave a prompt whose request failed outright (no answer at all) out of the conversation, so that
+        the next request does not carry it: the prompt is sent again, or another one instead. The history
+        keeps the attempt, marked failed. True when one was dropped."""
+        messages = self.messages
+        if (
+            len(messages) >= 2
+            and messages[-1].role == "assistant"
+            and messages[-1].state is MessageState.FAILED
+            and messages[-2].role == "user"
+        ):
+            del messages[-2:]
+            return True
+        return False
+
     def request_messages(self) -> list[dict[str, str]]:
         """The ``messages`` of the next request: role and content only, never reasoning.
 
-        Failed answers and empty partial answers are left out: they are not something the
-        model said, and sending them would only confuse the next turn.
+        Failed answers and empty partial answers are left out: they are not something the model said, and
+        sending them would only confuse the next turn. An answer that was cut off (stopped, or the stream
+        broke) goes with :data:`CUT_OFF_MARK` after it, so that the model knows it ended there.
         """
         out: list[dict[str, str]] = []
         if self.system_prompt:
             out.append({"role": "system", "content": self.system_prompt})
         for message in self.messages:
-            if message.role == "assistant" and (
-                message.state in (MessageState.FAILED, MessageState.STREAMING) or not message.content
-            ):
-                continue
-            out.append({"role": message.role, "content": message.content})
+            content = message.content
+            if message.role == "assistant":
+                if message.state in (MessageState.FAILED, MessageState.STREAMING) or not content:
+                    continue
+                if message.state in (MessageState.STOPPED, MessageState.INCOMPLETE):
+                    content = f"{content}{CUT_OFF_MARK}"
+            out.append({"role": message.role, "content": content})
         return out

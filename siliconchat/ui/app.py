@@ -288,7 +288,9 @@ class SiliconChatApp(UnhandledErrorHookApp[int]):
         self._start_chat()
 
     def _start_chat(self) -> ChatScreen:
-        screen = ChatScreen(self.new_conversation())
+        from siliconchat.core.session import ChatSession
+
+        screen = ChatScreen(ChatSession(self.new_conversation(), self.history.saves))
         self.push_screen(screen)
         # After the first frame: the balance request imports the SDK (~0.5 s; in a thread, see below).
         screen.call_after_refresh(self._fetch_balance)
@@ -531,11 +533,8 @@ class SiliconChatApp(UnhandledErrorHookApp[int]):
         if screen is not None:
             from siliconchat import crash
 
-            turn = screen.turn
-            if turn is not None and not turn.recorder.done:
-                turn.recorder.stop(f"Cut off: siliconchat was ended by {name} while the answer streamed.")
             with crash.logged("saving the turn in progress"):
-                screen.save_unfinished_turn()
+                screen.cut_off(f"Cut off: siliconchat was ended by {name} while the answer streamed.")
             screen.stop_answer()
         self.exit(return_code=128 + signum)
 
@@ -769,7 +768,7 @@ class SiliconChatApp(UnhandledErrorHookApp[int]):
         draft = ""
         if screen is not None:
             with crash.logged("saving the turn in progress"):
-                screen.save_unfinished_turn()  # as on quit (see shutdown)
+                screen.cut_off()  # as on quit (see shutdown)
             with crash.logged("reading the prompt"):
                 draft = screen.prompt.text
         self.crash_report = crash.report(error, draft=draft)
@@ -791,7 +790,7 @@ class SiliconChatApp(UnhandledErrorHookApp[int]):
                 await asyncio.wait_for(worker.wait(), 2)
         screen = self.chat_screen
         if screen is not None:
-            screen.save_unfinished_turn()  # quitting mid-stream: keep the partial answer, marked stopped
+            screen.cut_off()  # quitting mid-stream: keep the partial answer, marked stopped
         self.history.close()
         if self._client is not None:
             with contextlib.suppress(Exception):

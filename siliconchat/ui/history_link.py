@@ -4,17 +4,14 @@
   If it cannot be used (:class:`HistoryError`: unreadable, newer schema), the app runs without
   history, says so in the header for as long as it runs, and a toast names the file. The file is left
   exactly as it was. A damaged file is moved aside by the store (a new history starts): a toast says where.
-* Writes go through a queue (:mod:`siliconchat.ui.history_saves`): each runs in a thread, in order, and
-  one that fails (the history is busy) is retried with a growing pause until it succeeds, while the
-  conversation stays in memory. The user message is queued before its request is sent (the send waits up to
-  :data:`USER_SAVE_WAIT` for it: normally a fraction of a millisecond); the answer is queued from the chat
-  screen's once-a-second timer and once more when the turn ends, however it ends. Turns still unsaved when
-  the app closes go to recovery files beside the history, imported at the next start (with a toast).
+* Writes go through a queue (:mod:`siliconchat.core.history.saves`, fed by the turns of
+  :mod:`siliconchat.core.session`): each runs in a thread, in order, and one that fails (the history is
+  busy) is retried with a growing pause until it succeeds, while the conversation stays in memory. Turns
+  still unsaved when the app closes go to recovery files beside the history, imported at the next start
+  (with a toast).
   Everything larger — opening, loading, listing, searching, transcripts — runs in a thread too.
 * ``core.history`` (and ``sqlite3``) is imported in that thread too, not with this module: the methods that
   need its names import them once the store is open.
-* A failed attempt stays in the history marked failed (it stays on screen too). A regenerated answer and
-  its prompt are deleted once the new answer is complete; until then (and if it fails or is stopped) they stay.
 """
 
 from __future__ import annotations
@@ -26,12 +23,11 @@ from typing import TYPE_CHECKING
 
 from siliconchat import paths
 from siliconchat.core.conversation import Conversation, Message
+from siliconchat.core.history.saves import BUSY_MS, HistorySaves, SaveJob
 from siliconchat.core.sanitize import sanitize_line
-from siliconchat.ui.history_saves import BUSY_MS, HistorySaves, TurnSaver
 
 if TYPE_CHECKING:
     from siliconchat.core.history import HistoryError, HistoryStore, SearchHit
-    from siliconchat.core.turn import TurnRecorder
     from siliconchat.ui.app import SiliconChatApp
     from siliconchat.ui.screens.chat import ChatScreen
     from siliconchat.ui.widgets.sidebar import Sidebar
@@ -39,8 +35,6 @@ if TYPE_CHECKING:
 __all__ = ["HistoryLink"]
 
 DISABLED_NOTE = "history off"
-USER_SAVE_WAIT = 1.0
-"""How long sending a prompt waits for its save; a busy history saves it later (the request goes now)."""
 READ_WAIT = 2.0
 """How long reading a conversation waits for the queued writes (a busy history: it shows what it holds)."""
 
@@ -61,7 +55,7 @@ class HistoryLink:
         self.error: HistoryError | None = None
         self._ready: asyncio.Event | None = None
         self._warned: set[str] = set()
-        self.saves = HistorySaves(lambda: self.store, self._notify_saves)
+        self.saves = HistorySaves(self.wait, self._notify_saves)
 
     def _notify_saves(self, text: str, severity: str) -> None:
         self.app.notify_plain(text, severity=severity, timeout=10)
@@ -139,32 +133,12 @@ class HistoryLink:
         self._warned.add(text)
         self.app.notify_plain(f"Not saved in the history: {text}", severity="warning", timeout=10)
 
-    # -- the turn lifecycle (called by ChatScreen) -------------------------------------------------
+    # -- saving -------------------------------------------------------------------------------------
 
-    async def save_user(self, conversation: Conversation, message: Message) -> None:
-        """Queue the user's message before its request is sent (the first one creates the conversation),
-        and wait a moment for it: normally it is committed before the request goes."""
-        store = await self.wait()
-        if store is None:
+    def refresh_when_saved(self, job: SaveJob | None) -> None:
+        """Show the new activity in the sidebar once ``job`` (a turn's save) is done."""
+        if job is None:
             return
-        new = conversation.id is None
-        job = self.saves.save(conversation, message)
-        if await self.saves.wait(job, USER_SAVE_WAIT) and new:
-            self.refresh_sidebar()
-
-    def saver(self, conversation: Conversation, recorder: TurnRecorder) -> TurnSaver | None:
-        """A started saver for the answer being streamed (None when the history is off)."""
-        if self.store is None:
-            return None
-        saver = TurnSaver(self.saves, conversation, recorder)
-        saver.start()
-        return saver
-
-    def finish(self, saver: TurnSaver | None) -> None:
-        """The turn ended: queue its final state, then show the new activity in the sidebar once saved."""
-        if saver is None:
-            return
-        job = saver.finish()
 
         async def refresh() -> None:
             await job.done.wait()

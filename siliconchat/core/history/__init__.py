@@ -2,7 +2,9 @@
 
 The package, by job: ``errors`` (:class:`HistoryError`), ``schema`` (the tables, migrations, opening and
 checking a file), ``rows`` (rows to objects and back), ``store`` (:class:`HistoryStore`), ``search`` (FTS5
-and ``LIKE``), ``saver`` (:class:`StreamingSaver`). Everything public is imported here.
+and ``LIKE``), ``saves`` (:class:`~siliconchat.core.history.saves.HistorySaves`, the queue that writes in a
+thread and retries while the file is busy), ``recovery`` (what that queue could not save, kept in files for the
+next start). Everything public except the queue is imported here.
 
 Design notes:
 
@@ -16,9 +18,9 @@ Design notes:
   aside with its ``-wal`` and ``-shm`` (all or none) and a new history starts; ``HistoryStore.notice`` says
   where it went. One that cannot be opened, has a newer schema or belongs to another program raises
   :class:`HistoryError` naming the file, and is never written to, migrated or removed.
-* The user message is committed before its request is sent; while an answer streams,
-  :class:`StreamingSaver` checkpoints it at most (and, while events arrive, at least) every 2 s, so a
-  ``kill -9`` loses at most the last 2 s of text. A message still marked ``streaming`` in the file belongs to a
+* The user message is queued for saving as its request is sent; while an answer streams, the turn
+  (:mod:`siliconchat.core.session`) queues a checkpoint every second, so a ``kill -9`` loses at most the
+  last 2 s of text. A message still marked ``streaming`` in the file belongs to a
   process that died (or to another instance, still running): :meth:`HistoryStore.load` shows it as
   ``incomplete`` and leaves the row alone.
 * Search uses an FTS5 table over content and reasoning (separate columns, so reasoning can be left out),
@@ -36,15 +38,47 @@ Design notes:
 
 from __future__ import annotations
 
-from siliconchat.core.history.errors import BUSY_TIMEOUT_MS, ConversationNotFound, HistoryError
-from siliconchat.core.history.rows import INTERRUPTED, TITLE_LIMIT, ConversationSummary, SearchHit, make_title
-from siliconchat.core.history.saver import CHECKPOINT_INTERVAL, StreamingSaver
-from siliconchat.core.history.schema import MIGRATIONS, SCHEMA_VERSION
-from siliconchat.core.history.store import HistoryStore
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from siliconchat.core.history.errors import BUSY_TIMEOUT_MS, ConversationNotFound, HistoryError
+    from siliconchat.core.history.rows import (
+        INTERRUPTED,
+        TITLE_LIMIT,
+        ConversationSummary,
+        SearchHit,
+        make_title,
+    )
+    from siliconchat.core.history.schema import MIGRATIONS, SCHEMA_VERSION
+    from siliconchat.core.history.store import HistoryStore
+
+_HOME = {
+    "BUSY_TIMEOUT_MS": "errors",
+    "ConversationNotFound": "errors",
+    "HistoryError": "errors",
+    "INTERRUPTED": "rows",
+    "TITLE_LIMIT": "rows",
+    "ConversationSummary": "rows",
+    "SearchHit": "rows",
+    "make_title": "rows",
+    "MIGRATIONS": "schema",
+    "SCHEMA_VERSION": "schema",
+    "HistoryStore": "store",
+}
+"""Where each public name lives. They are imported on first use: the TUI's write queue (``saves``) is part of
+this package and is made before the first frame, which does not need ``sqlite3`` and the store."""
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOME.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f"{__name__}.{home}"), name)
+
 
 __all__ = [
     "BUSY_TIMEOUT_MS",
-    "CHECKPOINT_INTERVAL",
     "INTERRUPTED",
     "MIGRATIONS",
     "SCHEMA_VERSION",
@@ -54,6 +88,5 @@ __all__ = [
     "HistoryError",
     "HistoryStore",
     "SearchHit",
-    "StreamingSaver",
     "make_title",
 ]

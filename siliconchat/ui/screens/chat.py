@@ -1,7 +1,8 @@
 """The chat screen: header, conversation, reasoning pane, status line and prompt.
 
-Streaming: a worker reads the API stream and only folds each event into the turn's ``TurnRecorder`` and
-appends text to two pending lists; it never waits on rendering. Text waiting asks for a frame, at the time
+A turn is the core's (:mod:`siliconchat.core.session`: the prompt, the request, the recording, the saves, a
+stop or a failure); this screen shows it. Streaming: a worker runs the turn, and for each event it only appends
+text to two pending lists; it never waits on rendering. Text waiting asks for a frame, at the time
 the frame rules allow (see ``ChatScreen._text_due_at``); a frame joins the pending text and appends it to
 the answer's and the reasoning's documents (``siliconchat.ui.document``), which draw only their last chunk
 again and repaint the rows that changed. A timer refreshes the status line once a second. When the stream
@@ -20,6 +21,7 @@ import contextlib
 import gc
 import time
 from collections import deque
+from collections.abc import Awaitable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, cast
 
@@ -31,7 +33,7 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.worker import Worker, WorkerCancelled, WorkerError, WorkerFailed
 
-from siliconchat.core.conversation import Conversation, Message, MessageState, ModelParams
+from siliconchat.core.conversation import Conversation, Message, MessageState
 from siliconchat.ui.document.conversation_blocks import AnswerBlock, EarlierBlock, ErrorBlock, UserBlock
 from siliconchat.ui.document.document_view import DocumentView
 from siliconchat.ui.widgets.conversation_view import ConversationView
@@ -42,9 +44,9 @@ from siliconchat.ui.widgets.reasoning_pane import ReasoningPane
 from siliconchat.ui.widgets.status_line import StatusLine
 
 if TYPE_CHECKING:
-    from siliconchat.core.turn import TurnRecorder
+    from siliconchat.core.events import StreamEvent
+    from siliconchat.core.session import ChatSession, Turn
     from siliconchat.ui.app import SiliconChatApp
-    from siliconchat.ui.history_saves import TurnSaver
 
 WIDE_LAYOUT_MIN_WIDTH = 110
 """At this width and wider the reasoning pane sits beside the conversation; narrower, above it."""
@@ -110,26 +112,25 @@ def _take(pending: list[str], limit: int) -> str:
 
 
 @dataclass(eq=False)
-class Turn:
-    """One answer being streamed."""
+class ShownTurn:
+    """The turn being streamed, as this screen shows it."""
 
-    recorder: TurnRecorder
+    core: Turn
     block: AnswerBlock
-    prompt: str
     answer: list[str] = field(default_factory=list)  # arrived, not yet shown
     reasoning: list[str] = field(default_factory=list)
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     worker: Worker[None] | None = None
     received: bool = False  # the stream is over; frames still show the text that arrived
     ended: bool = False
-    saver: TurnSaver | None = None  # history: queues the answer's checkpoints (see ui/history_saves.py)
-    replaces: list[Message] = field(
-        default_factory=list
-    )  # regenerate: the turn this one replaces, if complete
 
     @property
     def message(self) -> Message:
-        return self.recorder.message
+        return self.core.message
+
+    @property
+    def prompt(self) -> str:
+        return self.core.user.content
 
 
 class ChatScreen(Screen[None]):
@@ -140,7 +141,7 @@ class ChatScreen(Screen[None]):
     class TurnEnded(TextualMessage):
         """Posted by the stream worker when its stream is over (finished, failed or cancelled)."""
 
-        def __init__(self, turn: Turn) -> None:
+        def __init__(self, turn: ShownTurn) -> None:
             super().__init__()
             self.turn = turn
 
@@ -151,10 +152,10 @@ class ChatScreen(Screen[None]):
             super().__init__()
             self.message = message
 
-    def __init__(self, conversation: Conversation) -> None:
+    def __init__(self, session: ChatSession) -> None:
         super().__init__()
-        self.conversation = conversation
-        self.turn: Turn | None = None
+        self.session = session
+        self.turn: ShownTurn | None = None
         self.selected: Message | None = None  # the turn whose reasoning the pane shows when idle
         self._numbers_timer: Timer | None = None
         self._frame_call: asyncio.TimerHandle | None = None  # the next frame, when text waits for one
@@ -175,6 +176,17 @@ class ChatScreen(Screen[None]):
     @property
     def streaming(self) -> bool:
         return self.turn is not None
+
+    @property
+    def conversation(self) -> Conversation:
+        return self.session.conversation
+
+    @conversation.setter
+    def conversation(self, conversation: Conversation) -> None:
+        """Another conversation on this screen (its turns are saved where this one's were)."""
+        from siliconchat.core.session import ChatSession
+
+        self.session = ChatSession(conversation, self.session.saves)
 
     # -- composition ------------------------------------------------------------------------
 
@@ -259,28 +271,21 @@ class ChatScreen(Screen[None]):
 
     async def send(self, text: str) -> None:
         """Send ``text`` as the next user turn and stream the answer."""
-        if self.turn is not None:
-            return
-        app = self.chat_app
-        conversation = self.conversation
-        self._drop_failed_attempt()
-        user = conversation.add_user(text)
-        await app.history.save_user(conversation, user)  # history: committed before the request is sent
-        request = conversation.request_messages()
-        model = app.model
-        message = conversation.add_assistant(model)
-        from siliconchat.core.turn import TurnRecorder  # with the stream's events: not needed at launch
+        if self.turn is None:
+            self._show(self.session.begin(text, self.chat_app.model))
 
-        recorder = TurnRecorder(message)
-        saver = app.history.saver(conversation, recorder)  # history: the answer's row, then checkpoints
+    def _show(self, turn: Turn) -> None:
+        """Show ``turn`` (just begun) and stream its answer."""
         view = self.view
-        view.add_user(text, user)
+        message = turn.message
+        view.add_user(turn.user.content, turn.user)
         block = view.add_answer(message)
         view.follow()
         self.reasoning.begin(message)
-        turn = Turn(recorder, block, text, saver=saver)
-        self.turn = turn
+        shown = ShownTurn(turn, block)
+        self.turn = shown
         self.selected = message
+        self.chat_app.history.refresh_when_saved(turn.user_saved if turn.new_conversation else None)
         self.status.show_turn(None, first_token=None, elapsed=None, finish="waiting…")
         self._next_frame_at = self._last_frame_at = 0.0
         # The first frame is small, whatever the last turn's were: it also pays for the answer's first blocks.
@@ -292,65 +297,37 @@ class ChatScreen(Screen[None]):
         if self._numbers_timer is not None:
             self._numbers_timer.reset()
             self._numbers_timer.resume()
-        turn.worker = self._stream(turn, request, model, conversation.params)
+        shown.worker = self._stream(shown)
         self.app.refresh_bindings()  # "stop" is enabled while streaming
 
-    def _drop_failed_attempt(self) -> None:
-        """A prompt whose request failed outright is not part of the conversation's context.
-
-        Its blocks stay on screen; the next request does not carry it (the retried prompt will).
-        """
-        messages = self.conversation.messages
-        if (
-            len(messages) >= 2
-            and messages[-1].role == "assistant"
-            and messages[-1].state is MessageState.FAILED
-            and messages[-2].role == "user"
-        ):
-            del messages[-2:]
-
     @work(exclusive=True, group="stream", exit_on_error=False)
-    async def _stream(
-        self, turn: Turn, request: list[dict[str, str]], model: str, params: ModelParams
-    ) -> None:
-        """Read the stream: fold each event into the recorder, queue its text. Nothing else per delta."""
-        from siliconchat.core.events import AnswerDelta, ErrorKind, Failed, ReasoningDelta, Waiting
+    async def _stream(self, shown: ShownTurn) -> None:
+        """Run the turn; for each event, queue its text for a frame. Nothing else per delta."""
+        from siliconchat.core.events import AnswerDelta, ReasoningDelta, Waiting
 
-        recorder = turn.recorder
-        apply = recorder.apply
-        add_answer = turn.answer.append
-        add_reasoning = turn.reasoning.append
+        add_answer = shown.answer.append
+        add_reasoning = shown.reasoning.append
         wake = self._wake
         keys = self.chat_app.keys
+
+        def on_event(event: StreamEvent) -> Awaitable[None] | None:
+            kind = type(event)
+            if kind is AnswerDelta or kind is ReasoningDelta:
+                (add_answer if kind is AnswerDelta else add_reasoning)(event.text)  # type: ignore[union-attr]
+                if self._frame_due == NEVER and self._next_frame_at != NEVER:
+                    wake()  # no frame asked for, and none on its way to the screen: ask for one
+            elif kind is Waiting:  # nothing yet: the status line says for how long, and what next
+                self._show_numbers(shown, time.perf_counter())
+            if keys.pending:
+                # A typed key is on its way to the screen: during a blast, the stream took the event loop
+                # for a slice (see YIELD_EVERY in core/api.py) between each of the key's steps.
+                return keys.until_shown()
+            return None
+
         try:
-            client = await self.chat_app.ready_client()
-            stream = client.stream(request, model, params)
-            async with contextlib.aclosing(stream) as stream_events:
-                async for event in stream_events:
-                    apply(event)
-                    kind = type(event)
-                    if kind is AnswerDelta or kind is ReasoningDelta:
-                        (add_answer if kind is AnswerDelta else add_reasoning)(event.text)  # type: ignore[union-attr]
-                        if self._frame_due == NEVER and self._next_frame_at != NEVER:
-                            wake()  # no frame asked for, and none on its way to the screen: ask for one
-                    elif kind is Waiting:  # nothing yet: the status line says for how long, and what next
-                        self._show_numbers(turn, time.perf_counter())
-                    if keys.pending:
-                        # A typed key is on its way to the screen: during a blast, this loop took the event
-                        # loop for a slice (see YIELD_EVERY in core/api.py) between each of the key's steps.
-                        await keys.until_shown()
-        except asyncio.CancelledError:
-            recorder.stop()
-            raise
-        except Exception as exc:  # the core reports API errors as events; this is a bug, not a crash
-            if not recorder.done:
-                recorder.apply(
-                    Failed(f"Unexpected error: {type(exc).__name__}: {exc}", ErrorKind.OTHER, partial=True)
-                )
+            await shown.core.run(self.chat_app.ready_client(), on_event)
         finally:
-            if not recorder.done:  # a stream must end with Finished or Failed; be safe anyway
-                recorder.apply(Failed("The answer ended unexpectedly.", ErrorKind.STREAM, partial=True))
-            self.post_message(self.TurnEnded(turn))
+            self.post_message(self.TurnEnded(shown))
 
     # -- frames ------------------------------------------------------------------------------
     #
@@ -358,7 +335,7 @@ class ChatScreen(Screen[None]):
     # at a realistic 100 deltas/s the loop wakes two or three times a second for frames, not fifteen (a timer
     # of 15 ticks a second cost about 1.5 % of a core at that pace on a 2-core machine, a tenth of the app).
 
-    def _text_due_at(self, turn: Turn, now: float) -> float:
+    def _text_due_at(self, turn: ShownTurn, now: float) -> float:
         """When the next frame may show the text that waits (NEVER: a frame is on its way to the screen)."""
         due = self._next_frame_at  # after the last frame is on screen, spaced by its cost (see _frame_shown)
         if due == NEVER:
@@ -440,20 +417,18 @@ class ChatScreen(Screen[None]):
                 self.post_message(self.TurnEnded(turn))  # all shown: the turn ends now
 
     def _on_numbers(self) -> None:
-        """Once a second while streaming: the status line and the reasoning timer, and a history checkpoint."""
+        """Once a second while streaming: the status line and the reasoning timer."""
         turn = self.turn
         if turn is None or turn.ended:
             return
-        if turn.saver is not None:
-            turn.saver.tick()  # history: a checkpoint queued each second (saved in a thread)
         now = time.perf_counter()
         if now >= self._next_numbers_at - NUMBERS_SECONDS / 2:  # not if a frame just showed them
             self._show_numbers(turn, now)
 
-    def _show_numbers(self, turn: Turn, now: float) -> None:
+    def _show_numbers(self, turn: ShownTurn, now: float) -> None:
         """The status line and the reasoning timer (at most every :data:`NUMBERS_SECONDS`)."""
         self._next_numbers_at = now + NUMBERS_SECONDS
-        recorder = turn.recorder
+        recorder = turn.core.recorder
         self.reasoning.thinking(recorder.thinking_seconds, recorder.first_answer_at is not None)
         starts = [t for t in (recorder.first_reasoning_at, recorder.first_answer_at) if t is not None]
         first = min(starts) if starts else None
@@ -518,8 +493,7 @@ class ChatScreen(Screen[None]):
         turn = event.turn
         if turn.ended:
             return
-        self.chat_app.history.finish(turn.saver)  # history: the final state, however the turn ended
-        turn.saver = None
+        self.chat_app.history.refresh_when_saved(turn.core.saved)  # the sidebar shows the new activity
         if turn.answer or turn.reasoning:
             # Text that arrived is not all on screen yet (a blast outruns the frames, which leave most of the
             # CPU to the reader). Frames show it first, one bounded frame after the other, so that keys are
@@ -531,7 +505,7 @@ class ChatScreen(Screen[None]):
             return
         await self._end_turn(turn)
 
-    async def _end_turn(self, turn: Turn) -> None:
+    async def _end_turn(self, turn: ShownTurn) -> None:
         """Show the whole turn once, and report how it ended. Idempotent."""
         from siliconchat.core.events import ErrorKind
 
@@ -549,12 +523,8 @@ class ChatScreen(Screen[None]):
             self._resume_gc_later()
             self.prompt.hold_still(False)
             self.app.refresh_bindings()
-        recorder = turn.recorder
+        recorder = turn.core.recorder
         message = recorder.message
-        self.chat_app.history.finish(turn.saver)  # history: the final state, however the turn ended
-        turn.saver = None
-        if turn.replaces:
-            self._settle_regeneration(turn)
         view = self.view
         if message.state is MessageState.FAILED and not message.content:
             view.remove_block(turn.block)
@@ -593,19 +563,17 @@ class ChatScreen(Screen[None]):
             turn.worker.cancel()
             with contextlib.suppress(WorkerCancelled, WorkerFailed, WorkerError, asyncio.TimeoutError):
                 await asyncio.wait_for(turn.worker.wait(), 5)
-        if not turn.recorder.done:
-            turn.recorder.stop()
+        if not turn.core.ended:  # its worker did not end in time: the answer ends here anyway
+            turn.core.cut_off()
         await self._end_turn(turn)
 
-    def save_unfinished_turn(self) -> None:
-        """The app is closing mid-stream: save the partial answer, marked stopped (history)."""
+    def cut_off(self, reason: str | None = None) -> None:
+        """The app is closing mid-stream (a quit, a signal, a crash): the partial answer is marked with
+        ``reason`` (default: stopped by the user) and its save queued now (the app's closing saves what is
+        queued)."""
         turn = self.turn
-        if turn is None or turn.saver is None:
-            return
-        if not turn.recorder.done:
-            turn.recorder.stop()
-        turn.saver.finish()
-        turn.saver = None
+        if turn is not None and not turn.core.ended:
+            turn.core.cut_off(reason)
 
     async def new_conversation(self, conversation: Conversation) -> None:
         await self.stop_and_wait()
@@ -619,39 +587,14 @@ class ChatScreen(Screen[None]):
         self.prompt.focus()
 
     async def regenerate(self) -> bool:
-        """Send the last user turn again. The turn it replaces leaves the request at once, but it stays in the
-        conversation and the history until the new answer is complete: if that one fails or is stopped, the
-        old turn is still there (see :meth:`_settle_regeneration`)."""
+        """Send the last prompt again (see :meth:`ChatSession.regenerate`); False when there is none."""
         if self.turn is not None:
             return False
-        messages = self.conversation.messages
-        index = next((i for i in range(len(messages) - 1, -1, -1) if messages[i].role == "user"), None)
-        if index is None:
+        turn = self.session.regenerate(self.chat_app.model)
+        if turn is None:
             return False
-        text = messages[index].content
-        replaced = messages[index:]
-        del messages[index:]
-        await self.send(text)
-        if self.turn is not None:
-            self.turn.replaces = replaced
-        else:  # pragma: no cover - send always starts a turn when none streams
-            messages[index:index] = replaced
+        self._show(turn)
         return True
-
-    def _settle_regeneration(self, turn: Turn) -> None:
-        """A regenerated answer ended. Complete, it replaces the old turn (deleted from the history too).
-        Failed or stopped, the old turn comes back as the conversation's last, and the attempt leaves the
-        context (its blocks stay on screen; the history keeps it, marked failed or stopped), so the next
-        regenerate sends the old turn again."""
-        message = turn.message
-        if message.state is MessageState.COMPLETE and not message.error:
-            self.chat_app.history.forget(turn.replaces)  # queued after the new answer's saves
-            return
-        messages = self.conversation.messages
-        at = next((i for i, m in enumerate(messages) if m is message), None)
-        if at is not None and at >= 1:
-            del messages[at - 1 : at + 1]
-            messages.extend(turn.replaces)
 
     def toggle_reasoning(self) -> None:
         # ``display``, not a class on the screen: a class change restyles every widget on the screen.

@@ -1,8 +1,8 @@
-"""The TUI's writes to the history: queued, done in a thread one after the other, retried until they succeed.
+"""Writes to the history: queued, done in a thread one after the other, retried until they succeed.
 
 Another process may hold the history's write lock for a while (a long transaction, a backup tool). A write
 waits for it up to the store's busy timeout, so no write runs on the event loop: each runs in a thread, and
-the app keeps drawing and taking keys meanwhile. A write that fails stays queued, with everything after it
+the front end keeps drawing, taking keys and printing meanwhile. A write that fails stays queued, with everything after it
 (the order matters: a prompt is saved before its answer), and is tried again after a pause that grows
 (:data:`BACKOFF`). The messages themselves stay in memory, so nothing is lost while the queue waits; a save
 reads the message as it is then, so a queued checkpoint always saves the latest text.
@@ -19,17 +19,18 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
 from siliconchat.core.conversation import Conversation, Message
 
 if TYPE_CHECKING:
-    from siliconchat.core.history import HistoryError, HistoryStore
-    from siliconchat.core.turn import TurnRecorder
+    from siliconchat.core.history.errors import HistoryError
+    from siliconchat.core.history.store import HistoryStore
 
-__all__ = ["BACKOFF", "BUSY_MS", "CHECKPOINT_EVERY", "WARN_AFTER", "HistorySaves", "TurnSaver"]
+__all__ = ["BACKOFF", "BUSY_MS", "CHECKPOINT_EVERY", "WARN_AFTER", "HistorySaves", "SaveJob"]
 
 BACKOFF: Final = (0.2, 0.5, 1.0, 2.0)
 """Pauses before the next attempts after a failed write (the last one repeats)."""
@@ -38,28 +39,34 @@ BUSY_MS: Final = 250
 WARN_AFTER: Final = 3.0
 """A write still not done after this many seconds is worth a toast."""
 CHECKPOINT_EVERY: Final = 1.0
-"""A streaming answer is queued for saving at most this often. The chat screen's timer ticks once a second,
-so each tick saves: at most about 1 s of text (plus one write) is ever unsaved, inside the 2 s bound."""
+"""A streaming answer is queued for saving this often (:mod:`siliconchat.core.session`): at most about 1 s
+of text, plus one write, is ever unsaved, inside the 2 s bound."""
 
 
 @dataclass(eq=False)
-class _Job:
-    """Save ``message`` (as it is when the job runs) of ``conversation``, or delete ``forget``."""
+class SaveJob:
+    """Save ``message`` (as it is when the job runs) of ``conversation``, delete ``forget``, or delete the
+    whole conversation (``drop``)."""
 
     conversation: Conversation | None
     message: Message | None = None
     forget: list[Message] = field(default_factory=list)
+    drop: bool = False
     settings: bool = False  # save the conversation's title, system prompt and parameters
     version: int = 0  # bumped by every submit: a job saved at an older version stays queued
     done: asyncio.Event = field(default_factory=asyncio.Event)
 
 
 class HistorySaves:
-    """The queue of the TUI's history writes (owned by ``HistoryLink``)."""
+    """The queue of one process's history writes.
+
+    ``store`` waits until the store is open and returns it (None: the history is off, and queued writes
+    are dropped); ``notify`` tells the user, in a sentence and a severity ("warning", "information"), that
+    writes have been failing for :data:`WARN_AFTER` seconds, and again when they succeed."""
 
     def __init__(
         self,
-        store: Callable[[], HistoryStore | None],
+        store: Callable[[], Awaitable[HistoryStore | None]],
         notify: Callable[[str, str], None],
         *,
         clock: Callable[[], float] = time.monotonic,
@@ -67,12 +74,12 @@ class HistorySaves:
         self._store = store
         self._notify = notify  # (text, severity)
         self._clock = clock
-        self._jobs: list[_Job] = []
+        self._jobs: list[SaveJob] = []
         self._wake = asyncio.Event()
         self._idle = asyncio.Event()  # set while nothing is queued
         self._idle.set()
         self._task: asyncio.Task[None] | None = None
-        self._running: _Job | None = None
+        self._running: SaveJob | None = None
         self.failing_since: float | None = None  # the first failure of the writes still queued
         self.last_error: HistoryError | None = None
         self.warned = False
@@ -84,14 +91,14 @@ class HistorySaves:
 
     # -- queueing ----------------------------------------------------------------------------------
 
-    def save(self, conversation: Conversation, message: Message) -> _Job:
+    def save(self, conversation: Conversation, message: Message) -> SaveJob:
         """Queue a save of ``message`` (added if it has no id yet, else updated)."""
         for job in self._jobs:
             if job.message is message:
                 job.version += 1
                 self._start()
                 return job
-        return self._add(_Job(conversation, message))
+        return self._add(SaveJob(conversation, message))
 
     def save_settings(self, conversation: Conversation) -> None:
         for job in self._jobs:
@@ -99,15 +106,19 @@ class HistorySaves:
                 job.version += 1
                 self._start()
                 return
-        self._add(_Job(conversation, settings=True))
+        self._add(SaveJob(conversation, settings=True))
+
+    def drop(self, conversation: Conversation) -> SaveJob:
+        """Queue the deletion of ``conversation`` (after the saves queued before it)."""
+        return self._add(SaveJob(conversation, drop=True))
 
     def forget(self, messages: Iterable[Message]) -> None:
         """Queue the deletion of ``messages`` (after the saves queued before it, which may give them ids)."""
         doomed = list(messages)
         if doomed:
-            self._add(_Job(None, forget=doomed))
+            self._add(SaveJob(None, forget=doomed))
 
-    def _add(self, job: _Job) -> _Job:
+    def _add(self, job: SaveJob) -> SaveJob:
         self._jobs.append(job)
         self._idle.clear()
         self._start()
@@ -126,7 +137,7 @@ class HistorySaves:
             return False
         return True
 
-    async def wait(self, job: _Job, timeout: float) -> bool:
+    async def wait(self, job: SaveJob, timeout: float) -> bool:
         """Wait up to ``timeout`` seconds for ``job`` to be done; True when it is."""
         try:
             await asyncio.wait_for(job.done.wait(), timeout)
@@ -137,7 +148,7 @@ class HistorySaves:
     # -- the writer -------------------------------------------------------------------------------
 
     async def _run(self) -> None:
-        from siliconchat.core.history import ConversationNotFound, HistoryError
+        from siliconchat.core.history.errors import ConversationNotFound, HistoryError
 
         failures = 0
         while True:
@@ -146,7 +157,7 @@ class HistorySaves:
                 self._wake.clear()
                 await self._wake.wait()
                 continue
-            store = self._store()
+            store = await self._store()
             if store is None:  # the history is off (or closed): nothing can be saved by this queue
                 for job in self._jobs:
                     job.done.set()
@@ -199,16 +210,18 @@ class HistorySaves:
 
     # -- closing ----------------------------------------------------------------------------------
 
-    def close(self, store: HistoryStore) -> None:
-        """At exit: save what is queued; what cannot be saved goes to recovery files beside the history."""
+    def close(self, store: HistoryStore) -> list[Path]:
+        """At exit: save what is queued; what cannot be saved goes to recovery files beside the history,
+        whose paths are returned (the next start imports them)."""
         if self.flush_now(store):
-            return
+            return []
         from siliconchat.core.history.recovery import write_recovery
 
         try:
-            write_recovery(store.path.parent, self.unsaved())
+            return write_recovery(store.path.parent, self.unsaved())
         except OSError:
             logging.getLogger(__name__).exception("turns the history could not take were lost")
+            return []
 
     async def import_recovered(self, store: HistoryStore) -> list[str]:
         """Import the recovery files an earlier session left (in a thread); the titles imported."""
@@ -222,7 +235,7 @@ class HistorySaves:
     def flush_now(self, store: HistoryStore | None) -> bool:
         """Try the queued writes once more, here and now, unless they have been failing (each would wait
         for the lock again). True when nothing is left unsaved."""
-        from siliconchat.core.history import HistoryError
+        from siliconchat.core.history.errors import HistoryError
 
         if self._task is not None:
             self._task.cancel()
@@ -253,7 +266,7 @@ class HistorySaves:
         return seen
 
 
-def _perform(store: HistoryStore, job: _Job) -> None:
+def _perform(store: HistoryStore, job: SaveJob) -> None:
     """One write (in a thread)."""
     if job.forget:
         ids = [m.id for m in job.forget if m.id is not None]
@@ -262,6 +275,10 @@ def _perform(store: HistoryStore, job: _Job) -> None:
         return
     conversation = job.conversation
     assert conversation is not None
+    if job.drop:
+        if conversation.id is not None:
+            store.delete(conversation.id)
+        return
     if job.settings:
         if conversation.id is not None:
             store.update_conversation(conversation)
@@ -272,42 +289,3 @@ def _perform(store: HistoryStore, job: _Job) -> None:
         store.append(conversation, message)
     else:
         store.update_message(message)
-
-
-class TurnSaver:
-    """Saves one streaming answer through the queue; the chat screen calls :meth:`tick` once a second."""
-
-    def __init__(
-        self,
-        saves: HistorySaves,
-        conversation: Conversation,
-        recorder: TurnRecorder,
-        *,
-        every: float = CHECKPOINT_EVERY,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
-        self.saves = saves
-        self.conversation = conversation
-        self.recorder = recorder
-        self.every = every
-        self._clock = clock
-        self._due = clock() + every
-
-    def start(self) -> None:
-        """Queue the answer's row (state ``streaming``) before the first event arrives."""
-        self.saves.save(self.conversation, self.recorder.checkpoint())
-        self._due = self._clock() + self.every
-
-    def tick(self) -> bool:
-        """Queue a checkpoint when one is due (a little early counts: the timer is not exact)."""
-        now = self._clock()
-        if now < self._due - self.every / 10:
-            return False
-        self._due = now + self.every
-        self.saves.save(self.conversation, self.recorder.checkpoint())
-        return True
-
-    def finish(self) -> _Job:
-        """Queue the final state (complete, stopped, incomplete or failed); return the queued save."""
-        self._due = float("inf")
-        return self.saves.save(self.conversation, self.recorder.checkpoint())

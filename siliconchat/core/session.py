@@ -1,0 +1,227 @@
+"""One conversation's turns, from the prompt to the saved answer, for every front end.
+
+A :class:`ChatSession` holds a conversation and the history's write queue
+(:class:`~siliconchat.core.history.saves.HistorySaves`, or None when nothing is saved). :meth:`ChatSession.begin`
+starts a :class:`Turn`: it leaves a failed attempt out of the context, adds the prompt and queues its save,
+fixes the request (the context as it is now, so the request goes while the prompt is still being written),
+and adds the answer's message. :meth:`Turn.run` streams the answer: each event is folded into the turn's
+:class:`~siliconchat.core.turn.TurnRecorder` and then handed to the front end's ``on_event``, which shows it
+(the TUI queues it for its next frame, ``ask`` prints it). While it streams, a checkpoint of the answer is
+queued every :data:`~siliconchat.core.history.saves.CHECKPOINT_EVERY` seconds; however the turn ends
+(finished, failed, stopped by cancelling the task that runs it, cut off by a signal, a bug), the final
+state is queued once, and a regenerated turn is settled (:meth:`Turn._settle`).
+
+The TUI and ``ask`` are views over this: neither records, saves or decides what the context is. Turns are
+independent of one another, so several may stream at once (their writes go through the one queue, in order).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import inspect
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Final
+
+from siliconchat.core.conversation import Conversation, Message, MessageState
+
+if TYPE_CHECKING:
+    from siliconchat.core.api import ChatClient
+    from siliconchat.core.events import StreamEvent
+    from siliconchat.core.history.saves import HistorySaves, SaveJob
+    from siliconchat.core.turn import TurnRecorder
+
+__all__ = ["ChatSession", "EventSink", "Turn"]
+
+log = logging.getLogger(__name__)
+
+EventSink = Callable[["StreamEvent"], "Awaitable[None] | None"]
+"""What a front end does with each event, after the turn has recorded it. It returns None, or an awaitable
+the turn waits for before it reads the next event (the TUI lets a typed key reach the screen first)."""
+
+ENDED_UNEXPECTEDLY: Final = "The answer ended unexpectedly."
+
+
+@dataclass(eq=False)
+class Turn:
+    """One prompt and its answer, from the request to the saved final state."""
+
+    conversation: Conversation
+    user: Message
+    recorder: TurnRecorder
+    request: list[dict[str, str]]
+    saves: HistorySaves | None = None
+    replaces: list[Message] = field(default_factory=list)
+    """Regenerate: the turn this one replaces, kept until this one completes (see :meth:`_settle`)."""
+    discard_if_empty: bool = False
+    """A new conversation whose request fails with nothing received is deleted from the history (``ask``:
+    the prompt is in the shell's history; a conversation holding only a failed prompt is clutter)."""
+    new_conversation: bool = False
+    stop_reason: str | None = None
+    """What the answer is marked with if its task is cancelled (None: stopped by the user; a signal sets its
+    own reason first)."""
+    user_saved: SaveJob | None = None
+    """The queued save of the prompt (the first one creates the conversation in the history)."""
+    saved: SaveJob | None = None
+    """The queued save of the final state, once the turn has ended."""
+    _ended: bool = field(default=False, init=False, repr=False)
+
+    @property
+    def message(self) -> Message:
+        return self.recorder.message
+
+    @property
+    def model(self) -> str:
+        return self.message.model or ""
+
+    @property
+    def ended(self) -> bool:
+        return self.recorder.done
+
+    async def run(self, client: ChatClient | Awaitable[ChatClient], on_event: EventSink) -> None:
+        """Stream the answer to its end, with ``client`` (or what it gives once awaited: the TUI makes its
+        client in a thread on first use). Cancel the task running this to stop: the partial answer is kept,
+        marked with :attr:`stop_reason`, and the cancellation goes on. Never raises for an API error (those
+        are :class:`Failed` events); an unexpected exception is logged and recorded as a failure."""
+        from siliconchat.core.events import ErrorKind, Failed
+        from siliconchat.core.turn import STOPPED
+
+        recorder = self.recorder
+        apply = recorder.apply
+        in_front_end = False  # an exception there is the front end's bug: it goes on up
+        checkpoints = asyncio.get_running_loop().create_task(self._checkpoints(), name="turn-checkpoints")
+        try:
+            if inspect.isawaitable(client):
+                client = await client
+            stream = client.stream(self.request, self.model, self.conversation.params)
+            async with contextlib.aclosing(stream) as events:
+                async for event in events:
+                    apply(event)
+                    in_front_end = True
+                    waited = on_event(event)
+                    if waited is not None:
+                        await waited
+                    in_front_end = False
+        except asyncio.CancelledError:
+            recorder.stop(self.stop_reason or STOPPED)
+            raise
+        except Exception as exc:  # the client reports API errors as events: this is a bug in it
+            if in_front_end:
+                raise
+            log.exception("the turn's stream failed")
+            if not recorder.done:
+                apply(Failed(f"Unexpected error: {type(exc).__name__}: {exc}", ErrorKind.OTHER, partial=True))
+        finally:
+            checkpoints.cancel()
+            if not recorder.done:  # a stream ends with Finished or Failed; be safe anyway
+                apply(Failed(ENDED_UNEXPECTEDLY, ErrorKind.STREAM, partial=True))
+            self._end()
+
+    def cut_off(self, reason: str | None = None) -> None:
+        """The process is ending (a signal, a quit, a crash) while the answer streams: mark it with
+        ``reason`` (None: stopped by the user) and queue its final state now. The task running the turn may
+        never get to run again."""
+        from siliconchat.core.turn import STOPPED
+
+        self.stop_reason = reason
+        self.recorder.stop(reason or STOPPED)
+        self._end()
+
+    async def _checkpoints(self) -> None:
+        from siliconchat.core.history.saves import CHECKPOINT_EVERY
+
+        saves = self.saves
+        if saves is None:
+            return
+        while True:
+            await asyncio.sleep(CHECKPOINT_EVERY)
+            saves.save(self.conversation, self.recorder.checkpoint())
+
+    def _end(self) -> None:
+        """Queue the final state and settle a regeneration, once, however the turn ended."""
+        if self._ended:
+            return
+        self._ended = True
+        saves = self.saves
+        if saves is not None:
+            self.saved = saves.save(self.conversation, self.recorder.checkpoint())
+        self._settle()
+        message = self.message
+        if (
+            saves is not None
+            and self.discard_if_empty
+            and self.new_conversation
+            and message.state is MessageState.FAILED
+            and not (message.content or message.reasoning)
+        ):
+            self.saved = saves.drop(self.conversation)
+
+    def _settle(self) -> None:
+        """A regenerated answer ended. Complete, it replaces the old turn (deleted from the history too, after
+        the new answer's saves). Failed or stopped, the old turn comes back as the conversation's last and the
+        attempt leaves the context (the history keeps it, marked), so the next regenerate sends the old turn
+        again. Idempotent."""
+        replaced, self.replaces = self.replaces, []
+        if not replaced:
+            return
+        message = self.message
+        if message.state is MessageState.COMPLETE and not message.error:
+            if self.saves is not None:
+                self.saves.forget(replaced)
+            return
+        messages = self.conversation.messages
+        at = next((i for i, m in enumerate(messages) if m is message), None)
+        if at is not None and at >= 1:
+            del messages[at - 1 : at + 1]
+            messages.extend(replaced)
+
+
+class ChatSession:
+    """A conversation and where its turns are saved."""
+
+    def __init__(self, conversation: Conversation, saves: HistorySaves | None = None) -> None:
+        self.conversation = conversation
+        self.saves = saves
+
+    def begin(self, text: str, model: str, *, discard_if_empty: bool = False) -> Turn:
+        """Start a turn: the prompt joins the conversation (its save queued), the request is fixed, and the
+        answer's message is added (state ``streaming``, its row queued too). Call :meth:`Turn.run` next."""
+        conversation = self.conversation
+        conversation.drop_failed_attempt()
+        new = conversation.id is None
+        user = conversation.add_user(text)
+        saves = self.saves
+        user_saved = saves.save(conversation, user) if saves is not None else None  # while the request goes
+        request = conversation.request_messages()
+        from siliconchat.core.turn import TurnRecorder
+
+        recorder = TurnRecorder(conversation.add_assistant(model))
+        if saves is not None:
+            saves.save(conversation, recorder.checkpoint())
+        return Turn(
+            conversation,
+            user,
+            recorder,
+            request,
+            saves,
+            discard_if_empty=discard_if_empty,
+            new_conversation=new,
+            user_saved=user_saved,
+        )
+
+    def regenerate(self, model: str) -> Turn | None:
+        """Start a turn that sends the last prompt again (None when there is none). The turn it replaces
+        leaves the request at once but stays in the conversation and the history until the new answer is
+        complete: if that one fails or is stopped, the old turn is back."""
+        messages = self.conversation.messages
+        index = next((i for i in range(len(messages) - 1, -1, -1) if messages[i].role == "user"), None)
+        if index is None:
+            return None
+        text = messages[index].content
+        replaced = messages[index:]
+        del messages[index:]
+        turn = self.begin(text, model)
+        turn.replaces = replaced
+        return turn
