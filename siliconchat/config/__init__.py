@@ -4,7 +4,7 @@ Precedence: command-line flags > environment (``SILICONFLOW_API_KEY``, ``SILICON
 ``SILICONCHAT_MODEL``) > config file > defaults.
 
 The config file is TOML. Reading uses :mod:`tomllib` (``tomli`` on Python 3.10); saving edits the file's
-text with ``tomlkit`` (see :mod:`siliconchat.config_edit`), so the user's comments, ordering and keys this
+text with ``tomlkit`` (see :mod:`siliconchat.config.toml_edit`), so the user's comments, ordering and keys this
 version does not know survive. A file that cannot be read or parsed raises :class:`ConfigError` and is never
 overwritten. Saving replaces the file atomically with mode 0600.
 
@@ -453,7 +453,7 @@ def save_config(updates: Mapping[str, object], path: Path | None = None) -> Path
             changes[key] = None
         else:
             merged[key] = changes[key] = _to_raw(key, value)
-    from siliconchat.config_edit import edited_toml  # only when saving: the TUI starts without tomlkit
+    from siliconchat.config.toml_edit import edited_toml  # only when saving: the TUI starts without tomlkit
 
     text = edited_toml(result[1] if result is not None else "", changes, merged, order=CONFIG_KEYS)
     _atomic_write(target, text.encode("utf-8"))
