@@ -10,7 +10,11 @@ from pathlib import Path
 import siliconchat
 
 PACKAGE = Path(siliconchat.__file__).parent
-CORE_MODULES = [*sorted((PACKAGE / "core").glob("*.py")), *sorted((PACKAGE / "config").glob("*.py")), PACKAGE / "paths.py"]
+CORE_MODULES = [
+    *sorted((PACKAGE / "core").glob("*.py")),
+    *sorted((PACKAGE / "config").glob("*.py")),
+    PACKAGE / "paths.py",
+]
 
 
 def imported_modules(path: Path) -> set[str]:
