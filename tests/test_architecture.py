@@ -11,7 +11,7 @@ import siliconchat
 
 PACKAGE = Path(siliconchat.__file__).parent
 CORE_MODULES = [
-    *sorted((PACKAGE / "core").glob("*.py")),
+    *sorted((PACKAGE / "core").rglob("*.py")),
     *sorted((PACKAGE / "config").glob("*.py")),
     PACKAGE / "paths.py",
 ]
