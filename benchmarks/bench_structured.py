@@ -11,11 +11,11 @@ The shapes are the demo server's ``demo/list`` (5,000 items), ``demo/table`` (2,
 (a 20,000-line ``python`` block), ``demo/paragraphs`` (20,000 short paragraphs) and ``demo/longline`` (one
 1,000,000-character line without spaces), see ``siliconchat/demo/structured.py``. For each, back to back:
 
-1. **The floor**: ``benchmarks/run.py``'s bare ``AsyncOpenAI`` loop, in its own process, reading the same
+1. **The floor**: the bare ``AsyncOpenAI`` loop of ``benchmarks/floor.py``, in its own process, reading the same
    stream from the same demo server (``--pace 0``).
-2. **The real TUI** in a pty of 120x40 (``run.py``'s harness): first frame, the prompt, Enter (t0), then
+2. **The real TUI** in a pty of 120x40 (``pty_app.py``, as in ``run.py``): first frame, the prompt, Enter (t0), then
    reading until the status line shows the finish reason ``stop`` *and* the answer's last characters (its
-   marker) are on screen (t1). Meanwhile key probes are typed one at a time (``run.py``'s method: the time
+   marker) are on screen (t1). Meanwhile key probes are typed one at a time (``pty_app.KeyProbe``: the time
    until each character is written to the pty). Then the peak RSS (``VmHWM``), a few key probes after the
    stream, and Ctrl+Q: the time until the process has exited.
 3. **Reopen**: ``siliconchat --continue`` in the same XDG folders; the time from spawn until the answer's
@@ -48,10 +48,13 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-import run
-from run import FINISHED, PROBE_CHARS, KeyProbe, PtyApp, Row, log
+import harness
+from floor import run_floor
+from harness import log
+from pty_app import ANSWER_COUNT, FINISHED, PROBE_CHARS, READY, KeyProbe, PtyApp, press_enter
+from table import Row, render
 
-run.use_this_tree()
+harness.use_this_tree()
 
 from siliconchat.demo import structured as st  # noqa: E402  (this checkout's, after use_this_tree)
 
@@ -132,7 +135,7 @@ def reopen(result: StructuredRun, model: str, url: str, home: str, marker: re.Pa
         ready = shown = None
         scanned = 0  # output before this offset has been searched
         while shown is None and (now := time.perf_counter()) < deadline:
-            if ready is None and app.search(run.READY, max(0, scanned - 64)) is not None:
+            if ready is None and app.search(READY, max(0, scanned - 64)) is not None:
                 ready = now
             if app.search(marker, max(0, scanned - 16384)) is not None:
                 shown = now
@@ -152,13 +155,13 @@ def run_shape(model: str, url: str, marker: re.Pattern[bytes], timeout: float, g
 
     Key probes are typed ``gap`` seconds apart during the stream, so that they spread over it.
     """
-    home = run._temp_dir("siliconchat-bench-structured-")
+    home = harness.temp_dir("siliconchat-bench-structured-")
     try:
         return _run_shape(model, url, marker, timeout, gap, home)
     finally:
         shutil.rmtree(home, ignore_errors=True)
         with contextlib.suppress(ValueError):
-            run._TEMP_DIRS.remove(home)
+            harness.TEMP_DIRS.remove(home)
 
 
 def _run_shape(
@@ -167,17 +170,12 @@ def _run_shape(
     result = StructuredRun(wall=None, timeout=timeout)
     app = PtyApp(model, url, home=home)
     try:
-        ready = app.wait_for(run.READY, 0, 30)
+        ready = app.wait_for(READY, 0, 30)
         if ready is None:
             result.error = "no first frame in 30 s"
             return result
         result.launch = ready - app.t_spawn
-        run.type_prompt(app)
-        app.drain(0.2)
-        cpu0 = app.cpu()
-        start = app.end
-        t0 = time.perf_counter()
-        app.send("\r")
+        cpu0, start, t0 = press_enter(app)
         probe = KeyProbe(app, t0 + 0.3, KEYS_DURING, gap=gap)
         shown = wait_for_end(app, start, marker, timeout, probe)
         cpu1 = app.cpu()
@@ -185,12 +183,12 @@ def _run_shape(
         probe.finish()
         result.keys_during = probe.latencies
         result.output_bytes = app.end - start
-        result.answer_tokens = app.last_int(run.ANSWER_COUNT, start)
+        result.answer_tokens = app.last_int(ANSWER_COUNT, start)
         if shown is not None:
             result.wall = shown - t0
             result.cpu = cpu1 - cpu0 if cpu0 is not None and cpu1 is not None else None
             app.drain(0.1)
-            result.answer_tokens = app.last_int(run.ANSWER_COUNT, start) or result.answer_tokens
+            result.answer_tokens = app.last_int(ANSWER_COUNT, start) or result.answer_tokens
             result.keys_after = probe_after(app)
         elif app.proc.poll() is not None:
             result.error = "the app exited"
@@ -333,7 +331,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--size", type=int, default=None, metavar="N", help="every shape at size N (harness checks)"
     )
-    parser.add_argument("--json", default=str(run.RESULTS_DIR / "structured.json"), metavar="PATH")
+    parser.add_argument("--json", default=str(harness.RESULTS_DIR / "structured.json"), metavar="PATH")
     args = parser.parse_args(argv)
     names = args.only.split(",") if args.only else list(st.SHAPES)
     unknown = [n for n in names if n not in st.SHAPES]
@@ -341,26 +339,26 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"unknown shape(s) {', '.join(unknown)}: choose from {', '.join(st.SHAPES)}")
     repeats = args.repeats or (1 if args.quick else 3)
 
-    signal.signal(signal.SIGTERM, run._on_signal)
-    signal.signal(signal.SIGHUP, run._on_signal)
-    signal.signal(signal.SIGINT, run._on_signal)
-    atexit.register(run._cleanup)
+    signal.signal(signal.SIGTERM, harness.on_signal)
+    signal.signal(signal.SIGHUP, harness.on_signal)
+    signal.signal(signal.SIGINT, harness.on_signal)
+    atexit.register(harness.cleanup)
 
     started = time.perf_counter()
-    machine = run.machine_info()
+    machine = harness.machine_info()
     log(
         f"structured answers: {machine['cpu']}, {machine['cores']} cores, siliconchat from {Path(st.__file__).parents[1]}"
     )
-    run.compile_app()
+    harness.compile_app()
     shapes = [(st.SHAPES[n], args.size or st.SHAPES[n].default) for n in names]
     floors: dict[str, list[dict[str, Any]]] = {n: [] for n in names}
     runs: dict[str, list[StructuredRun]] = {n: [] for n in names}
-    server = run.Server(pace=0)
+    server = harness.Server(pace=0)
     try:
         for r in range(repeats):
             for shape, size in shapes:
                 model = st.shape_id(shape, size)
-                floor = run.run_floor(server, model, FLOOR_TIMEOUT)
+                floor = run_floor(server, model, FLOOR_TIMEOUT)
                 floors[shape.name].append(floor)
                 timeout = args.timeout or max(60.0, 2.5 * (floor.get("wall") or 0.0))
                 marker = marker_pattern(shape.marker(size))
@@ -369,9 +367,10 @@ def main(argv: list[str] | None = None) -> int:
                 result = run_shape(model, server.url, marker, timeout, gap)
                 runs[shape.name].append(result)
                 log(
-                    f"[{time.perf_counter() - started:6.1f}s] {model} #{r + 1}: floor {run._s(floor.get('wall'))}, "
-                    f"app {run._s(result.wall)} (rss {run._mb(result.peak_rss)}), quit {run._s(result.quit)}, "
-                    f"reopen {run._s(result.reopen)}" + (f" ERROR {result.error}" if result.error else "")
+                    f"[{time.perf_counter() - started:6.1f}s] {model} #{r + 1}: floor {harness.secs(floor.get('wall'))}, "
+                    f"app {harness.secs(result.wall)} (rss {harness.megabytes(result.peak_rss)}), quit {harness.secs(result.quit)}, "
+                    f"reopen {harness.secs(result.reopen)}"
+                    + (f" ERROR {result.error}" if result.error else "")
                 )
     finally:
         server.close()
@@ -384,7 +383,7 @@ def main(argv: list[str] | None = None) -> int:
         )
     total = time.perf_counter() - started
     print(f"\nsiliconchat structured answers — {machine['date']} — {machine['commit']} — {total:.0f} s")
-    print(run.render(rows, markdown=False))
+    print(render(rows, markdown=False))
     output = {
         "machine": machine,
         "options": {
@@ -410,7 +409,7 @@ def main(argv: list[str] | None = None) -> int:
     md_path.write_text(
         f"Measured {machine['date']} on {machine['cpu']} ({machine['cores']} cores), Python {machine['python']}, "
         f"textual {machine['versions'].get('textual')}, commit {machine['commit']}; {machine['terminal']}; "
-        f"{repeats} repeat(s), the stream's wait {wait}{sized}.\n\n" + run.render(rows, markdown=True) + "\n"
+        f"{repeats} repeat(s), the stream's wait {wait}{sized}.\n\n" + render(rows, markdown=True) + "\n"
     )
     print(f"\nwritten: {json_path} and {md_path}")
     return 0

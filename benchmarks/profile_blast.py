@@ -27,14 +27,18 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import contextlib
 
-import run as bench
+import harness
+from pty_app import FINISHED, start_app, type_prompt
 
 # Where the time goes, by the first matching frame from the top of each stack (most specific first).
 PARTS = (
     ("sdk: json decode / SSE", ("_streaming.py", "json/decoder.py", "json/__init__.py", "_sse")),
     ("sdk: pydantic construct", ("pydantic", "_models.py", "_response.py")),
     ("httpx / socket read", ("httpx", "httpcore", "h11", "anyio", "ssl.py", "socket.py")),
-    ("our stream reader (api.py)", ("siliconchat/core/api.py",)),
+    (
+        "our stream reader (stream_reader.py)",
+        ("siliconchat/core/stream_reader.py", "siliconchat/core/api.py"),
+    ),
     ("turn recorder", ("siliconchat/core/turn.py", "siliconchat/core/think.py")),
     ("markdown parse (markdown_it)", ("markdown_it",)),
     ("Markdown widget append/update", ("widgets/_markdown.py",)),
@@ -64,7 +68,7 @@ def main() -> int:
     )
     parser.add_argument("--model", default="demo/blast-20000")
     parser.add_argument("--rate", type=int, default=250, help="py-spy samples per second")
-    parser.add_argument("--out", default=str(bench.RESULTS_DIR / "profile"), help="output prefix")
+    parser.add_argument("--out", default=str(harness.RESULTS_DIR / "profile"), help="output prefix")
     parser.add_argument("--top", type=int, default=40)
     parser.add_argument("--timeout", type=float, default=300)
     parser.add_argument("--pace", type=float, default=0.0, help="server pace (0.01: 100 deltas/s)")
@@ -77,15 +81,15 @@ def main() -> int:
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     raw = out.with_suffix(".txt")
-    server = bench.Server(pace=args.pace)
+    server = harness.Server(pace=args.pace)
     spy = None
     try:
-        app, launch = bench.start_app(args.model, server.url)
+        app, launch = start_app(args.model, server.url)
         try:
             if launch is None:
                 print("no first frame", file=sys.stderr)
                 return 1
-            spy = bench._spawn(
+            spy = harness.spawn(
                 [
                     py_spy,
                     "record",
@@ -104,7 +108,7 @@ def main() -> int:
                 stderr=subprocess.PIPE,
             )
             app.drain(1.0)  # let py-spy attach
-            bench.type_prompt(app)
+            type_prompt(app)
             app.drain(0.2)
             start = app.end
             t0 = time.perf_counter()
@@ -115,7 +119,7 @@ def main() -> int:
                 cpu = (app.cpu() or 0) - (cpu0 or 0)
                 print(f"{args.model} at pace {args.pace}: profiled {args.seconds:.0f} s, app CPU {cpu:.2f} s")
             else:
-                shown = app.wait_for(bench.FINISHED, start, args.timeout)
+                shown = app.wait_for(FINISHED, start, args.timeout)
                 wall = (shown - t0) if shown else None
                 print(f"{args.model}: {wall:.2f} s to the finish reason on screen" if wall else "timed out")
             spy.send_signal(signal.SIGINT)
@@ -125,7 +129,7 @@ def main() -> int:
             app.close()
     finally:
         if spy is not None:
-            bench._kill(spy)
+            harness.kill(spy)
         server.close()
     if not raw.exists():
         print(
@@ -168,5 +172,5 @@ def summarize(raw: Path, top: int) -> None:
 
 
 if __name__ == "__main__":
-    signal.signal(signal.SIGINT, bench._on_signal)
+    signal.signal(signal.SIGINT, harness.on_signal)
     raise SystemExit(main())

@@ -318,9 +318,9 @@ async def test_models_failure_is_an_api_failure(server: DemoServer) -> None:
 
 
 def test_malformed_chunk_fields_are_skipped_not_raised() -> None:
-    from siliconchat.core.api import _StreamReader
+    from siliconchat.core.stream_reader import StreamReader
 
-    reader = _StreamReader()
+    reader = StreamReader()
     odd_chunks = [
         {"choices": None, "usage": None},
         {"choices": [None]},

@@ -10,7 +10,11 @@ from pathlib import Path
 import siliconchat
 
 PACKAGE = Path(siliconchat.__file__).parent
-CORE_MODULES = [*sorted((PACKAGE / "core").glob("*.py")), PACKAGE / "config.py", PACKAGE / "paths.py"]
+CORE_MODULES = [
+    *sorted((PACKAGE / "core").rglob("*.py")),
+    *sorted((PACKAGE / "config").glob("*.py")),
+    PACKAGE / "paths.py",
+]
 
 
 def imported_modules(path: Path) -> set[str]:
@@ -49,3 +53,25 @@ def test_version_and_help_import_neither_textual_nor_openai() -> None:
         )
         result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
         assert result.stderr.strip().splitlines()[-1] == "[]", flag
+
+
+MAX_LINES = 500
+# Being split by other work on issue 17 ("rooms with clear walls"): exempt until then, by name, so that no other
+# file may grow past the limit meanwhile.
+BEING_SPLIT = {
+    "siliconchat/ui/app.py",
+    "siliconchat/ui/screens/chat.py",
+    "siliconchat/ui/history_link.py",
+    "siliconchat/cli/ask.py",
+}
+
+
+def test_no_source_file_is_over_500_lines() -> None:
+    lengths = {
+        path.relative_to(PACKAGE.parent).as_posix(): len(path.read_text(encoding="utf-8").splitlines())
+        for path in PACKAGE.rglob("*.py")
+    }
+    too_long = {
+        name: lines for name, lines in lengths.items() if lines > MAX_LINES and name not in BEING_SPLIT
+    }
+    assert too_long == {}, f"split these modules by job (at most {MAX_LINES} lines each)"

@@ -10,8 +10,8 @@ import timeit
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from siliconchat.core.api import _StreamReader
 from siliconchat.core.events import AnswerDelta, Failed, Finished, ReasoningDelta
+from siliconchat.core.stream_reader import StreamReader
 from siliconchat.core.text import REPLACEMENT, SurrogateJoiner, has_surrogates, safe_text
 
 GRINNING = "\U0001f600"  # 😀, "\ud83d\ude00" in UTF-16
@@ -156,7 +156,7 @@ def wire(reasoning: str | None, content: str | None) -> dict[str, object]:
 
 
 def read_all(chunks: list[dict[str, object]]) -> tuple[str, str, list[object]]:
-    reader = _StreamReader()
+    reader = StreamReader()
     events: list[object] = []
     for chunk in chunks:
         events += reader.read(chunk)

@@ -4,7 +4,8 @@
 ``ReasoningDelta`` / ``AnswerDelta`` / ``UsageUpdate`` events and ends with exactly one
 ``Finished`` or ``Failed``. It never raises for an API or network problem: every failure
 becomes one user-facing sentence. ``openai`` is imported lazily (it costs most of a second),
-so importing this module is cheap.
+so importing this module is cheap. This module opens the requests, waits and retries; the chunks are
+read by :class:`~siliconchat.core.stream_reader.StreamReader`.
 
 Every text that comes from the server (deltas, error messages, model ids, account details) goes
 through :mod:`siliconchat.core.text`, so it encodes to UTF-8: a surrogate pair cut between two
@@ -23,23 +24,14 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from siliconchat.core.capped import cap_lines
-from siliconchat.core.conversation import ModelParams, Usage
-from siliconchat.core.errors import TRACE_HEADER, ApiFailure, describe_exception, shown_host, trace_note
-from siliconchat.core.events import (
-    AnswerDelta,
-    ErrorKind,
-    Failed,
-    Finished,
-    ReasoningDelta,
-    StreamEvent,
-    UsageUpdate,
-    Waiting,
-)
+from siliconchat.core.conversation import ModelParams
+from siliconchat.core.errors import TRACE_HEADER, ApiFailure, describe_exception, shown_host
+from siliconchat.core.events import ErrorKind, Failed, Finished, StreamEvent, Waiting
 from siliconchat.core.models import ModelCatalogue
 from siliconchat.core.retry import DEFAULT_BUDGET, RETRY_STATUSES, backoff, retry_after
 from siliconchat.core.sanitize import strip_userinfo
-from siliconchat.core.text import SurrogateJoiner, safe_text
-from siliconchat.core.think import ThinkSplitter
+from siliconchat.core.stream_reader import StreamReader
+from siliconchat.core.text import safe_text
 
 if TYPE_CHECKING:
     from openai import AsyncOpenAI, AsyncStream
@@ -62,22 +54,6 @@ class UserInfo:
     name: str
     balance: str  # ``totalBalance``: what a user means by balance (CNY on cn, USD elsewhere)
     status: str
-
-
-def _int(value: Any) -> int:
-    return value if isinstance(value, int) else 0
-
-
-def _usage_of(raw: Any) -> Usage | None:
-    if not isinstance(raw, dict):
-        return None
-    details = raw.get("completion_tokens_details")
-    return Usage(
-        prompt_tokens=_int(raw.get("prompt_tokens")),
-        completion_tokens=_int(raw.get("completion_tokens")),
-        reasoning_tokens=_int(details.get("reasoning_tokens")) if isinstance(details, dict) else 0,
-        total_tokens=_int(raw.get("total_tokens")),
-    )
 
 
 def _mentions_enable_thinking(exc: BaseException) -> bool:
@@ -202,7 +178,7 @@ class ChatClient:
         silent_retry = True  # one retry for a request that received nothing
         status_retries = 0
         while True:
-            reader = _StreamReader()
+            reader = StreamReader()
             trace_id: str | None = None
             body = self._request(messages, model, params, send_thinking)
             # The attempt's own limit: half of what is left while the silent retry is still to come.
@@ -424,100 +400,6 @@ class ChatClient:
             balance=safe_text(str(data.get("totalBalance") or data.get("balance") or "?")),
             status=safe_text(str(data.get("status") or "")),
         )
-
-
-class _StreamReader:
-    """Turns chunks into events, following SiliconFlow's quirks (see the API notes): text fields
-    may be absent, null or empty, ``usage`` is a running total, ``choices`` may be empty.
-
-    The reasoning and the answer each have a :class:`SurrogateJoiner`: JSON may carry the two halves of
-    a surrogate pair in two chunks (``"\\ud83d"`` then ``"\\ude00"``), and each text is made safe as a
-    whole, so the events hold the real character, and U+FFFD where a half has no partner."""
-
-    __slots__ = ("_answer_text", "_last_usage", "_reasoning_text", "_splitter", "finish_reason", "received")
-
-    def __init__(self) -> None:
-        self.finish_reason: str | None = None
-        self.received = False  # any reasoning or answer text yet
-        self._splitter: ThinkSplitter | None = ThinkSplitter()
-        self._last_usage: Usage | None = None
-        self._reasoning_text = SurrogateJoiner()
-        self._answer_text = SurrogateJoiner()
-
-    def read(self, chunk: Any) -> list[StreamEvent]:
-        """One chunk (the JSON object of a ``data:`` line) to events. Fields may be missing, null or
-        of the wrong type: anything unexpected is skipped, never an exception."""
-        if not isinstance(chunk, dict):
-            raise ValueError(f"a stream chunk is not a JSON object: {str(chunk)[:80]!r}")
-        events: list[StreamEvent] = []
-        choices = chunk.get("choices")
-        if choices and isinstance(choices, list):  # chunks with no choices still carry usage
-            choice = choices[0]
-            if isinstance(choice, dict):
-                delta = choice.get("delta")
-                if isinstance(delta, dict):
-                    reasoning = delta.get("reasoning_content") or delta.get("reasoning")
-                    if reasoning and isinstance(reasoning, str):
-                        reasoning = self._reasoning_text.feed(reasoning)
-                        if reasoning:
-                            events.append(ReasoningDelta(reasoning))
-                    content = delta.get("content")
-                    if content and isinstance(content, str):
-                        content = self._answer_text.feed(content)  # "" while half a pair is held
-                        splitter = self._splitter
-                        if splitter is None:
-                            if content:
-                                events.append(AnswerDelta(content))
-                        else:
-                            thought, answer = splitter.feed(content)
-                            if thought:
-                                events.append(ReasoningDelta(thought))
-                            if answer:
-                                events.append(AnswerDelta(answer))
-                            if splitter.passthrough:
-                                self._splitter = None
-                    if events:
-                        self.received = True
-                finish = choice.get("finish_reason")
-                if finish and isinstance(finish, str):  # "" is seen mid-stream: it means null
-                    self.finish_reason = safe_text(finish)
-        usage = _usage_of(chunk.get("usage"))
-        if usage is not None:
-            self._last_usage = usage
-            events.append(UsageUpdate(usage))
-        return events
-
-    def flush(self, *, ended: bool = True, trace_id: str | None = None) -> list[StreamEvent]:
-        events: list[StreamEvent] = []
-        reasoning = self._reasoning_text.flush()
-        if reasoning:
-            events.append(ReasoningDelta(reasoning))
-        tail = self._answer_text.flush()
-        if self._splitter is not None:
-            thought, answer = self._splitter.feed(tail)
-            held_thought, held_answer = self._splitter.flush()
-            self._splitter = None
-            thought, answer = thought + held_thought, answer + held_answer
-            if thought:
-                events.append(ReasoningDelta(thought))
-            if answer:
-                events.append(AnswerDelta(answer))
-        elif tail:
-            events.append(AnswerDelta(tail))
-        if ended:
-            if self.finish_reason is not None:
-                events.append(Finished(self.finish_reason))
-            else:
-                events.append(
-                    Failed(
-                        "The stream ended before the answer was complete (no finish reason was sent); "
-                        "the partial answer is kept." + trace_note(trace_id),
-                        ErrorKind.STREAM,
-                        trace_id=trace_id,
-                        partial=self.received,
-                    )
-                )
-        return events
 
 
 async def check_key(base_url: str, key: str, region: str | None) -> str | None:

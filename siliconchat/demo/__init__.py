@@ -12,7 +12,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from siliconchat.demo.on_demand import DEMO_API_KEY
+from siliconchat.demo.key import DEMO_API_KEY
 
 if TYPE_CHECKING:
     from siliconchat.demo.server import DemoServer, RecordedRequest

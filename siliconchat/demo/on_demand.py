@@ -5,7 +5,7 @@ before the TUI could draw its first frame. Here only the listening socket is mad
 known; a thread waits on it (in ``select``, without the GIL) and starts the server when the first client
 connects. That connection waits in the socket's backlog meanwhile, and the server accepts it as any other.
 
-This module imports only the standard library (sockets, threads and logging).
+This module imports only the standard library (sockets, threads and logging) and the demo key.
 """
 
 from __future__ import annotations
@@ -17,10 +17,10 @@ import socket
 import threading
 from typing import TYPE_CHECKING
 
+from siliconchat.demo.key import DEMO_API_KEY as DEMO_API_KEY
+
 if TYPE_CHECKING:
     from siliconchat.demo.server import DemoServer
-
-DEMO_API_KEY = "sk-" + "demo" * 12  # the default accepted key: not a real key
 
 
 class OnDemandDemoServer:
@@ -34,6 +34,7 @@ class OnDemandDemoServer:
         self._wake, self._waker = socket.socketpair()  # stop() writes to one to end the wait on the other
         self._lock = threading.Lock()
         self._server: DemoServer | None = None
+        self._started = threading.Event()
         self._stopped = False
         self._thread = threading.Thread(
             target=self._serve_when_asked, name="siliconchat-demo-wait", daemon=True
@@ -42,8 +43,12 @@ class OnDemandDemoServer:
 
     @property
     def started(self) -> bool:
-        """Whether a client has connected and the server runs."""
-        return self._server is not None
+        """Whether a client has connected and the server runs.
+
+        Set before the server accepts its first connection, so a client that has had an answer always sees
+        it true.
+        """
+        return self._started.is_set()
 
     def _serve_when_asked(self) -> None:
         readable, _, _ = select.select([self._socket, self._wake], [], [])
@@ -54,8 +59,12 @@ class OnDemandDemoServer:
 
             with self._lock:
                 if not self._stopped:
-                    self._server = DemoServer(listening=self._socket).start()
+                    self._server = DemoServer(listening=self._socket)
+                    # Signalled before the server accepts: whoever got an answer sees ``started``.
+                    self._started.set()
+                    self._server.start()
         except Exception:
+            self._started.clear()
             # Never leave a client waiting in the backlog of a server that will not come: refuse it. (Logged, not
             # raised: a thread's traceback would be printed over the TUI.)
             logging.getLogger(__name__).exception("the demo server did not start")

@@ -33,7 +33,7 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from siliconchat.demo import scenarios as sc
+from siliconchat.demo.script import Model, Script, reason_then_answer
 
 SEED = 15  # the same text at every request
 MAX_SIZE = 10_000_000
@@ -311,10 +311,10 @@ def shape_id(shape: Shape, size: int | None = None) -> str:
     return f"demo/{shape.name}" if size in (None, shape.default) else f"demo/{shape.name}-{size}"
 
 
-def find_model(model_id: str) -> sc.Model | None:
+def find_model(model_id: str) -> Model | None:
     """The registry row of a structured-answer id, or None."""
     parsed = parse_id(model_id)
     if parsed is None:
         return None
     shape, size = parsed
-    return sc.Model(model_id, lambda request: sc.Script(sc.reason_then_answer(None, deltas(shape, size))))
+    return Model(model_id, lambda request: Script(reason_then_answer(None, deltas(shape, size))))

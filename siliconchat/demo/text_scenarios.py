@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 
-from siliconchat.demo.scenarios import (
+from siliconchat.demo.script import (
     DONE,
     Builder,
     ChatRequest,
