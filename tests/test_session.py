@@ -104,7 +104,7 @@ async def test_a_turn_saves_the_prompt_and_the_answer(client: ChatClient, store:
 async def test_a_streaming_answer_is_checkpointed_and_a_stop_keeps_it(
     client: ChatClient, store: HistoryStore
 ) -> None:
-    saves, session, turn, task, deltas = await slow_turn(store, client)
+    saves, session, _turn, task, deltas = await slow_turn(store, client)
     checkpointed = ""
     for _ in range(60):  # a checkpoint is queued every second while the answer streams
         await asyncio.sleep(0.1)
@@ -194,7 +194,7 @@ async def test_turns_of_two_sessions_stream_at_once(client: ChatClient, store: H
 async def test_a_cut_off_by_a_signal_is_saved_with_its_reason(
     client: ChatClient, store: HistoryStore
 ) -> None:
-    saves, session, turn, task, deltas = await slow_turn(store, client)
+    saves, session, turn, task, _deltas = await slow_turn(store, client)
     turn.cut_off("Cut off: ended by SIGTERM.")
     assert saves.flush_now(store)  # what the app does as it exits, without the loop running again
     task.cancel()
