@@ -25,7 +25,7 @@ from urllib.parse import urlsplit
 
 from siliconchat import paths
 from siliconchat.core.conversation import THINKING_BUDGET_MAX, THINKING_BUDGET_MIN, ModelParams
-from siliconchat.core.sanitize import redact
+from siliconchat.core.sanitize import redact, strip_userinfo
 from siliconchat.core.text import safe_text
 
 __all__ = [
@@ -490,6 +490,19 @@ class Settings:
     demo: bool = False
     api_key_source: str | None = None  # "flag" | "env" | "config" | "demo"
     config_path: Path | None = field(default=None, compare=False)
+    url_credentials_ignored: bool = False  # the base URL came with a user:password@, left out of base_url
+
+    @property
+    def url_credentials_note(self) -> str | None:
+        """One sentence for a base URL that came with credentials, else None. They are never sent: the
+        HTTP client would send them as Basic auth in place of the key's Bearer header, and the server
+        would refuse both. The sentence never repeats them."""
+        if not self.url_credentials_ignored:
+            return None
+        said = "The user name and password in the base URL are ignored"
+        if self.api_key:
+            return f"{said}: requests authenticate with {self.api_key_origin}."
+        return f"{said}: SiliconFlow authenticates with an API key only."
 
     @property
     def key_hint(self) -> str:
@@ -587,6 +600,7 @@ def resolve_settings(
     else:
         url = REGIONS[DEFAULT_REGION]
 
+    shown_url = strip_userinfo(url)  # see Settings.url_credentials_note
     chosen_model = _clean(model) or _clean(env.get(MODEL_ENV)) or _clean(config.model) or DEFAULT_MODEL
     if system_prompt is not None:
         prompt = system_prompt if system_prompt.strip() else None
@@ -602,8 +616,8 @@ def resolve_settings(
     )
     return Settings(
         api_key=key,
-        base_url=url,
-        region=_region_of(url),
+        base_url=shown_url,
+        region=_region_of(shown_url),
         model=chosen_model,
         system_prompt=prompt,
         params=params,
@@ -611,6 +625,7 @@ def resolve_settings(
         favourites=tuple(config.favourites),
         api_key_source=source,
         config_path=config.path,
+        url_credentials_ignored=shown_url != url,
     )
 
 
