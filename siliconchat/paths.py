@@ -119,6 +119,8 @@ def ensure_dir(path: Path) -> Path:
     path = Path(path)
     if path.is_dir():
         return path
+    if _profile is not None and _profile in path.parents:
+        ensure_dir(_profile)  # the demo's folder holds its history and config: 0700 like theirs
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
         path.mkdir(mode=0o700)

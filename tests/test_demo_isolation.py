@@ -8,6 +8,7 @@ demo's folder is compared byte for byte before and after a demo session run thro
 from __future__ import annotations
 
 import os
+import stat
 from pathlib import Path
 
 from cli_support import siliconchat
@@ -115,6 +116,7 @@ def test_ask_demo_neither_reads_nor_writes_the_users_files(isolated_dirs) -> Non
     result = siliconchat("ask", "--demo", "-m", "demo/echo", "offline")
     assert result.returncode == 0 and result.stdout == "offline\n", result.stderr
     assert _files(root) == before
+    assert stat.S_IMODE(paths.demo_dir().stat().st_mode) == 0o700  # it holds a history and a config
     with paths.demo_profile(), HistoryStore.open() as store:
         [summary] = store.list_conversations()
         assert [m.content for m in store.load(summary.id).messages] == ["offline", "offline"]
