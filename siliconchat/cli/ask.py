@@ -177,6 +177,8 @@ class _TurnLog:
         self.log = not args.no_log
         self.follow_up = bool(getattr(args, "continue_", False) or args.conversation is not None)
         self.warned = False
+        self.conversation: Conversation | None = None  # the turn's, kept for later if not saved in full
+        self.unsaved = False
 
     def open(self) -> None:
         """Open the history; raises CliError only when the turn depends on it (--continue/--conversation)."""
@@ -189,15 +191,22 @@ class _TurnLog:
         except HistoryError as exc:
             if self.follow_up:
                 raise CliError(str(exc)) from exc
-            self.warn(exc, "history is disabled for this answer")
+            self.warn(exc, "history is disabled for this answer", lost=False)  # it says why
             return
         if self.store.notice is not None:  # a damaged file was moved aside: say where
             from siliconchat.core.sanitize import sanitize_line
 
             self.err.write(f"siliconchat: warning: {sanitize_line(self.store.notice)}\n")
             self.err.flush()
+        if self.log:
+            from siliconchat.cli.ask_recovery import import_kept_turns
 
-    def warn(self, exc: Exception, what: str = "the answer was not saved in the history") -> None:
+            import_kept_turns(self.store, self.err)
+
+    def warn(
+        self, exc: Exception, what: str = "the answer was not saved in the history", *, lost: bool = True
+    ) -> None:
+        self.unsaved = self.unsaved or lost
         if self.warned:
             return
         from siliconchat.core.sanitize import sanitize_line
@@ -207,6 +216,11 @@ class _TurnLog:
         self.err.flush()
 
     def close(self) -> None:
+        if self.unsaved and self.log and self.conversation is not None:
+            from siliconchat import paths
+            from siliconchat.cli.ask_recovery import keep_turn
+
+            keep_turn(self.conversation, paths.history_db(), self.err)
         if self.store is not None:
             self.store.close()
             self.store = None
@@ -257,6 +271,7 @@ async def _ask(
     from siliconchat.core.turn import TurnRecorder
 
     conversation = _conversation(args, settings, turn_log)
+    turn_log.conversation = conversation
     user = conversation.add_user(prompt)
     store = turn_log.store if turn_log.log else None
     if store is not None:
@@ -356,7 +371,7 @@ def _forget(store: HistoryStore, conversation: Conversation, turn_log: _TurnLog)
     try:
         store.delete(conversation.id)
     except HistoryError as exc:
-        turn_log.warn(exc, "the failed request's conversation could not be removed from the history")
+        turn_log.warn(exc, "the failed request's conversation could not be removed", lost=False)
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
