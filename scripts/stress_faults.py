@@ -9,26 +9,25 @@ no traceback:
 - ``never-answers``: a server that accepts the request and never answers (``ask --timeout``);
 - ``huge-line``: a 300 MB stream line (the child's peak memory is checked too);
 - ``sigterm-ask`` / ``sighup-ask``: the signal while ``ask`` streams an answer;
-- ``sigterm-tui`` / ``sighup-tui``: the signal while the TUI (in a pseudo-terminal) streams an answer.
+- ``sigterm-tui`` / ``sighup-tui``: the signal while the TUI (in a pseudo-terminal) streams an answer;
+- the history faults, for ``ask`` and the TUI (``scripts/stress_history.py``): ``locked-*``, a history
+  another process keeps locked for 15 s; ``kill9-*``, kill -9 at random moments while answers are saved;
+  ``damaged-*``, a damaged database with a hot WAL.
 
-The history faults (kill -9 during a save, a locked history, a damaged database) are not covered here.
+The TUI runs ``--demo``, which keeps its history in the demo's own folder.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
-import fcntl
 import os
-import select
 import signal
 import socket
 import sqlite3
-import struct
 import subprocess
 import sys
 import tempfile
-import termios
 import threading
 import time
 from collections.abc import Callable
@@ -36,6 +35,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from stress_history import FIGURES, history, start_ask, tui  # noqa: E402
+from stress_history import SCENARIOS as HISTORY_SCENARIOS  # noqa: E402
 
 from siliconchat.demo.server import DEMO_API_KEY, DemoServer  # noqa: E402
 
@@ -98,14 +100,7 @@ def huge_line(connection: socket.socket) -> None:
 def run_ask(env: dict[str, str], *args: str, timeout: float) -> tuple[int, str, float, float]:
     """(exit status, stderr, seconds, peak memory in MB) of ``siliconchat ask ARGS``."""
     started = time.monotonic()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "siliconchat", "ask", *args],
-        cwd=ROOT,
-        env=env,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
+    process = start_ask(env, *args, stderr=subprocess.PIPE)
     assert process.stderr is not None
     timer = threading.Timer(timeout, process.kill)
     timer.start()
@@ -124,9 +119,9 @@ def problems_of(err: str) -> str | None:
     return None
 
 
-def last_answer(env: dict[str, str]) -> tuple[str, str, str] | None:
+def last_answer(env: dict[str, str], *, demo: bool) -> tuple[str, str, str] | None:
     """(state, error, reasoning + content) of the latest assistant message in the history."""
-    path = Path(env["XDG_DATA_HOME"]) / "siliconchat" / "history.db"
+    path = history(env, demo=demo)
     if not path.exists():
         return None
     with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as db:
@@ -137,8 +132,8 @@ def last_answer(env: dict[str, str]) -> tuple[str, str, str] | None:
     return None if row is None else (str(row[0]), str(row[1]), str(row[2]))
 
 
-def check_saved(env: dict[str, str], signum: int) -> str | None:
-    answer = last_answer(env)
+def check_saved(env: dict[str, str], signum: int, *, demo: bool = False) -> str | None:
+    answer = last_answer(env, demo=demo)
     if answer is None:
         return "no answer in the history"
     state, error, text = answer
@@ -178,12 +173,9 @@ def huge(env: dict[str, str], args: argparse.Namespace) -> str | None:
 def signal_ask(signum: int) -> Check:
     def check(env: dict[str, str], args: argparse.Namespace) -> str | None:
         with DemoServer(pace=0) as server:
-            process = subprocess.Popen(
-                [sys.executable, "-m", "siliconchat", "ask", "-m", "demo/slow", "a long story"],
-                cwd=ROOT,
-                env={**env, "SILICONFLOW_BASE_URL": server.base_url},
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.DEVNULL,
+            process = start_ask(
+                {**env, "SILICONFLOW_BASE_URL": server.base_url},
+                *("-m", "demo/slow", "a long story"),
                 stderr=subprocess.PIPE,
             )
             assert process.stderr is not None
@@ -200,61 +192,24 @@ def signal_ask(signum: int) -> Check:
 
 def signal_tui(signum: int) -> Check:
     def check(env: dict[str, str], args: argparse.Namespace) -> str | None:
-        master, slave = os.openpty()
-        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 30, 100, 0, 0))
-        process = subprocess.Popen(
-            [sys.executable, "-m", "siliconchat", "--demo", "--model", "demo/slow"],
-            cwd=ROOT,
-            env={**env, "TERM": "xterm-256color"},
-            stdin=slave,
-            stdout=slave,
-            stderr=slave,
-            start_new_session=True,
-        )
-        os.close(slave)
-        out = bytearray()
-
-        def until(wanted: bytes) -> bool:
-            deadline = time.monotonic() + 20
-            while wanted not in out and time.monotonic() < deadline:
-                if select.select([master], [], [], 0.1)[0]:
-                    try:
-                        out.extend(os.read(master, 65536))
-                    except OSError:
-                        return False
-            return wanted in out
-
-        try:
-            if not until(b"Ask anything"):
+        with tui(env, "--model", "demo/slow") as app:
+            if not app.until("Ask anything"):
                 return "the app did not start"
-            os.write(master, b"a long story\r")
-            if not until(b"streaming"):
+            app.write(b"a long story\r")
+            if not app.until("streaming"):
                 return "the answer did not start"
-            time.sleep(1)
+            app.read(1)
             if signum == signal.SIGHUP:
-                os.close(master)  # the window is closed
-                master = -1
-            process.send_signal(signum)
-            deadline = time.monotonic() + 20
-            while process.poll() is None and time.monotonic() < deadline:
-                if master >= 0 and select.select([master], [], [], 0.1)[0]:
-                    with contextlib.suppress(OSError):
-                        out.extend(os.read(master, 65536))
-                else:
-                    time.sleep(0.05)
-        finally:
-            if process.poll() is None:
-                process.kill()
-                process.wait()
-            if master >= 0:
-                os.close(master)
-        if process.returncode != 128 + signum:
-            return f"exit {process.returncode}"
-        if signum == signal.SIGTERM and b"\x1b[?1049l" not in out:
+                app.close_master()  # the window is closed
+            app.process.send_signal(signum)
+            status = app.wait(20)
+        if status != 128 + signum:
+            return f"exit {status}"
+        if signum == signal.SIGTERM and b"\x1b[?1049l" not in app.out:
             return "the terminal was not restored"
-        if b"Traceback" in out:
+        if "Traceback" in app.text():
             return "a traceback on the terminal"
-        return check_saved(env, signum)
+        return check_saved(env, signum, demo=True)
 
     return check
 
@@ -266,6 +221,7 @@ SCENARIOS: dict[str, Check] = {
     "sighup-ask": signal_ask(signal.SIGHUP),
     "sigterm-tui": signal_tui(signal.SIGTERM),
     "sighup-tui": signal_tui(signal.SIGHUP),
+    **HISTORY_SCENARIOS,
 }
 
 
@@ -290,8 +246,10 @@ def main() -> int:
             took = time.monotonic() - started
         failures += problem is not None
         print(
-            f"{'ok  ' if problem is None else 'FAIL'} {name:<14} {took:5.1f} s  {problem or ''}", flush=True
+            f"{'ok  ' if problem is None else 'FAIL'} {name:<16} {took:5.1f} s  {problem or ''}", flush=True
         )
+    for figure in FIGURES:
+        print(f"     {figure}")
     return 1 if failures else 0
 
 

@@ -176,13 +176,14 @@ def test_a_crash_in_the_real_tui_restores_the_terminal_and_says_where_the_log_is
     after = bytes(out).rsplit(LEAVE_ALTERNATE_SCREEN, 1)[1].decode("utf-8", "replace")
     after = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", after)  # the rest of the restore: modes turned off
     lines = [line for line in after.replace("\r", "").split("\n") if line.strip() and "siliconchat" in line]
-    draft = paths.data_dir() / "draft.txt"
+    with paths.demo_profile():  # a --demo run keeps its log and drafts in the demo's own folder
+        draft, log_path = paths.data_dir() / "draft.txt", _log()
     # ... and then one line said what happened and where to look (no traceback on the terminal).
     assert lines == [
-        f"siliconchat: crashed (ValueError); {_line(_log())}; your unsent prompt is in {draft}"
+        f"siliconchat: crashed (ValueError); {_line(log_path)}; your unsent prompt is in {draft}"
     ], after
     assert "Traceback" not in after
-    log = _log().read_text(encoding="utf-8")
+    log = log_path.read_text(encoding="utf-8")
     assert "Traceback" in log and "ValueError: a bug in a handler" in log
     assert draft.read_text(encoding="utf-8") == "half a thought"
 

@@ -10,7 +10,7 @@ import pytest
 from cli_support import siliconchat
 
 from siliconchat.core.sanitize import REDACTED, redact, strip_userinfo
-from siliconchat.demo.server import DemoServer
+from siliconchat.demo.server import DEMO_API_KEY, DemoServer
 
 KEY = "sk-" + "k7Qw2Zp9" * 6  # 51 characters, shaped like a SiliconFlow key
 
@@ -36,8 +36,7 @@ def test_a_base_urls_credentials_are_in_no_message_file_or_log(server: DemoServe
         ),
         siliconchat("models", "--base-url", with_credentials, env=env),
     ]
-    # (httpx sends a URL's credentials as Basic auth, in place of the key: the server refuses the request)
-    assert "401" in results[0].stderr and "401" in results[3].stderr
+    assert results[0].returncode == 0 and results[3].returncode == 0  # the credentials are left out
     assert "http://127.0.0.1" in results[2].stderr  # the 404 names the URL, without its credentials
     # a follow-up in a conversation keeps its failed turn in the history: the error is stored there
     siliconchat(
@@ -61,6 +60,66 @@ def test_a_base_urls_credentials_are_in_no_message_file_or_log(server: DemoServe
         assert b"hunter2secret" not in data and b"alice:" not in data, path
 
 
+IGNORED = "The user name and password in the base URL are ignored"
+
+
+def test_a_base_urls_credentials_are_ignored_and_the_key_authenticates_ask() -> None:
+    # httpx would send a URL's user:password@ as Basic auth in place of the key's Bearer header: the server
+    # (this one accepts the demo key only) would refuse the request.
+    with DemoServer(pace=0) as strict:
+        with_credentials = strict.base_url.replace("http://", "http://alice:hunter2secret@")
+        answered = siliconchat(
+            "ask",
+            "--base-url",
+            with_credentials,
+            "-m",
+            "demo/echo",
+            "hi",
+            env={"SILICONFLOW_API_KEY": DEMO_API_KEY},
+        )
+        assert answered.returncode == 0 and answered.stdout == "hi\n", answered.stderr
+        assert (
+            answered.stderr
+            == f"siliconchat: {IGNORED}: requests authenticate with the key from SILICONFLOW_API_KEY.\n"
+        )
+        assert [request.authorized for request in strict.requests] == [True]
+        # No key: nothing from the URL stands in for one.
+        refused = siliconchat("ask", "--base-url", with_credentials, "-m", "demo/echo", "hi")
+        assert refused.returncode == 2
+        lines = refused.stderr.splitlines()
+        assert lines[0] == f"siliconchat: {IGNORED}: SiliconFlow authenticates with an API key only."
+        assert lines[1].startswith("siliconchat: No API key.") and len(lines) == 2
+        assert len(strict.requests) == 1  # no request was sent
+    for result in (answered, refused):
+        assert "hunter2secret" not in result.stdout + result.stderr and "alice" not in result.stderr
+
+
+async def test_a_base_urls_credentials_are_ignored_and_the_key_authenticates_tui() -> None:
+    from ui_support import chat, last_chat, send, wait_turn
+
+    from siliconchat.config import Config, resolve_settings
+    from siliconchat.ui.app import SiliconChatApp
+
+    with DemoServer(pace=0) as strict:
+        settings = resolve_settings(
+            config=Config(),
+            env={"SILICONFLOW_API_KEY": DEMO_API_KEY},
+            base_url=strict.base_url.replace("http://", "http://alice:hunter2secret@"),
+            model="demo/echo",
+        )
+        assert settings.base_url == strict.base_url
+        app = SiliconChatApp(settings)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await send(pilot, "hello")
+            await wait_turn(pilot)
+            assert chat(app).conversation.messages[-1].content == "hello"
+            assert last_chat(strict).authorized
+            toasts = [n.message for n in app._notifications]
+    said = [toast for toast in toasts if IGNORED in toast]
+    assert said == [f"{IGNORED}: requests authenticate with the key from SILICONFLOW_API_KEY."], toasts
+    assert not any("hunter2secret" in toast or "alice" in toast for toast in toasts)
+
+
 def test_a_cut_key_and_anything_shaped_like_a_key_are_redacted() -> None:
     cut = f"invalid token {KEY[:20]}… and then {KEY[30:]} end"
     shown = redact(cut, KEY)
@@ -73,6 +132,7 @@ def test_a_cut_key_and_anything_shaped_like_a_key_are_redacted() -> None:
         strip_userinfo("see https://u:p@example.com/v1 and http://h/x")
         == "see https://example.com/v1 and http://h/x"
     )
+    assert strip_userinfo("https://u:p@ss@example.com/v1?a=b@c") == "https://example.com/v1?a=b@c"
 
 
 def test_a_cut_key_in_an_error_body_never_reaches_the_screen_or_the_log(tmp_path: Path) -> None:

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import pytest
 
+from siliconchat import paths
 from siliconchat.core.conversation import Message, MessageState
 from siliconchat.core.history import HistoryStore
 
@@ -118,8 +119,9 @@ def _start_answer(terminal: Terminal) -> None:
     time.sleep(1.0)  # a few deltas
 
 
-def _last_answer() -> Message:
-    with HistoryStore.open() as store:
+def _last_answer(*, demo: bool = True) -> Message:
+    """The last answer in the history (by default the demo's own, where ``--demo`` keeps it)."""
+    with paths.demo_profile() if demo else contextlib.nullcontext(), HistoryStore.open() as store:
         [summary] = store.list_conversations()
         messages = store.load(summary.id).messages
     assert [m.content for m in messages if m.role == "user"] == ["tell me a long story"]
@@ -194,7 +196,7 @@ def test_ask_ended_by_a_signal_saves_what_arrived_and_exits_128_plus_the_signal(
     assert process.returncode == 128 + signum
     name = signal.Signals(signum).name
     assert f"siliconchat: Ended by {name}" in err and "Traceback" not in err
-    answer = _last_answer()
+    answer = _last_answer(demo=False)
     assert answer.state is MessageState.STOPPED and answer.reasoning
     assert answer.error is not None and name in answer.error
 

@@ -199,6 +199,7 @@ class _TurnLog:
         from siliconchat.core.history import HistoryError, HistoryStore
         from siliconchat.core.history.recovery import RECOVERY_GLOB, import_recovered
         from siliconchat.core.history.saves import BUSY_MS
+        from siliconchat.core.sanitize import sanitize_line
 
         try:
             self.store = HistoryStore.open()
@@ -211,8 +212,11 @@ class _TurnLog:
             self.say(f"warning: {self.store.notice}")
         self.store.set_busy_timeout(BUSY_MS)  # the queue retries: no write waits long for a lock
         folder = self.store.path.parent
-        if self.log and any(folder.glob(RECOVERY_GLOB)):
-            import_recovered(self.store, folder)  # turns an earlier run could not save
+        if self.log and any(folder.glob(RECOVERY_GLOB)):  # turns an earlier run could not save
+            titles = import_recovered(self.store, folder)  # a busy history leaves them for later
+            if titles:
+                named = ", ".join(repr(sanitize_line(title, 60)) for title in titles)
+                self.say(f"added to the history what an earlier run could not save: {named}")
 
     def queue(self) -> HistorySaves | None:
         """The write queue of this turn (None with ``--no-log``, or when the history is off)."""
@@ -254,13 +258,13 @@ class _TurnLog:
             kept = self.saves.close(store)
             if kept:
                 self.say(
-                    f"warning: the history stayed busy; the conversation is kept in {kept[0]} and saved "
-                    "into the history at the next start."
+                    f"warning: the history stayed busy: this turn is kept in {kept[0]}; the next siliconchat "
+                    "adds it to the history."
                 )
         store.close()
 
 
-SAVE_WAIT = 10.0
+SAVE_WAIT = 5.0
 """How long ``ask`` waits, after the answer, for a busy history before it writes a recovery file."""
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import io
+import sys
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, TextIO
 
@@ -71,21 +72,26 @@ def load_config_or_fail() -> Config:
 @contextlib.contextmanager
 def configured(args: argparse.Namespace, *, require_key: bool = True) -> Iterator[tuple[Config, Settings]]:
     """The config and the run's settings, with logging set up; with ``--demo`` the demo server
-    runs for the duration. ``require_key`` is off for the TUI, which asks for a key itself."""
+    runs for the duration, and the demo's own files stand in for the user's (:func:`paths.demo_profile`).
+    ``require_key`` is off for the TUI, which asks for a key itself and shows notes on screen; otherwise a
+    note on the settings (:attr:`Settings.url_credentials_note`) goes to stderr."""
+    from siliconchat import paths
     from siliconchat.config import resolve_settings
     from siliconchat.logs import setup_logging
     from siliconchat.runtime import demo_settings, start_demo_server
 
-    config = load_config_or_fail()
     if getattr(args, "demo", False):
-        server = start_demo_server()
-        try:
-            settings = demo_settings(config, server, model=args.model, system_prompt=args.system)
-            setup_logging(settings.api_key)
-            yield config, settings
-        finally:
-            server.stop()
+        with paths.demo_profile():
+            config = load_config_or_fail()
+            server = start_demo_server()
+            try:
+                settings = demo_settings(config, server, model=args.model, system_prompt=args.system)
+                setup_logging(settings.api_key)
+                yield config, settings
+            finally:
+                server.stop()
         return
+    config = load_config_or_fail()
     try:
         settings = resolve_settings(
             config=config,
@@ -96,6 +102,8 @@ def configured(args: argparse.Namespace, *, require_key: bool = True) -> Iterato
         )
     except ValueError as exc:
         raise CliError(str(exc)) from exc
+    if require_key and (note := settings.url_credentials_note):  # the TUI shows it on screen
+        print(f"siliconchat: {note}", file=sys.stderr)
     if require_key and not settings.api_key:
         raise CliError(f"No API key. {settings.key_hint}")
     setup_logging(settings.api_key)

@@ -16,6 +16,7 @@ from siliconchat.config import defaults
 from siliconchat.config.file import load_config
 from siliconchat.config.schema import Config, normalize_base_url
 from siliconchat.core.conversation import ModelParams
+from siliconchat.core.sanitize import strip_userinfo
 from siliconchat.core.text import safe_text
 
 
@@ -35,6 +36,19 @@ class Settings:
     demo: bool = False
     api_key_source: str | None = None  # "flag" | "env" | "config" | "demo"
     config_path: Path | None = field(default=None, compare=False)
+    url_credentials_ignored: bool = False  # the base URL came with a user:password@, left out of base_url
+
+    @property
+    def url_credentials_note(self) -> str | None:
+        """One sentence for a base URL that came with credentials, else None. They are never sent: the
+        HTTP client would send them as Basic auth in place of the key's Bearer header, and the server
+        would refuse both. The sentence never repeats them."""
+        if not self.url_credentials_ignored:
+            return None
+        said = "The user name and password in the base URL are ignored"
+        if self.api_key:
+            return f"{said}: requests authenticate with {self.api_key_origin}."
+        return f"{said}: SiliconFlow authenticates with an API key only."
 
     @property
     def key_hint(self) -> str:
@@ -137,6 +151,7 @@ def resolve_settings(
     else:
         url = defaults.REGIONS[defaults.DEFAULT_REGION]
 
+    shown_url = strip_userinfo(url)  # see Settings.url_credentials_note
     chosen_model = (
         _clean(model) or _clean(env.get(defaults.MODEL_ENV)) or _clean(config.model) or defaults.DEFAULT_MODEL
     )
@@ -155,8 +170,8 @@ def resolve_settings(
     idle_timeout = config.idle_timeout if config.idle_timeout is not None else defaults.DEFAULT_IDLE_TIMEOUT
     return Settings(
         api_key=key,
-        base_url=url,
-        region=_region_of(url),
+        base_url=shown_url,
+        region=_region_of(shown_url),
         model=chosen_model,
         system_prompt=prompt,
         params=params,
@@ -164,6 +179,7 @@ def resolve_settings(
         favourites=tuple(config.favourites),
         api_key_source=source,
         config_path=config.path,
+        url_credentials_ignored=shown_url != url,
     )
 
 

@@ -76,10 +76,9 @@ class ChatClient:
         catalogue: ModelCatalogue | None = None,
         budget: float = DEFAULT_BUDGET,
     ) -> None:
-        # What is shown, logged and stored (the model cache's key) never has the URL's user:password@;
-        # only the SDK gets the URL as given.
-        self._url = base_url.rstrip("/")
-        self.base_url = strip_userinfo(self._url)
+        # The URL's user:password@ is dropped: not shown, logged or stored, and not sent either (the HTTP
+        # client would send it as Basic auth, which takes the place of the key's Bearer header).
+        self.base_url = strip_userinfo(base_url.rstrip("/"))
         self.region = region
         self.idle_timeout = idle_timeout
         self.budget = budget  # seconds until the answer starts, retries included (see stream)
@@ -101,7 +100,7 @@ class ChatClient:
             # stream, not the whole answer, so a long answer is fine and a stall is not.
             self._client = AsyncOpenAI(
                 api_key=self._api_key,
-                base_url=self._url,
+                base_url=self.base_url,
                 timeout=Timeout(self.idle_timeout, connect=self._connect_timeout),
                 max_retries=self._max_retries,
                 # Every response line is capped (see core/capped.py); the rest is the SDK's default client.

@@ -69,7 +69,8 @@ _KEY_PATTERN = re.compile(r"(?<![A-Za-z0-9_-])sk-[A-Za-z0-9_-]{8,}")
 _MIN_SECRET_LENGTH = 6  # shorter "secrets" would shred ordinary text
 MIN_KEY_RUN = 12
 """A run of this many characters of the key, anywhere (a key cut in two by an error body), is redacted."""
-_USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^\s/?#@]+@")
+# The userinfo runs to the authority's last "@" (a password may hold an unescaped "@", as clients read it).
+_USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^\s/?#]+@")
 
 
 def strip_userinfo(text: str) -> str:

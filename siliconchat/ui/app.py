@@ -233,6 +233,8 @@ class SiliconChatApp(UnhandledErrorHookApp[int]):
     def on_mount(self) -> None:
         if not self.is_headless:  # a real terminal (tests under Pilot keep their process's handlers)
             self._install_signal_handlers()
+        if note := self.settings.url_credentials_note:
+            self.notify_plain(note, severity="warning", timeout=15)
         if self.config.keymap:
             self.set_keymap(self.config.keymap)
         # What the first frame does not need waits for it, whichever screen it shows.
