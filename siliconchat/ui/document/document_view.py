@@ -198,6 +198,7 @@ class DocumentView(ScrollView, can_focus=True):
                 # The new height first (the scroll is checked against it), then the place; set as they are, not
                 # scrolled to: this may run while a frame is being painted.
                 self.virtual_size = Size(width, self._ends[-1] if self._ends else 0)
+                row = min(row, round(self.max_scroll_y))  # the place may be in the last screen at this width
                 self.set_reactive(DocumentView.scroll_y, float(row))
                 self.set_reactive(DocumentView.scroll_target_y, float(row))
                 self.vertical_scrollbar.position = row
@@ -240,6 +241,8 @@ class DocumentView(ScrollView, can_focus=True):
             self.virtual_size = size
         if self.scroll_y >= self.max_scroll_y:
             pinned = self._at_end = True  # all of it fits, or it shrank under the view: the end is in view
+            if self.scroll_y > self.max_scroll_y:  # past the new end: nothing is below the last row
+                self.scroll_to(y=self.max_scroll_y, animate=False, force=True, immediate=True)
         if self.follows and pinned and self.scroll_y < self.max_scroll_y:
             self.scroll_to(y=self.max_scroll_y, animate=False, force=True, immediate=True)
 
