@@ -14,6 +14,7 @@ from typing import ClassVar
 from textual.binding import Binding, BindingType
 from textual.message import Message
 
+from siliconchat.ui.keymap import key_name
 from siliconchat.ui.textual_seams import BlinkHookTextArea
 
 BLINK_SECONDS = 10.0
@@ -48,7 +49,11 @@ class PromptInput(BlinkHookTextArea):
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id, soft_wrap=True, show_line_numbers=False, tab_behavior="focus")
-        self.placeholder = "Ask anything…  (Enter sends, Ctrl+J new line)"
+        self.placeholder = "Ask anything…"
+
+    def on_mount(self) -> None:
+        send, newline = (key_name(self.app, PromptInput, binding_id) for binding_id in ("send", "newline"))
+        self.placeholder = f"Ask anything…  ({send} sends, {newline} new line)"
 
     # The bindings are priority bindings, so they run in the app's queue while the keys typed just
     # before them may still wait in this widget's queue (a fast paste, tmux send-keys): act only
@@ -88,7 +93,12 @@ class PromptInput(BlinkHookTextArea):
             self.cursor_blink = False  # the cursor stays on while the prompt has focus
 
     def restore(self, text: str) -> None:
-        """Put ``text`` back (after a failure) unless the user already typed something new."""
+        """Put ``text`` back after a failure (or an answer cut off), to send it again, if the prompt is empty.
+
+        It comes back selected as a whole: Enter sends it again, an arrow key keeps it to edit, and typing
+        replaces it. Typing never adds to it: keys typed as it came back (on their way while the answer
+        failed) replace it too, where they were glued to its end. With text in the prompt, nothing changes.
+        """
         if not self.text.strip():
             self.text = text
-            self.move_cursor(self.document.end)
+            self.select_all()
