@@ -136,5 +136,5 @@ def test_every_binding_id_the_readme_names_is_known(demo_server) -> None:
     }
     named |= set(re.findall(r"\(`([\w.]+)`\)", keys))  # "`r` (`sidebar.rename`)"
     known = known_binding_ids(_app(demo_server, Config()))
-    assert {"send", "newline", "sidebar.rename", "search.reasoning"} <= named
+    assert {"send", "newline", "unfold", "sidebar.rename", "search.reasoning"} <= named
     assert named <= known, named - known

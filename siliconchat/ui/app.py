@@ -19,6 +19,7 @@ Keys (every binding has an id, and ``[keymap]`` in the config remaps them; the R
 | ctrl+f | search | search all conversations |
 | ctrl+s | save_transcript | save the transcript (Markdown and JSON) |
 | ctrl+y | copy_answer | copy the last answer |
+| ctrl+g | unfold | unfold the pastes in the prompt; else unfold (or fold) the last long message in view |
 | ctrl+p | command_palette | command palette |
 | f1 | help | help |
 | ctrl+q | quit | quit |
@@ -77,6 +78,7 @@ CHAT_ACTIONS = frozenset(
         "copy_code",
         "copy_reasoning",
         "regenerate",
+        "unfold",
     }
 )
 # Imported in a thread after the first frame, in this order: the Markdown widgets (markdown-it, Pygments;
@@ -143,6 +145,7 @@ class SiliconChatApp(UnhandledErrorHookApp[int]):
         Binding("ctrl+s", "save_transcript", "Save", id="save_transcript", show=False),
         # priority: the prompt (a TextArea) binds ctrl+y to redo
         Binding("ctrl+y", "copy_answer", "Copy", id="copy_answer", show=False, priority=True),
+        Binding("ctrl+g", "unfold", "Unfold", id="unfold", show=False),
         Binding("ctrl+p", "command_palette", "Commands", id="command_palette", show=False, priority=True),
         Binding("f1", "help", "Help", id="help"),
         Binding("ctrl+q", "quit", "Quit", id="quit", priority=True),
@@ -760,6 +763,11 @@ class SiliconChatApp(UnhandledErrorHookApp[int]):
         message = screen.selected if screen.selected is not None else screen.last_answer()
         await self._copy(message.reasoning if message is not None else None, "reasoning")
 
+    def action_unfold(self) -> None:
+        screen = self.chat_screen
+        if screen is not None and not screen.prompt.unfold_pastes() and not screen.view.toggle_fold():
+            self.notify_plain("Nothing here is folded (large pastes and long messages are).")
+
     def action_help(self) -> None:
         try:
             from siliconchat.ui.screens.help import HelpScreen
@@ -790,7 +798,7 @@ class SiliconChatApp(UnhandledErrorHookApp[int]):
             with crash.logged("saving the turn in progress"):
                 screen.save_unfinished_turn()  # as on quit (see shutdown)
             with crash.logged("reading the prompt"):
-                draft = screen.prompt.text
+                draft = screen.prompt.full_text
         self.crash_report = crash.report(error, draft=draft)
 
     async def on_unmount(self) -> None:

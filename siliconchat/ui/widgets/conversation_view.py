@@ -103,6 +103,25 @@ class ConversationView(DocumentView):
         self.welcome = WelcomeBlock(welcome_text(self.app))
         self.add_block(self.welcome)
 
+    def on_document_view_clicked(self, event: DocumentView.Clicked) -> None:
+        """A click on the chip of a folded message shows it all (or folds it again)."""
+        block = event.block
+        if isinstance(block, UserBlock) and event.row == block.chip_row and block.toggle_fold():
+            event.stop()
+
+    def toggle_fold(self) -> bool:
+        """Unfold (or fold again) the last folded message in view, else the last one; False if there is none."""
+        foldable = [block for block in self.blocks if isinstance(block, UserBlock) and block.fold is not None]
+        if not foldable:
+            return False
+        top, bottom = int(self.scroll_y), int(self.scroll_y) + self.scrollable_content_region.height
+        width, styles = self.content_width, self.styles_for_blocks
+        for block in reversed(foldable):
+            start = self.block_top(block)
+            if start is not None and start < bottom and start + block.height(width, styles) > top:
+                return block.toggle_fold()
+        return foldable[-1].toggle_fold()
+
     def answer_blocks(self) -> list[AnswerBlock]:
         return [block for block in self.blocks if isinstance(block, AnswerBlock)]
 
