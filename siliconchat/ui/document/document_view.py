@@ -78,12 +78,13 @@ class DocumentView(ScrollView, can_focus=True):
     """
 
     class Clicked(TextualMessage):
-        """A block was clicked."""
+        """A block was clicked (``row``: which of its rows)."""
 
-        def __init__(self, view: DocumentView, block: Block) -> None:
+        def __init__(self, view: DocumentView, block: Block, row: int = 0) -> None:
             super().__init__()
             self.view = view
             self.block = block
+            self.row = row
 
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
@@ -418,7 +419,7 @@ class DocumentView(ScrollView, can_focus=True):
             return
         found = self.block_at(int(self.scroll_y) + offset.y)
         if found is not None:
-            self.post_message(self.Clicked(self, found[0]))
+            self.post_message(self.Clicked(self, *found))
 
 
 __all__ = ["Block", "DocumentView"]
