@@ -1,28 +1,19 @@
 """The chat screen: header, conversation, reasoning pane, status line and prompt.
 
 A turn is the core's (:mod:`siliconchat.core.session`: the prompt, the request, the recording, the saves, a
-stop or a failure); this screen shows it. Streaming: a worker runs the turn, and for each event it only appends
-text to two pending lists; it never waits on rendering. Text waiting asks for a frame, at the time
-the frame rules allow (see ``ChatScreen._text_due_at``); a frame joins the pending text and appends it to
-the answer's and the reasoning's documents (``siliconchat.ui.document``), which draw only their last chunk
-again and repaint the rows that changed. A timer refreshes the status line once a second. When the stream
-ends (or is cancelled), frames go on until the text that arrived is all shown, then the blocks show the
-message's final text (drawn again only where it differs from what was streamed). No full garbage collection
-runs meanwhile.
-
-The keys are bound on the app (so that a user keymap applies to all of them, and the help screen and
-the command palette can list them); the app calls the public methods here.
+stop or a failure); this screen shows it. A worker runs the turn, and for each event it only appends text to
+two pending lists; it never waits on rendering. :mod:`siliconchat.ui.screens.chat_frames` decides when that
+text reaches the screen, and how much of it at a time. When the stream ends (or is cancelled) and all its
+text is shown, the blocks show the message's final text (drawn again only where it differs from what was
+streamed) and how the turn ended.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import gc
 import time
-from collections import deque
 from collections.abc import Awaitable
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, cast
 
 from textual import events, on, work
@@ -30,12 +21,12 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.message import Message as TextualMessage
 from textual.screen import Screen
-from textual.timer import Timer
-from textual.worker import Worker, WorkerCancelled, WorkerError, WorkerFailed
+from textual.worker import WorkerCancelled, WorkerError, WorkerFailed
 
 from siliconchat.core.conversation import Conversation, Message, MessageState
 from siliconchat.ui.document.conversation_blocks import AnswerBlock, EarlierBlock, ErrorBlock, UserBlock
 from siliconchat.ui.document.document_view import DocumentView
+from siliconchat.ui.screens.chat_frames import FramePacer, ShownTurn
 from siliconchat.ui.widgets.conversation_view import ConversationView
 from siliconchat.ui.widgets.header_bar import HeaderBar
 from siliconchat.ui.widgets.key_footer import KeyFooter
@@ -47,92 +38,10 @@ if TYPE_CHECKING:
     from siliconchat.core.events import StreamEvent
     from siliconchat.core.session import ChatSession, Turn
     from siliconchat.ui.app import SiliconChatApp
+    from siliconchat.ui.key_priority import KeyPriority
 
 WIDE_LAYOUT_MIN_WIDTH = 110
 """At this width and wider the reasoning pane sits beside the conversation; narrower, above it."""
-MIN_FRAME_SECONDS = 1 / 15
-"""At most 15 frames per second while an answer streams (smooth for reading)."""
-MAX_FRAME_SECONDS = 0.5
-NUMBERS_SECONDS = 1.0
-"""The status line and the reasoning timer change this often while an answer streams."""
-KEY_RETRY_SECONDS = 0.005
-"""A frame due while a typed key is on its way to the screen looks again this much later."""
-NEVER = float("inf")
-UI_SHARE = 0.3
-"""When showing a frame costs more (a blast arrives: more text to draw), frames are
-spaced so that rendering takes about this share of the time, and the reader of the stream keeps the rest."""
-
-
-GC_RESUME_SECONDS = 1.5
-"""Full garbage collections come back this long after an answer ends (see ``ChatScreen._pause_gc``)."""
-GC_NEVER = 1_000_000_000
-"""The oldest generation's threshold while an answer streams: no full collection."""
-
-FRAME_RATES = 8
-"""Frames are sized by the best rate (characters per CPU second) of this many frames before them."""
-FRAME_CHARS = 10_000
-MIN_FRAME_CHARS = 1_000
-FRAME_COST = 0.05
-"""A frame shows at most about as much text (both panes) as this machine shows in ``FRAME_COST`` seconds of
-CPU (cutting, parsing and drawing the last chunk, and repainting), between ``MIN_FRAME_CHARS`` and
-``FRAME_CHARS``; the rest waits for the next frame. When thousands of deltas arrive at once, this bounds what
-a frame costs, and so how long a key press can wait for it to end."""
-
-
-SLOW_FRAME_SECONDS = 0.4
-SLOW_FRAME_CHARS = 400
-"""While less than this much text (both panes) waits, frames come at most every ``SLOW_FRAME_SECONDS``: at a
-realistic 100 deltas/s a frame shows a few words, and every frame that scrolls a pane repaints all of it.
-(0.4 s is what the frames of a 15-a-second timer came to, when a frame was at most every 1/3 s.)"""
-
-
-def _few(*pendings: list[str]) -> bool:
-    """Less than :data:`SLOW_FRAME_CHARS` characters wait in ``pendings`` (counted no further than that)."""
-    total = 0
-    for pending in pendings:
-        for part in pending:
-            total += len(part)
-            if total >= SLOW_FRAME_CHARS:
-                return False
-    return True
-
-
-def _take(pending: list[str], limit: int) -> str:
-    """Remove and join the first fragments of ``pending`` up to about ``limit`` characters (at least one)."""
-    total = 0
-    for index, part in enumerate(pending):
-        total += len(part)
-        if total >= limit:
-            text = "".join(pending[: index + 1])
-            del pending[: index + 1]
-            return text
-    text = "".join(pending)
-    pending.clear()
-    return text
-
-
-@dataclass(eq=False)
-class ShownTurn:
-    """The turn being streamed, as this screen shows it."""
-
-    core: Turn
-    block: AnswerBlock
-    answer: list[str] = field(default_factory=list)  # arrived, not yet shown
-    reasoning: list[str] = field(default_factory=list)
-    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
-    worker: Worker[None] | None = None
-    received: bool = False  # the stream is over; frames still show the text that arrived
-    ended: bool = False
-
-    @property
-    def message(self) -> Message:
-        return self.core.message
-
-    @property
-    def prompt(self) -> str:
-        return self.core.user.content
-
-
 class ChatScreen(Screen[None]):
     """The main screen. Keys: see the app's bindings (the README's key table)."""
 
@@ -152,22 +61,12 @@ class ChatScreen(Screen[None]):
             super().__init__()
             self.message = message
 
-    def __init__(self, session: ChatSession) -> None:
+    def __init__(self, session: ChatSession, keys: KeyPriority) -> None:
         super().__init__()
         self.session = session
         self.turn: ShownTurn | None = None
         self.selected: Message | None = None  # the turn whose reasoning the pane shows when idle
-        self._numbers_timer: Timer | None = None
-        self._frame_call: asyncio.TimerHandle | None = None  # the next frame, when text waits for one
-        self._frame_due = NEVER  # when it runs
-        # The earliest the next frame with text may start (NEVER: one is on its way to the screen).
-        self._next_frame_at = 0.0
-        self._next_numbers_at = 0.0
-        self._last_frame_at = 0.0  # when the last frame that showed text started
-        self._gc_thresholds: tuple[int, int, int] | None = None  # the collector's while streaming
-        self._gc_timer: Timer | None = None
-        self._frame_chars = MIN_FRAME_CHARS * 2  # what a frame shows at most (see FRAME_COST)
-        self._frame_rates: deque[float] = deque(maxlen=FRAME_RATES)  # characters per CPU second, last frames
+        self.frames = FramePacer(self, keys, lambda turn: self.post_message(self.TurnEnded(turn)))
 
     @property
     def chat_app(self) -> SiliconChatApp:
@@ -220,7 +119,7 @@ class ChatScreen(Screen[None]):
         return self.query_one(PromptInput)
 
     def on_mount(self) -> None:
-        self._numbers_timer = self.set_interval(NUMBERS_SECONDS, self._on_numbers, pause=True)
+        self.frames.mount()
         self._apply_layout(self.app.size.width)
         self.refresh_header()
 
@@ -287,16 +186,8 @@ class ChatScreen(Screen[None]):
         self.selected = message
         self.chat_app.history.refresh_when_saved(turn.user_saved if turn.new_conversation else None)
         self.status.show_turn(None, first_token=None, elapsed=None, finish="waiting…")
-        self._next_frame_at = self._last_frame_at = 0.0
-        # The first frame is small, whatever the last turn's were: it also pays for the answer's first blocks.
-        self._frame_chars = MIN_FRAME_CHARS * 2
-        self._frame_rates.clear()
         self.prompt.hold_still(True)
-        self._pause_gc()
-        self._next_numbers_at = time.perf_counter() + NUMBERS_SECONDS
-        if self._numbers_timer is not None:
-            self._numbers_timer.reset()
-            self._numbers_timer.resume()
+        self.frames.begin(shown)
         shown.worker = self._stream(shown)
         self.app.refresh_bindings()  # "stop" is enabled while streaming
 
@@ -307,17 +198,18 @@ class ChatScreen(Screen[None]):
 
         add_answer = shown.answer.append
         add_reasoning = shown.reasoning.append
-        wake = self._wake
+        frames = self.frames
+        wake = frames.wake
         keys = self.chat_app.keys
 
         def on_event(event: StreamEvent) -> Awaitable[None] | None:
             kind = type(event)
             if kind is AnswerDelta or kind is ReasoningDelta:
                 (add_answer if kind is AnswerDelta else add_reasoning)(event.text)  # type: ignore[union-attr]
-                if self._frame_due == NEVER and self._next_frame_at != NEVER:
+                if frames.idle:
                     wake()  # no frame asked for, and none on its way to the screen: ask for one
             elif kind is Waiting:  # nothing yet: the status line says for how long, and what next
-                self._show_numbers(shown, time.perf_counter())
+                frames.show_numbers(shown, time.perf_counter())
             if keys.pending:
                 # A typed key is on its way to the screen: during a blast, the stream took the event loop
                 # for a slice (see YIELD_EVERY in core/api.py) between each of the key's steps.
@@ -329,164 +221,6 @@ class ChatScreen(Screen[None]):
         finally:
             self.post_message(self.TurnEnded(shown))
 
-    # -- frames ------------------------------------------------------------------------------
-    #
-    # A frame runs only when text waits and the rules below let it: no timer ticks while nothing arrives, and
-    # at a realistic 100 deltas/s the loop wakes two or three times a second for frames, not fifteen (a timer
-    # of 15 ticks a second cost about 1.5 % of a core at that pace on a 2-core machine, a tenth of the app).
-
-    def _text_due_at(self, turn: ShownTurn, now: float) -> float:
-        """When the next frame may show the text that waits (NEVER: a frame is on its way to the screen)."""
-        due = self._next_frame_at  # after the last frame is on screen, spaced by its cost (see _frame_shown)
-        if due == NEVER:
-            return NEVER  # its _frame_shown asks for the next one
-        if self.chat_app.keys.waiting(now):  # a typed key on its way to the screen goes first
-            return now + KEY_RETRY_SECONDS
-        if not turn.received and _few(turn.answer, turn.reasoning):
-            # A slow stream: fewer, fuller frames (each one that scrolls a pane repaints all of it).
-            due = max(due, self._last_frame_at + SLOW_FRAME_SECONDS)
-        return due
-
-    def _wake(self) -> None:
-        """Text waits: ask for the frame that will show it (the stream reader calls this when none is asked for)."""
-        turn = self.turn
-        if turn is not None and not turn.ended and (turn.answer or turn.reasoning):
-            self._frame_at(self._text_due_at(turn, time.perf_counter()))
-
-    def _frame_at(self, when: float) -> None:
-        """Run a frame at ``when`` (``time.perf_counter``), unless one runs sooner."""
-        if when >= self._frame_due:
-            return
-        if self._frame_call is not None:
-            self._frame_call.cancel()
-        self._frame_due = when
-        delay = max(0.0, when - time.perf_counter())
-        self._frame_call = asyncio.get_running_loop().call_later(delay, self._frame_time)
-
-    def _frame_time(self) -> None:
-        self._frame_call = None
-        self._frame_due = NEVER
-        self.call_later(self._on_frame)  # queued after the messages before it (keys among them)
-
-    def _cancel_frame(self) -> None:
-        if self._frame_call is not None:
-            self._frame_call.cancel()
-            self._frame_call = None
-        self._frame_due = NEVER
-
-    async def _on_frame(self) -> None:
-        """Show the text that arrived, if the frame rules let it now (else ask again for when they will)."""
-        turn = self.turn
-        if turn is None or turn.ended or not (turn.answer or turn.reasoning):
-            return
-        started = time.perf_counter()
-        due = self._text_due_at(turn, started)
-        if due > started:
-            if due != NEVER:
-                self._frame_at(due)
-            return
-        cpu_started = time.thread_time()
-        async with turn.lock:
-            if turn.ended:
-                return
-            first_text = not self._last_frame_at  # the turn's first text: "waiting…" goes with it
-            self._next_frame_at = NEVER  # until this frame is on screen
-            self._last_frame_at = started
-            budget = self._frame_chars
-            # One update of the screen for both panes.
-            with self.app.batch_update():
-                if turn.reasoning:
-                    text = _take(turn.reasoning, budget)
-                    budget -= len(text)
-                    self.reasoning.write(text)
-                    if first_text:
-                        turn.block.refresh_label()  # "waiting…" becomes "thinking…"
-                if turn.answer and budget > 0:
-                    text = _take(turn.answer, budget)
-                    budget -= len(text)
-                    turn.block.write(text)
-            # The writes above are done (cut, parsed and drawn): measure up to the refresh.
-            self.call_after_refresh(self._frame_shown, started, cpu_started, self._frame_chars - budget)
-            # The numbers normally change on their own timer: the screen repaints the smallest rectangle around
-            # everything that changed, and the status line under the answer's last lines would widen it to the
-            # whole screen. They come with the turn's first text (the labels said "waiting for the model…" for
-            # up to a second beside it), and with a frame when their timer could not run for a whole second.
-            if first_text or started >= self._next_numbers_at + NUMBERS_SECONDS:
-                self._show_numbers(turn, started)
-            if turn.received and not (turn.answer or turn.reasoning):
-                self.post_message(self.TurnEnded(turn))  # all shown: the turn ends now
-
-    def _on_numbers(self) -> None:
-        """Once a second while streaming: the status line and the reasoning timer."""
-        turn = self.turn
-        if turn is None or turn.ended:
-            return
-        now = time.perf_counter()
-        if now >= self._next_numbers_at - NUMBERS_SECONDS / 2:  # not if a frame just showed them
-            self._show_numbers(turn, now)
-
-    def _show_numbers(self, turn: ShownTurn, now: float) -> None:
-        """The status line and the reasoning timer (at most every :data:`NUMBERS_SECONDS`)."""
-        self._next_numbers_at = now + NUMBERS_SECONDS
-        recorder = turn.core.recorder
-        self.reasoning.thinking(recorder.thinking_seconds, recorder.first_answer_at is not None)
-        starts = [t for t in (recorder.first_reasoning_at, recorder.first_answer_at) if t is not None]
-        first = min(starts) if starts else None
-        self.status.show_turn(
-            recorder.message.usage,
-            first_token=first,
-            elapsed=recorder.elapsed - first if first is not None else None,
-            finish=recorder.waiting or "streaming…",
-        )
-
-    def _pause_gc(self) -> None:
-        """No full garbage collection while an answer streams; the young generations are still collected.
-
-        A stream allocates fast (events, text, Markdown blocks, rendered lines), so Python ran a full collection
-        every half second or so during a blast, each one walking every object the app holds: 100-250 ms in
-        which no key was handled. Collections of the young generations stay automatic: each walks only the
-        objects made since the last one (well under a millisecond). (Collecting them once per frame instead
-        walked everything made since the turn began in its first frame, the request and the first blocks
-        among them: 25 ms.) The full collections come back a moment after the turn ends (the first one comes
-        at once: better while the user reads than in the last frame).
-        """
-        if self._gc_timer is not None:
-            self._gc_timer.stop()
-            self._gc_timer = None
-        if self._gc_thresholds is None:
-            self._gc_thresholds = gc.get_threshold()
-            young, middle, _old = self._gc_thresholds
-            gc.set_threshold(young, middle, GC_NEVER)
-
-    def _resume_gc_later(self) -> None:
-        self._gc_timer = self.set_timer(GC_RESUME_SECONDS, self._resume_gc)
-
-    def _resume_gc(self) -> None:
-        self._gc_timer = None
-        if self._gc_thresholds is not None:
-            gc.set_threshold(*self._gc_thresholds)
-            self._gc_thresholds = None
-
-    def _frame_shown(self, started: float, cpu_started: float, chars: int) -> None:
-        # The frame's cost is the CPU time of this thread up to its refresh (waiting for the screen's refresh
-        # timer is not a cost; the stream reader, which may run in between, makes it an overestimate).
-        cost = time.thread_time() - cpu_started
-        if chars >= MIN_FRAME_CHARS:  # the next frames show about what this machine shows in FRAME_COST
-            # At the best rate of the last frames: a busy machine (another process, a collection) only ever makes
-            # a frame dearer, and sizing by each last frame shrank the frames after every hiccup. Smaller frames
-            # cost more per character (each lays out and repaints the pane), so a blast then fell behind.
-            self._frame_rates.append(chars / max(cost, 0.001))
-            fit = int(max(self._frame_rates) * FRAME_COST)
-            self._frame_chars = max(MIN_FRAME_CHARS, min(FRAME_CHARS, fit))
-        turn = self.turn
-        if turn is not None and turn.received:  # the stream is over: the rest at once, frame after frame
-            self._next_frame_at = 0.0
-            self.call_later(self._on_frame)  # (keys are handled between two frames)
-            return
-        spacing = max(MIN_FRAME_SECONDS, min(MAX_FRAME_SECONDS, cost * (1 - UI_SHARE) / UI_SHARE))
-        self._next_frame_at = max(time.perf_counter(), started + spacing)
-        self._wake()  # the text that arrived meanwhile
-
     @on(TurnEnded)
     async def _turn_ended(self, event: TurnEnded) -> None:
         event.stop()
@@ -494,14 +228,10 @@ class ChatScreen(Screen[None]):
         if turn.ended:
             return
         self.chat_app.history.refresh_when_saved(turn.core.saved)  # the sidebar shows the new activity
-        if turn.answer or turn.reasoning:
-            # Text that arrived is not all on screen yet (a blast outruns the frames, which leave most of the
-            # CPU to the reader). Frames show it first, one bounded frame after the other, so that keys are
-            # still handled in between; showing it all in one update held the app for most of a second.
-            turn.received = True
-            if self._next_frame_at != NEVER:  # no frame on its way to the screen: the next one starts now
-                self._next_frame_at = 0.0
-                self._wake()
+        if (
+            turn.answer or turn.reasoning
+        ):  # a blast outran the frames (they leave most of the CPU to the reader)
+            self.frames.received(turn)
             return
         await self._end_turn(turn)
 
@@ -511,16 +241,13 @@ class ChatScreen(Screen[None]):
 
         if turn.ended:
             return
-        if self._numbers_timer is not None:
-            self._numbers_timer.pause()
-        self._cancel_frame()
+        self.frames.stop()
         async with turn.lock:  # let a frame in progress finish
             turn.ended = True
         turn.answer.clear()
         turn.reasoning.clear()
         if self.turn is turn:
             self.turn = None
-            self._resume_gc_later()
             self.prompt.hold_still(False)
             self.app.refresh_bindings()
         recorder = turn.core.recorder
