@@ -190,7 +190,7 @@ async def test_regenerate_resends_the_last_prompt(make_app, demo_server) -> None
         await send(pilot, "say it again")
         await wait_turn(pilot)
         count = len(chat_requests(demo_server))
-        await app.action_regenerate()
+        await chat(app).action_regenerate()
         await wait_turn(pilot)
         assert len(chat_requests(demo_server)) == count + 1
         body = last_chat(demo_server).body

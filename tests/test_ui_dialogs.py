@@ -34,7 +34,7 @@ async def test_the_rename_dialog_is_styled_the_first_time_it_opens(make_app) -> 
         await send(pilot, "name me")
         await wait_turn(pilot)
         await wait_for(pilot, lambda: chat(app).conversation.id is not None, "the conversation saved")
-        app.action_rename_conversation()  # no other dialog of the history was opened before
+        chat(app).action_rename_conversation()  # no other dialog of the history was opened before
         await wait_for(pilot, lambda: dialog_open(app, "RenameScreen"), "the rename dialog")
         await pilot.pause()
         dialog = app.screen.query_one("#rename-dialog")
@@ -66,7 +66,7 @@ async def test_keys_typed_right_after_renaming_go_to_the_prompt(make_app) -> Non
         await send(pilot, "name me")
         await wait_turn(pilot)
         await wait_for(pilot, lambda: screen.conversation.id is not None, "the conversation saved")
-        app.action_rename_conversation()
+        chat(app).action_rename_conversation()
         await wait_for(pilot, lambda: dialog_open(app, "RenameScreen"), "the rename dialog")
         await pilot.pause()
         app.screen.query_one(Input).value = ""

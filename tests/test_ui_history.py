@@ -317,7 +317,7 @@ async def test_deleting_the_open_conversation_starts_a_new_one(make_app) -> None
         await send(pilot, "to be deleted")
         await wait_turn(pilot)
         assert screen.conversation.id is not None
-        app.action_delete_conversation()
+        chat(app).action_delete_conversation()
         await wait_for(pilot, lambda: type(app.screen).__name__ == "ConfirmScreen", "the confirmation")
         await pilot.press("y")
         await wait_for(pilot, lambda: chat(app).conversation.id is None, "a new conversation")

@@ -234,7 +234,7 @@ async def test_a_regenerated_answer_that_fails_or_is_stopped_keeps_the_old_one(m
         await wait_for(pilot, lambda: _history_messages(cid) == old, "the first turn saved")
 
         app.set_model("demo/error-500")  # the new answer fails
-        await app.action_regenerate()
+        await chat(app).action_regenerate()
         await wait_turn(pilot)
         await wait_for(pilot, lambda: not app.history.saves.pending, "the saves")
         assert _history_messages(cid)[:2] == old
@@ -245,7 +245,7 @@ async def test_a_regenerated_answer_that_fails_or_is_stopped_keeps_the_old_one(m
         assert any(block.source == "keep me" for block in blocks_of(screen, AnswerBlock))
 
         app.set_model("demo/slow")  # the new answer is stopped halfway
-        await app.action_regenerate()
+        await chat(app).action_regenerate()
         await wait_for(
             pilot, lambda: screen.turn is not None and screen.turn.core.recorder.reasoning, "streaming"
         )
@@ -261,7 +261,7 @@ async def test_a_regenerated_answer_that_fails_or_is_stopped_keeps_the_old_one(m
         ]
 
         app.set_model("demo/echo")  # complete at last: now the old turn leaves, in the history too
-        await app.action_regenerate()
+        await chat(app).action_regenerate()
         await wait_turn(pilot)
         await wait_for(pilot, lambda: not app.history.saves.pending, "the saves")
         saved = _history_messages(cid)
@@ -323,7 +323,7 @@ async def test_regenerate_after_a_failed_prompt_sends_that_prompt_again(make_app
         await send(pilot, "retry me")
         await wait_turn(pilot)
         app.set_model("demo/echo")
-        await app.action_regenerate()
+        await chat(app).action_regenerate()
         await wait_turn(pilot)
         assert [m["content"] for m in last_chat(demo_server).body["messages"]] == [
             "earlier",

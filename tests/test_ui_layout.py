@@ -11,8 +11,8 @@ from ui_support import chat, rendered, send, wait_for, wait_turn
 
 from siliconchat.config import Config
 from siliconchat.runtime import demo_settings
-from siliconchat.ui.app import SiliconChatApp, last_code_block
-from siliconchat.ui.screens.chat import ChatScreen
+from siliconchat.ui.app import SiliconChatApp
+from siliconchat.ui.screens.chat import ChatScreen, last_code_block
 from siliconchat.ui.widgets.prompt_input import PromptInput
 
 DESIGN_KEYS = {
@@ -39,13 +39,14 @@ def notifications(app: App[object]) -> list[str]:
 
 
 def test_every_key_of_the_design_table_is_bound_with_an_id() -> None:
-    bindings = {b.id: b.key for b in SiliconChatApp.BINDINGS if hasattr(b, "id")}  # type: ignore[union-attr]
-    bindings.update({b.id: b.key for b in PromptInput.BINDINGS})  # type: ignore[union-attr]
+    owners = (SiliconChatApp, ChatScreen, PromptInput)
+    every = [binding for owner in owners for binding in owner.BINDINGS]
+    bindings = {b.id: b.key for b in every}  # type: ignore[union-attr]
     for binding_id, key in DESIGN_KEYS.items():
         assert bindings.get(binding_id) == key, binding_id
-    assert all(b.id for b in SiliconChatApp.BINDINGS)  # type: ignore[union-attr]
+    assert all(b.id for b in every)  # type: ignore[union-attr]
     forbidden = {"ctrl+m", "ctrl+i", "ctrl+h", "ctrl+left_square_brace"}
-    for binding in [*SiliconChatApp.BINDINGS, *PromptInput.BINDINGS]:
+    for binding in every:
         assert not forbidden & set(binding.key.split(",")), binding  # type: ignore[union-attr]
 
 
@@ -174,10 +175,10 @@ async def test_copy_answer_code_and_reasoning(make_app) -> None:
         await pilot.pause()
         assert app.clipboard == message.content
         assert "Copied the last answer" in notifications(app)[-1]
-        await app.action_copy_code()
+        await chat(app).action_copy_code()
         code = last_code_block(message.content)
         assert code and app.clipboard == code
-        await app.action_copy_reasoning()
+        await chat(app).action_copy_reasoning()
         assert app.clipboard == message.reasoning
 
 

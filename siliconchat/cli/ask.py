@@ -20,6 +20,7 @@ from siliconchat.cli.common import (
     read_text_stdin,
     settings_for,
 )
+from siliconchat.exit_signals import ExitSignals, cut_off_reason
 from siliconchat.runtime import make_client
 
 if TYPE_CHECKING:
@@ -303,23 +304,17 @@ async def _ask(
     session = ChatSession(_conversation(args, settings, turn_log), turn_log.queue())
     turn = session.begin(prompt, settings.model, discard_if_empty=not turn_log.follow_up)
     # SIGTERM and SIGHUP end the turn as Ctrl+C does: what arrived is saved, marked cut off by the signal.
-    loop = asyncio.get_running_loop()
     task = asyncio.current_task()
     ended: list[int] = []
 
     def on_signal(signum: int) -> None:
         if not ended and task is not None:
             ended.append(signum)
-            turn.stop_reason = (
-                f"Cut off: siliconchat was ended by {signal.Signals(signum).name} while the answer streamed."
-            )
+            turn.stop_reason = cut_off_reason(signum)
             task.cancel()
 
-    installed: list[int] = []
-    for signum in EXIT_SIGNALS:
-        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):  # not the main thread
-            loop.add_signal_handler(signum, on_signal, signum)
-            installed.append(signum)
+    signals = ExitSignals(on_signal)
+    signals.install()
     client = make_client(settings)
     try:
         await turn.run(client, printer.on_event)
@@ -329,7 +324,7 @@ async def _ask(
         raise
     finally:
         await client.aclose()
-        _forget_signals(loop, installed)
+        signals.remove()
     await turn_log.settle()
     message = turn.message
     if turn.recorder.failure is not None:
@@ -342,23 +337,12 @@ async def _ask(
     return EXIT_OK
 
 
-EXIT_SIGNALS = tuple(
-    getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name)
-)  # no SIGHUP on Windows
-
-
 class EndedBySignal(Exception):
     """The turn was ended by SIGTERM or SIGHUP (after what arrived was saved): exit with 128 + ``signum``."""
 
     def __init__(self, signum: int) -> None:
         super().__init__(signal.Signals(signum).name)
         self.signum = signum
-
-
-def _forget_signals(loop: asyncio.AbstractEventLoop, installed: list[int]) -> None:
-    for signum in installed:
-        with contextlib.suppress(Exception):
-            loop.remove_signal_handler(signum)
 
 
 def cmd_ask(args: argparse.Namespace) -> int:

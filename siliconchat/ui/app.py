@@ -1,28 +1,6 @@
-"""The siliconchat TUI: the app, its keys and commands, and ``run`` (the CLI's default command).
-
-Keys (every binding has an id, and ``[keymap]`` in the config remaps them; the README lists them too):
-
-| key | id | action |
-|---|---|---|
-| enter | send | send the prompt |
-| ctrl+j, shift+enter | newline | new line in the prompt |
-| escape | stop | stop the answer being streamed (the partial answer is kept) |
-| ctrl+c | interrupt | stop the answer being streamed; when idle (or pressed twice within 1 s), quit |
-| ctrl+n | new_conversation | new conversation |
-| f2 | model_picker | model picker |
-| f3 / shift+f3 | next_favourite / previous_favourite | cycle favourite models |
-| f4 | toggle_favourite | mark / unmark the current model as a favourite |
-| f5 | conversation_settings | system prompt, temperature, top_p, max tokens, thinking budget |
-| ctrl+t | toggle_thinking | thinking on / off (hybrid models) |
-| ctrl+r | toggle_reasoning | show / hide the reasoning pane |
-| ctrl+b, f9 | toggle_sidebar | conversation sidebar (its own keys: see ``widgets/sidebar.py``) |
-| ctrl+f | search | search all conversations |
-| ctrl+s | save_transcript | save the transcript (Markdown and JSON) |
-| ctrl+y | copy_answer | copy the last answer |
-| ctrl+g | unfold | unfold the pastes in the prompt; else unfold (or fold) the last long message in view |
-| ctrl+p | command_palette | command palette |
-| f1 | help | help |
-| ctrl+q | quit | quit |
+"""The siliconchat TUI: the app (settings, the API client, the model, the history link, start-up and
+shutdown, its own keys) and the command palette. The chat screen's keys are in
+:mod:`siliconchat.ui.screens.chat`, which lists every key.
 """
 
 from __future__ import annotations
@@ -30,12 +8,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import functools
 import gc
 import importlib
-import re
-import signal
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, ClassVar
 
 from textual import events, work
@@ -49,6 +26,7 @@ from siliconchat.config import REGIONS, Config, ConfigError, Settings, save_conf
 from siliconchat.core.conversation import Conversation, ModelParams
 from siliconchat.core.models import Thinking, thinking_of
 from siliconchat.core.sanitize import sanitize_line
+from siliconchat.exit_signals import ExitSignals, cut_off_reason
 from siliconchat.ui.history_link import HistoryLink
 from siliconchat.ui.key_priority import KeyPriority, key_noting
 from siliconchat.ui.screens.chat import ChatScreen
@@ -57,30 +35,7 @@ from siliconchat.ui.textual_seams import UnhandledErrorHookApp
 if TYPE_CHECKING:
     from siliconchat.core.api import ChatClient
     from siliconchat.ui.screens.setup import SetupResult, SetupScreen
-    from siliconchat.ui.widgets.sidebar import Sidebar
 
-# Actions that only make sense on the chat screen (disabled elsewhere, e.g. on the setup screen).
-CHAT_ACTIONS = frozenset(
-    {
-        "stop",
-        "new_conversation",
-        "model_picker",
-        "next_favourite",
-        "previous_favourite",
-        "toggle_favourite",
-        "conversation_settings",
-        "toggle_thinking",
-        "toggle_reasoning",
-        "toggle_sidebar",
-        "search",
-        "save_transcript",
-        "copy_answer",
-        "copy_code",
-        "copy_reasoning",
-        "regenerate",
-        "unfold",
-    }
-)
 # Imported in a thread after the first frame, in this order: the Markdown widgets (markdown-it, Pygments;
 # the first answer needs them) and the SDK (the first request needs it, ~0.5 s).
 WARM_UP_MODULES = ("siliconchat.ui.document.markdown_render", "openai", "siliconchat.core.api")
@@ -88,12 +43,6 @@ WARM_UP_MODULES = ("siliconchat.ui.document.markdown_render", "openai", "silicon
 FIRST_REQUEST_MODULES = ("anyio._backends._asyncio",)
 DOUBLE_INTERRUPT_SECONDS = 1.0
 """A second Ctrl+C within this many seconds of one that stopped an answer quits."""
-EXIT_SIGNALS = tuple(
-    getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name)
-)  # no SIGHUP on Windows
-"""Signals that end the app as a quit does (the partial answer saved, the terminal restored), with the exit
-status a shell expects of a process they killed: 128 + the signal's number."""
-_CODE_BLOCK = re.compile(r"^(```|~~~)[^\n]*\n(.*?)^\1[ \t]*$", re.MULTILINE | re.DOTALL)
 
 
 def _ready(client: ChatClient | None, settings: Settings) -> ChatClient:
@@ -111,12 +60,6 @@ def _ready(client: ChatClient | None, settings: Settings) -> ChatClient:
     return client
 
 
-def last_code_block(markdown: str) -> str | None:
-    """The text of the last fenced code block in ``markdown``, if any."""
-    blocks = _CODE_BLOCK.findall(markdown)
-    return blocks[-1][1] if blocks else None
-
-
 class SiliconChatApp(UnhandledErrorHookApp[int]):
     """The chat client. ``settings`` come from :func:`siliconchat.config.resolve_settings`."""
 
@@ -130,25 +73,12 @@ class SiliconChatApp(UnhandledErrorHookApp[int]):
     ]
     ENABLE_COMMAND_PALETTE = True
 
+    # The app's own keys; the chat screen has the rest (siliconchat.ui.screens.chat).
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "stop", "Stop", id="stop", tooltip="Stop the answer being streamed"),
-        Binding("ctrl+n", "new_conversation", "New", id="new_conversation"),
-        Binding("f2", "model_picker", "Model", id="model_picker"),
-        Binding("f3", "next_favourite", "Next fav", id="next_favourite"),
-        Binding("shift+f3", "previous_favourite", "Prev fav", id="previous_favourite", show=False),
-        Binding("f4", "toggle_favourite", "Favourite", id="toggle_favourite", show=False),
-        Binding("f5", "conversation_settings", "Settings", id="conversation_settings", show=False),
-        Binding("ctrl+t", "toggle_thinking", "Thinking", id="toggle_thinking", show=False),
-        Binding("ctrl+r", "toggle_reasoning", "Reasoning", id="toggle_reasoning"),
-        Binding("ctrl+b,f9", "toggle_sidebar", "Sidebar", id="toggle_sidebar", show=False),
-        Binding("ctrl+f", "search", "Search", id="search", show=False),
-        Binding("ctrl+s", "save_transcript", "Save", id="save_transcript", show=False),
-        # priority: the prompt (a TextArea) binds ctrl+y to redo
-        Binding("ctrl+y", "copy_answer", "Copy", id="copy_answer", show=False, priority=True),
-        Binding("ctrl+g", "unfold", "Unfold", id="unfold", show=False),
         Binding("ctrl+p", "command_palette", "Commands", id="command_palette", show=False, priority=True),
         Binding("f1", "help", "Help", id="help"),
-        Binding("ctrl+q", "quit", "Quit", id="quit", priority=True),
+        # not priority: the footer lists the priority keys first, and nothing on the way binds ctrl+q
+        Binding("ctrl+q", "quit", "Quit", id="quit"),
         # priority: the prompt (a TextArea) binds ctrl+c to copy (still done when text is selected, see
         # action_interrupt), and Textual's own ctrl+c only says how to quit
         Binding("ctrl+c", "interrupt", "Interrupt", id="interrupt", show=False, priority=True),
@@ -176,7 +106,7 @@ class SiliconChatApp(UnhandledErrorHookApp[int]):
         self._shut_down = False
         self._last_interrupt = -DOUBLE_INTERRUPT_SECONDS  # time.monotonic() of the last Ctrl+C
         self.exit_signal: int | None = None  # the signal that ended the app (see _on_exit_signal)
-        self._signals_installed = False
+        self._signals = ExitSignals(self._on_exit_signal)
         self.crash_report: str | None = None  # what went wrong, for the CLI to print (see unhandled_error)
         self.history = HistoryLink(self)
         if self.config.theme and self.config.theme in self.available_themes:
@@ -236,7 +166,7 @@ class SiliconChatApp(UnhandledErrorHookApp[int]):
 
     def on_mount(self) -> None:
         if not self.is_headless:  # a real terminal (tests under Pilot keep their process's handlers)
-            self._install_signal_handlers()
+            self._signals.install()
         if note := self.settings.url_credentials_note:
             self.notify_plain(note, severity="warning", timeout=15)
         if self.config.keymap:
@@ -336,14 +266,6 @@ class SiliconChatApp(UnhandledErrorHookApp[int]):
             number = self.keys.handled()
             (self.focused or self).call_after_refresh(self.keys.shown, number)
 
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in CHAT_ACTIONS:
-            if not isinstance(self.screen, ChatScreen):
-                return False
-            if action == "stop" and not self.screen.streaming:
-                return None  # shown, dimmed; the key falls through
-        return True
-
     def set_keymap(self, keymap: Keymap) -> None:
         super().set_keymap(keymap)
         self.keymap = dict(keymap)
@@ -353,13 +275,16 @@ class SiliconChatApp(UnhandledErrorHookApp[int]):
         self.keymap = {**self.keymap, **keymap}
 
     def key_for(self, binding_id: str) -> str:
-        """How the key of ``binding_id`` (one of the app's bindings) is shown (after the user's keymap)."""
+        """How the key of ``binding_id`` (one of the app's or the chat screen's bindings) is shown, after the
+        user's keymap ("" when neither has it)."""
         from siliconchat.ui.keymap import key_label
 
-        try:
-            return key_label(self, type(self), binding_id)
-        except KeyError:
-            return ""
+        for owner in (type(self), ChatScreen):
+            try:
+                return key_label(self, owner, binding_id)
+            except KeyError:
+                continue
+        return ""
 
     def _theme_changed(self, theme: Theme) -> None:
         """A theme was chosen (the command palette's "Theme"): it is the one the next start uses too,
@@ -368,123 +293,10 @@ class SiliconChatApp(UnhandledErrorHookApp[int]):
             self.config.theme = theme.name
             self._save({"theme": theme.name})
 
-    def _commands(self) -> Iterable[tuple[str, str, Callable[[], object], str | None]]:
-        """(title, help, callback, binding id) of every chat command."""
-        yield (
-            "Stop the answer",
-            "Stop the answer being streamed, keeping what arrived",
-            self.action_stop,
-            "stop",
-        )
-        yield (
-            "New conversation",
-            "Start a new, empty conversation",
-            self.action_new_conversation,
-            "new_conversation",
-        )
-        yield (
-            "Choose a model",
-            "Pick the model of the next turn from the account's models",
-            self.action_model_picker,
-            "model_picker",
-        )
-        yield (
-            "Next favourite model",
-            "Switch to the next favourite model",
-            self.action_next_favourite,
-            "next_favourite",
-        )
-        yield (
-            "Previous favourite model",
-            "Switch to the previous favourite model",
-            self.action_previous_favourite,
-            "previous_favourite",
-        )
-        yield (
-            "Toggle favourite model",
-            "Mark or unmark the current model as a favourite",
-            self.action_toggle_favourite,
-            "toggle_favourite",
-        )
-        yield (
-            "Conversation settings",
-            "System prompt, temperature, top_p, max tokens, thinking budget",
-            self.action_conversation_settings,
-            "conversation_settings",
-        )
-        yield (
-            "Thinking on/off",
-            "Switch thinking on or off (hybrid models such as Qwen3)",
-            self.action_toggle_thinking,
-            "toggle_thinking",
-        )
-        yield (
-            "Show/hide reasoning",
-            "Show or hide the reasoning pane",
-            self.action_toggle_reasoning,
-            "toggle_reasoning",
-        )
-        yield "Regenerate last answer", "Send the last prompt again", self.action_regenerate, None
-        yield (
-            "Copy last answer",
-            "Copy the last answer to the clipboard",
-            self.action_copy_answer,
-            "copy_answer",
-        )
-        yield (
-            "Copy last code block",
-            "Copy the last code block of the last answer",
-            self.action_copy_code,
-            None,
-        )
-        yield (
-            "Copy reasoning",
-            "Copy the reasoning of the selected or last turn",
-            self.action_copy_reasoning,
-            None,
-        )
-        yield (
-            "Show/hide sidebar",
-            "The saved conversations: reopen, rename (r), delete (d)",
-            self.action_toggle_sidebar,
-            "toggle_sidebar",
-        )
-        yield (
-            "Search conversations",
-            "Search the prompts and answers (and reasoning) of every conversation",
-            self.action_search,
-            "search",
-        )
-        yield (
-            "Save transcript",
-            "Save this conversation as Markdown and JSON in the transcript folder",
-            self.action_save_transcript,
-            "save_transcript",
-        )
-        yield (
-            "Rename conversation",
-            "Give this conversation a new title",
-            self.action_rename_conversation,
-            None,
-        )
-        yield (
-            "Delete conversation",
-            "Delete this conversation from the history (asks first)",
-            self.action_delete_conversation,
-            None,
-        )
-        yield (
-            "Open latest conversation",
-            "Reopen the conversation with the latest activity",
-            self.action_open_latest,
-            None,
-        )
-
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         if isinstance(screen, ChatScreen):
-            for title, help_text, callback, binding_id in self._commands():
-                key = self.key_for(binding_id) if binding_id else ""
-                yield SystemCommand(title, f"{help_text} ({key})" if key else help_text, callback)
+            for title, help_text, action in screen.commands():
+                yield SystemCommand(title, help_text, functools.partial(screen.run_action, action))
         yield SystemCommand("Help", f"The keys and what they do ({self.key_for('help')})", self.action_help)
         for command in super().get_system_commands(screen):
             if command.title != "Quit":
@@ -492,11 +304,6 @@ class SiliconChatApp(UnhandledErrorHookApp[int]):
         yield SystemCommand("Quit", f"Quit siliconchat ({self.key_for('quit')})", self.action_quit)
 
     # -- actions --------------------------------------------------------------------------------
-
-    def action_stop(self) -> None:
-        screen = self.chat_screen
-        if screen is not None:
-            screen.stop_answer()
 
     async def action_interrupt(self) -> None:
         """Ctrl+C: stop the answer being streamed, as Escape does. Pressed again within
@@ -522,22 +329,6 @@ class SiliconChatApp(UnhandledErrorHookApp[int]):
 
     # -- signals --------------------------------------------------------------------------------
 
-    def _install_signal_handlers(self) -> None:
-        loop = asyncio.get_running_loop()
-        for signum in EXIT_SIGNALS:
-            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):  # not the main thread
-                loop.add_signal_handler(signum, self._on_exit_signal, signum)
-                self._signals_installed = True
-
-    def _remove_signal_handlers(self) -> None:
-        if not self._signals_installed:
-            return
-        self._signals_installed = False
-        loop = asyncio.get_running_loop()
-        for signum in EXIT_SIGNALS:
-            with contextlib.suppress(Exception):
-                loop.remove_signal_handler(signum)
-
     def _on_exit_signal(self, signum: int) -> None:
         """SIGTERM, or SIGHUP (the terminal window was closed): save the answer being streamed at once, marked
         stopped with the signal's name, then exit as a quit does (which restores the terminal) with status
@@ -546,25 +337,18 @@ class SiliconChatApp(UnhandledErrorHookApp[int]):
         if self.exit_signal is not None:
             return
         self.exit_signal = signum
-        name = signal.Signals(signum).name
         screen = self.chat_screen
         if screen is not None:
             from siliconchat import crash
 
             with crash.logged("saving the turn in progress"):
-                screen.cut_off(f"Cut off: siliconchat was ended by {name} while the answer streamed.")
+                screen.cut_off(cut_off_reason(signum))
             screen.stop_answer()
         self.exit(return_code=128 + signum)
 
-    async def action_new_conversation(self) -> None:
-        screen = self.chat_screen
-        if screen is not None:
-            await screen.new_conversation(self.new_conversation())
-            sidebar = self.history.sidebar
-            if sidebar is not None:
-                sidebar.set_current(None)
+    # -- the model ------------------------------------------------------------------------------
 
-    def action_model_picker(self) -> None:
+    def open_model_picker(self) -> None:
         from siliconchat.ui.screens.model_picker import ModelPickerScreen
 
         if any(type(screen).__name__ == "ModelPickerScreen" for screen in self.screen_stack):
@@ -606,7 +390,8 @@ class SiliconChatApp(UnhandledErrorHookApp[int]):
         except (ConfigError, ValueError, TypeError, OSError) as exc:
             self.notify_plain(f"Could not save the config: {exc}", severity="warning")
 
-    def _cycle_favourite(self, step: int) -> None:
+    def cycle_favourite(self, step: int) -> None:
+        """Switch to the next (``step`` 1) or previous (-1) favourite model."""
         if not self.favourites:
             from siliconchat.ui.keymap import key_label
             from siliconchat.ui.screens.model_picker import ModelPickerScreen
@@ -627,12 +412,6 @@ class SiliconChatApp(UnhandledErrorHookApp[int]):
             return
         self.set_model(target)
 
-    def action_next_favourite(self) -> None:
-        self._cycle_favourite(1)
-
-    def action_previous_favourite(self) -> None:
-        self._cycle_favourite(-1)
-
     def toggle_favourite(self, model: str) -> None:
         """Mark or unmark ``model`` as a favourite (saved to the config, except in demo mode)."""
         if model in self.favourites:
@@ -644,130 +423,6 @@ class SiliconChatApp(UnhandledErrorHookApp[int]):
         if not self.settings.demo:
             self._save({"favourites": list(self.favourites)})
         self.notify_plain(note)
-
-    def action_toggle_favourite(self) -> None:
-        self.toggle_favourite(self.model)
-
-    def action_conversation_settings(self) -> None:
-        screen = self.chat_screen
-        if screen is None:
-            return
-        try:
-            from siliconchat.ui.screens.settings import ConversationSettingsScreen
-        except ImportError:
-            self.notify_plain("The conversation settings screen is not available yet.", severity="warning")
-            return
-        conversation = screen.conversation
-
-        def apply(result: tuple[ModelParams, str | None] | None) -> None:
-            if result is None:
-                return
-            conversation.params, conversation.system_prompt = result
-            self.history.save_settings(conversation)  # a saved conversation keeps them
-            screen.refresh_header()
-            self.notify_plain("Conversation settings applied from the next answer.")
-
-        self.push_screen(
-            ConversationSettingsScreen(
-                model=self.model, params=conversation.params, system_prompt=conversation.system_prompt
-            ),
-            apply,
-        )
-
-    def action_toggle_thinking(self) -> None:
-        screen = self.chat_screen
-        if screen is None:
-            return
-        if thinking_of(self.model) is not Thinking.HYBRID:
-            kind = thinking_of(self.model)
-            why = "always thinks" if kind is Thinking.ALWAYS else "has no thinking mode"
-            self.notify_plain(f"{sanitize_line(self.model, 80)} {why}: there is nothing to switch.")
-            return
-        params = screen.conversation.params
-        enabled = params.enable_thinking is not False
-        screen.conversation.params = params.merged(enable_thinking=not enabled)
-        screen.refresh_header()
-        self.notify_plain(f"Thinking {'off' if enabled else 'on'} from the next answer.")
-
-    def action_toggle_reasoning(self) -> None:
-        screen = self.chat_screen
-        if screen is not None:
-            screen.toggle_reasoning()
-
-    async def action_toggle_sidebar(self) -> None:
-        await self.history.toggle_sidebar()
-
-    def action_search(self) -> None:
-        self.history.search()
-
-    def action_save_transcript(self) -> None:
-        self.history.save_transcript()
-
-    def action_rename_conversation(self) -> None:
-        self.history.rename()
-
-    def action_delete_conversation(self) -> None:
-        self.history.delete()
-
-    def action_open_latest(self) -> None:
-        self.history.continue_latest()
-
-    # The sidebar's messages, by handler name (``@on(Sidebar.Open)`` would import the sidebar at start).
-
-    def on_sidebar_open(self, event: Sidebar.Open) -> None:
-        self.history.open_conversation(event.conversation_id)
-
-    def on_sidebar_rename(self, event: Sidebar.Rename) -> None:
-        self.history.rename(event.conversation_id, event.title)
-
-    def on_sidebar_delete(self, event: Sidebar.Delete) -> None:
-        self.history.delete(event.conversation_id, event.title)
-
-    def on_sidebar_closed(self, event: Sidebar.Closed) -> None:
-        self.history.close_sidebar()
-
-    async def action_regenerate(self) -> None:
-        screen = self.chat_screen
-        if screen is None:
-            return
-        if screen.streaming:
-            self.notify_plain(
-                f"An answer is still streaming: stop it first ({self.key_for('stop')}).", severity="warning"
-            )
-        elif not await screen.regenerate():
-            self.notify_plain("There is no prompt to send again yet.")
-
-    async def _copy(self, text: str | None, what: str) -> None:
-        if not text:
-            self.notify_plain(f"There is no {what} to copy yet.", severity="warning")
-            return
-        from siliconchat.ui import clipboard
-
-        how = await clipboard.copy(self, text)
-        self.notify_plain(f"Copied the {what} ({len(text):,} characters) {how}.")
-
-    async def action_copy_answer(self) -> None:
-        screen = self.chat_screen
-        message = screen.last_answer() if screen is not None else None
-        await self._copy(message.content if message is not None else None, "last answer")
-
-    async def action_copy_code(self) -> None:
-        screen = self.chat_screen
-        message = screen.last_answer() if screen is not None else None
-        code = last_code_block(message.content) if message is not None else None
-        await self._copy(code, "last code block")
-
-    async def action_copy_reasoning(self) -> None:
-        screen = self.chat_screen
-        if screen is None:
-            return
-        message = screen.selected if screen.selected is not None else screen.last_answer()
-        await self._copy(message.reasoning if message is not None else None, "reasoning")
-
-    def action_unfold(self) -> None:
-        screen = self.chat_screen
-        if screen is not None and not screen.prompt.unfold_pastes() and not screen.view.toggle_fold():
-            self.notify_plain("Nothing here is folded (large pastes and long messages are).")
 
     def action_help(self) -> None:
         try:
@@ -810,7 +465,7 @@ class SiliconChatApp(UnhandledErrorHookApp[int]):
         if self._shut_down:
             return
         self._shut_down = True
-        self._remove_signal_handlers()
+        self._signals.remove()
         workers = [worker for worker in self.workers if not worker.is_finished]
         for worker in workers:
             worker.cancel()

@@ -1,367 +1,325 @@
-"""The chat screen: header, conversation, reasoning pane, status line and prompt.
+"""The chat screen: its keys, the actions they run, and its commands in the command palette.
 
-A turn is the core's (:mod:`siliconchat.core.session`: the prompt, the request, the recording, the saves, a
-stop or a failure); this screen shows it. A worker runs the turn, and for each event it only appends text to
-two pending lists; it never waits on rendering. :mod:`siliconchat.ui.screens.chat_frames` decides when that
-text reaches the screen, and how much of it at a time. When the stream ends (or is cancelled) and all its
-text is shown, the blocks show the message's final text (drawn again only where it differs from what was
-streamed) and how the turn ended.
+Every binding has an id, so that ``[keymap]`` in the config remaps it (Textual applies the app's keymap to
+the bindings of every screen); the footer, the help screen and the palette show the keys as bound. The app's
+own keys (help, quit, the palette, Ctrl+C) are on the app. What a turn is and how it is shown is
+:class:`~siliconchat.ui.screens.chat_turns.TurnScreen`'s.
+
+Every key of the chat screen (the README lists them too):
+
+| key | id | action |
+|---|---|---|
+| enter | send | send the prompt |
+| ctrl+j, shift+enter | newline | new line in the prompt |
+| escape | stop | stop the answer being streamed (the partial answer is kept) |
+| ctrl+c | interrupt | stop the answer being streamed; when idle (or pressed twice within 1 s), quit |
+| ctrl+n | new_conversation | new conversation |
+| f2 | model_picker | model picker |
+| f3 / shift+f3 | next_favourite / previous_favourite | cycle favourite models |
+| f4 | toggle_favourite | mark / unmark the current model as a favourite |
+| f5 | conversation_settings | system prompt, temperature, top_p, max tokens, thinking budget |
+| ctrl+t | toggle_thinking | thinking on / off (hybrid models) |
+| ctrl+r | toggle_reasoning | show / hide the reasoning pane |
+| ctrl+b, f9 | toggle_sidebar | conversation sidebar (its own keys: see ``widgets/sidebar.py``) |
+| ctrl+f | search | search all conversations |
+| ctrl+s | save_transcript | save the transcript (Markdown and JSON) |
+| ctrl+y | copy_answer | copy the last answer |
+| ctrl+g | unfold | unfold the pastes in the prompt; else unfold (or fold) the last long message in view |
+| ctrl+p | command_palette | command palette |
+| f1 | help | help |
+| ctrl+q | quit | quit |
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import time
-from collections.abc import Awaitable
-from typing import TYPE_CHECKING, cast
+import re
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, ClassVar, NamedTuple
 
-from textual import events, on, work
-from textual.app import ComposeResult
-from textual.containers import Horizontal
-from textual.message import Message as TextualMessage
-from textual.screen import Screen
-from textual.worker import WorkerCancelled, WorkerError, WorkerFailed
+from textual.binding import Binding, BindingType
 
-from siliconchat.core.conversation import Conversation, Message, MessageState
-from siliconchat.ui.document.conversation_blocks import AnswerBlock, EarlierBlock, ErrorBlock, UserBlock
-from siliconchat.ui.document.document_view import DocumentView
-from siliconchat.ui.screens.chat_frames import FramePacer, ShownTurn
-from siliconchat.ui.widgets.conversation_view import ConversationView
-from siliconchat.ui.widgets.header_bar import HeaderBar
-from siliconchat.ui.widgets.key_footer import KeyFooter
+from siliconchat.core.models import Thinking, thinking_of
+from siliconchat.core.sanitize import sanitize_line
+from siliconchat.ui.keymap import key_name
+from siliconchat.ui.screens.chat_turns import TurnScreen
 from siliconchat.ui.widgets.prompt_input import PromptInput
-from siliconchat.ui.widgets.reasoning_pane import ReasoningPane
-from siliconchat.ui.widgets.status_line import StatusLine
 
 if TYPE_CHECKING:
-    from siliconchat.core.events import StreamEvent
-    from siliconchat.core.session import ChatSession, Turn
-    from siliconchat.ui.app import SiliconChatApp
-    from siliconchat.ui.key_priority import KeyPriority
+    from siliconchat.core.conversation import ModelParams
+    from siliconchat.ui.widgets.sidebar import Sidebar
 
-WIDE_LAYOUT_MIN_WIDTH = 110
-"""At this width and wider the reasoning pane sits beside the conversation; narrower, above it."""
-class ChatScreen(Screen[None]):
-    """The main screen. Keys: see the app's bindings (the README's key table)."""
+__all__ = ["ChatScreen", "Command", "last_code_block"]
 
-    AUTO_FOCUS = "#prompt"
+WELCOME = (
+    "Type a prompt below and press {send} to send it ({newline} for a new line).\n"
+    "{model_picker} picks a model, {next_favourite} cycles your favourites, {toggle_reasoning} shows or hides "
+    "the reasoning, {stop} stops an answer, {command_palette} lists every command, {help} shows the keys."
+)
+"""The hint in an empty conversation; each ``{binding id}`` is the key bound to it (after the user's keymap)."""
 
-    class TurnEnded(TextualMessage):
-        """Posted by the stream worker when its stream is over (finished, failed or cancelled)."""
+_CODE_BLOCK = re.compile(r"^(```|~~~)[^\n]*\n(.*?)^\1[ \t]*$", re.MULTILINE | re.DOTALL)
 
-        def __init__(self, turn: ShownTurn) -> None:
-            super().__init__()
-            self.turn = turn
 
-    class TurnFinished(TextualMessage, bubble=True):
-        """Posted once a turn is over and shown in full (tests and the app may wait for it)."""
+def last_code_block(markdown: str) -> str | None:
+    """The text of the last fenced code block in ``markdown``, if any."""
+    blocks = _CODE_BLOCK.findall(markdown)
+    return blocks[-1][1] if blocks else None
 
-        def __init__(self, message: Message) -> None:
-            super().__init__()
-            self.message = message
 
-    def __init__(self, session: ChatSession, keys: KeyPriority) -> None:
-        super().__init__()
-        self.session = session
-        self.turn: ShownTurn | None = None
-        self.selected: Message | None = None  # the turn whose reasoning the pane shows when idle
-        self.frames = FramePacer(self, keys, lambda turn: self.post_message(self.TurnEnded(turn)))
+class Command(NamedTuple):
+    """One command of the palette: its title, what it does, the action it runs and the binding that runs it."""
 
-    @property
-    def chat_app(self) -> SiliconChatApp:
-        return cast("SiliconChatApp", self.app)
+    title: str
+    help: str
+    action: str
+    binding_id: str | None = None
 
-    @property
-    def streaming(self) -> bool:
-        return self.turn is not None
 
-    @property
-    def conversation(self) -> Conversation:
-        return self.session.conversation
+COMMANDS: tuple[Command, ...] = (
+    Command("Stop the answer", "Stop the answer being streamed, keeping what arrived", "stop", "stop"),
+    Command("New conversation", "Start a new, empty conversation", "new_conversation", "new_conversation"),
+    Command(
+        "Choose a model",
+        "Pick the model of the next turn from the account's models",
+        "model_picker",
+        "model_picker",
+    ),
+    Command("Next favourite model", "Switch to the next favourite model", "next_favourite", "next_favourite"),
+    Command(
+        "Previous favourite model",
+        "Switch to the previous favourite model",
+        "previous_favourite",
+        "previous_favourite",
+    ),
+    Command(
+        "Toggle favourite model",
+        "Mark or unmark the current model as a favourite",
+        "toggle_favourite",
+        "toggle_favourite",
+    ),
+    Command(
+        "Conversation settings",
+        "System prompt, temperature, top_p, max tokens, thinking budget",
+        "conversation_settings",
+        "conversation_settings",
+    ),
+    Command(
+        "Thinking on/off",
+        "Switch thinking on or off (hybrid models such as Qwen3)",
+        "toggle_thinking",
+        "toggle_thinking",
+    ),
+    Command("Show/hide reasoning", "Show or hide the reasoning pane", "toggle_reasoning", "toggle_reasoning"),
+    Command("Regenerate last answer", "Send the last prompt again", "regenerate"),
+    Command("Copy last answer", "Copy the last answer to the clipboard", "copy_answer", "copy_answer"),
+    Command("Copy last code block", "Copy the last code block of the last answer", "copy_code"),
+    Command("Copy reasoning", "Copy the reasoning of the selected or last turn", "copy_reasoning"),
+    Command(
+        "Show/hide sidebar",
+        "The saved conversations: reopen, rename (r), delete (d)",
+        "toggle_sidebar",
+        "toggle_sidebar",
+    ),
+    Command(
+        "Search conversations",
+        "Search the prompts and answers (and reasoning) of every conversation",
+        "search",
+        "search",
+    ),
+    Command(
+        "Save transcript",
+        "Save this conversation as Markdown and JSON in the transcript folder",
+        "save_transcript",
+        "save_transcript",
+    ),
+    Command("Rename conversation", "Give this conversation a new title", "rename_conversation"),
+    Command(
+        "Delete conversation", "Delete this conversation from the history (asks first)", "delete_conversation"
+    ),
+    Command("Open latest conversation", "Reopen the conversation with the latest activity", "open_latest"),
+    Command(
+        "Unfold",
+        "Unfold the pastes in the prompt, else the long message in view",
+        "unfold",
+        "unfold",
+    ),
+)
 
-    @conversation.setter
-    def conversation(self, conversation: Conversation) -> None:
-        """Another conversation on this screen (its turns are saved where this one's were)."""
-        from siliconchat.core.session import ChatSession
 
-        self.session = ChatSession(conversation, self.session.saves)
+class ChatScreen(TurnScreen):
+    """The main screen. Keys: the README's key table."""
 
-    # -- composition ------------------------------------------------------------------------
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "stop", "Stop", id="stop", tooltip="Stop the answer being streamed"),
+        Binding("ctrl+n", "new_conversation", "New", id="new_conversation"),
+        Binding("f2", "model_picker", "Model", id="model_picker"),
+        Binding("f3", "next_favourite", "Next fav", id="next_favourite"),
+        Binding("shift+f3", "previous_favourite", "Prev fav", id="previous_favourite", show=False),
+        Binding("f4", "toggle_favourite", "Favourite", id="toggle_favourite", show=False),
+        Binding("f5", "conversation_settings", "Settings", id="conversation_settings", show=False),
+        Binding("ctrl+t", "toggle_thinking", "Thinking", id="toggle_thinking", show=False),
+        Binding("ctrl+r", "toggle_reasoning", "Reasoning", id="toggle_reasoning"),
+        Binding("ctrl+b,f9", "toggle_sidebar", "Sidebar", id="toggle_sidebar", show=False),
+        Binding("ctrl+f", "search", "Search", id="search", show=False),
+        Binding("ctrl+s", "save_transcript", "Save", id="save_transcript", show=False),
+        # priority: the prompt (a TextArea) binds ctrl+y to redo
+        Binding("ctrl+y", "copy_answer", "Copy", id="copy_answer", show=False, priority=True),
+        Binding("ctrl+g", "unfold", "Unfold", id="unfold", show=False),
+    ]
 
-    def compose(self) -> ComposeResult:
-        yield HeaderBar(id="header")
-        with Horizontal(id="body"):
-            yield ConversationView(id="conversation")
-            yield ReasoningPane(id="reasoning")
-        yield StatusLine(id="status")
-        yield PromptInput(id="prompt")
-        yield KeyFooter()
+    def commands(self) -> Iterator[tuple[str, str, str]]:
+        """(title, help with its key, action) of each palette command."""
+        for command in COMMANDS:
+            key = self.chat_app.key_for(command.binding_id) if command.binding_id else ""
+            yield command.title, f"{command.help} ({key})" if key else command.help, command.action
 
-    @property
-    def header(self) -> HeaderBar:
-        return self.query_one(HeaderBar)
+    def welcome_text(self) -> str:
+        app = self.app
+        keys = {binding_id: key_name(app, PromptInput, binding_id) for binding_id in ("send", "newline")}
+        for binding_id in ("model_picker", "next_favourite", "toggle_reasoning", "stop"):
+            keys[binding_id] = key_name(app, ChatScreen, binding_id)
+        for binding_id in ("command_palette", "help"):
+            keys[binding_id] = key_name(app, type(app), binding_id)
+        return WELCOME.format(**keys)
 
-    @property
-    def view(self) -> ConversationView:
-        return self.query_one(ConversationView)
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if self.is_attached and self.app.screen is not self:
+            return False  # under a dialog: its footer shows none of the keys the dialog holds back
+        if action == "stop" and not self.streaming:
+            return None  # shown, dimmed; the key falls through
+        return True
 
-    @property
-    def reasoning(self) -> ReasoningPane:
-        return self.query_one(ReasoningPane)
+    def _say(self, text: str, severity: str = "information") -> None:
+        self.chat_app.notify_plain(text, severity=severity)
 
-    @property
-    def status(self) -> StatusLine:
-        return self.query_one(StatusLine)
+    # -- the turn -----------------------------------------------------------------------------------
 
-    @property
-    def prompt(self) -> PromptInput:
-        return self.query_one(PromptInput)
+    def action_stop(self) -> None:
+        self.stop_answer()
 
-    def on_mount(self) -> None:
-        self.frames.mount()
-        self._apply_layout(self.app.size.width)
-        self.refresh_header()
+    async def action_new_conversation(self) -> None:
+        await self.new_conversation(self.chat_app.new_conversation())
+        sidebar = self.chat_app.history.sidebar
+        if sidebar is not None:
+            sidebar.set_current(None)
 
-    def on_key(self, event: events.Key) -> None:
-        """A character typed while a pane has focus (after scrolling it) goes to the prompt, not nowhere."""
-        if isinstance(self.focused, DocumentView) and event.is_printable and event.character:
-            event.stop()
-            prompt = self.prompt
-            prompt.focus()
-            prompt.insert(event.character)
-
-    def on_resize(self, event: events.Resize) -> None:
-        self._apply_layout(event.size.width)
-
-    def _apply_layout(self, width: int) -> None:
-        narrow = width < WIDE_LAYOUT_MIN_WIDTH
-        self.set_class(narrow, "-narrow")
-        # Less space between the keys in the narrow layout: all of them fit in 80 columns.
-        self.query_one(KeyFooter).compact = narrow
-
-    def refresh_header(self) -> None:
-        app = self.chat_app
-        header = self.header
-        header.set_model(app.model)
-        header.set_thinking(app.thinking_label(self.conversation.params))
-        if app.settings.demo:
-            header.set_place("DEMO", demo=True)
-        else:
-            header.set_place(app.settings.region or app.settings.base_url)
-        header.set_balance(app.balance)
-        header.set_history_note(app.history.note)
-
-    # -- sending ----------------------------------------------------------------------------
-
-    @on(PromptInput.Submitted)
-    async def _prompt_submitted(self, event: PromptInput.Submitted) -> None:
-        event.stop()
-        if self.turn is not None:
-            self.notify(
-                f"An answer is still streaming: press {self.chat_app.key_for('stop')} to stop it first.",
-                severity="warning",
-                markup=False,
+    async def action_regenerate(self) -> None:
+        if self.streaming:
+            self._say(
+                f"An answer is still streaming: stop it first ({self.chat_app.key_for('stop')}).", "warning"
             )
+        elif not await self.regenerate():
+            self._say("There is no prompt to send again yet.")
+
+    def action_toggle_reasoning(self) -> None:
+        self.toggle_reasoning()
+
+    def action_unfold(self) -> None:
+        if not self.prompt.unfold_pastes() and not self.view.toggle_fold():
+            self._say("Nothing here is folded (large pastes and long messages are).")
+
+    # -- the model and the conversation's settings ---------------------------------------------------
+
+    def action_model_picker(self) -> None:
+        self.chat_app.open_model_picker()
+
+    def action_next_favourite(self) -> None:
+        self.chat_app.cycle_favourite(1)
+
+    def action_previous_favourite(self) -> None:
+        self.chat_app.cycle_favourite(-1)
+
+    def action_toggle_favourite(self) -> None:
+        self.chat_app.toggle_favourite(self.chat_app.model)
+
+    def action_conversation_settings(self) -> None:
+        from siliconchat.ui.screens.settings import ConversationSettingsScreen
+
+        conversation = self.conversation
+
+        def apply(result: tuple[ModelParams, str | None] | None) -> None:
+            if result is None:
+                return
+            conversation.params, conversation.system_prompt = result
+            self.chat_app.history.save_settings(conversation)  # a saved conversation keeps them
+            self.refresh_header()
+            self._say("Conversation settings applied from the next answer.")
+
+        self.app.push_screen(
+            ConversationSettingsScreen(
+                model=self.chat_app.model,
+                params=conversation.params,
+                system_prompt=conversation.system_prompt,
+            ),
+            apply,
+        )
+
+    def action_toggle_thinking(self) -> None:
+        model = self.chat_app.model
+        kind = thinking_of(model)
+        if kind is not Thinking.HYBRID:
+            why = "always thinks" if kind is Thinking.ALWAYS else "has no thinking mode"
+            self._say(f"{sanitize_line(model, 80)} {why}: there is nothing to switch.")
             return
-        text = event.text
-        event.prompt.clear()
-        await self.send(text)
-
-    async def send(self, text: str) -> None:
-        """Send ``text`` as the next user turn and stream the answer."""
-        if self.turn is None:
-            self._show(self.session.begin(text, self.chat_app.model))
-
-    def _show(self, turn: Turn) -> None:
-        """Show ``turn`` (just begun) and stream its answer."""
-        view = self.view
-        message = turn.message
-        view.add_user(turn.user.content, turn.user)
-        block = view.add_answer(message)
-        view.follow()
-        self.reasoning.begin(message)
-        shown = ShownTurn(turn, block)
-        self.turn = shown
-        self.selected = message
-        self.chat_app.history.refresh_when_saved(turn.user_saved if turn.new_conversation else None)
-        self.status.show_turn(None, first_token=None, elapsed=None, finish="waiting…")
-        self.prompt.hold_still(True)
-        self.frames.begin(shown)
-        shown.worker = self._stream(shown)
-        self.app.refresh_bindings()  # "stop" is enabled while streaming
-
-    @work(exclusive=True, group="stream", exit_on_error=False)
-    async def _stream(self, shown: ShownTurn) -> None:
-        """Run the turn; for each event, queue its text for a frame. Nothing else per delta."""
-        from siliconchat.core.events import AnswerDelta, ReasoningDelta, Waiting
-
-        add_answer = shown.answer.append
-        add_reasoning = shown.reasoning.append
-        frames = self.frames
-        wake = frames.wake
-        keys = self.chat_app.keys
-
-        def on_event(event: StreamEvent) -> Awaitable[None] | None:
-            kind = type(event)
-            if kind is AnswerDelta or kind is ReasoningDelta:
-                (add_answer if kind is AnswerDelta else add_reasoning)(event.text)  # type: ignore[union-attr]
-                if frames.idle:
-                    wake()  # no frame asked for, and none on its way to the screen: ask for one
-            elif kind is Waiting:  # nothing yet: the status line says for how long, and what next
-                frames.show_numbers(shown, time.perf_counter())
-            if keys.pending:
-                # A typed key is on its way to the screen: during a blast, the stream took the event loop
-                # for a slice (see YIELD_EVERY in core/api.py) between each of the key's steps.
-                return keys.until_shown()
-            return None
-
-        try:
-            await shown.core.run(self.chat_app.ready_client(), on_event)
-        finally:
-            self.post_message(self.TurnEnded(shown))
-
-    @on(TurnEnded)
-    async def _turn_ended(self, event: TurnEnded) -> None:
-        event.stop()
-        turn = event.turn
-        if turn.ended:
-            return
-        self.chat_app.history.refresh_when_saved(turn.core.saved)  # the sidebar shows the new activity
-        if (
-            turn.answer or turn.reasoning
-        ):  # a blast outran the frames (they leave most of the CPU to the reader)
-            self.frames.received(turn)
-            return
-        await self._end_turn(turn)
-
-    async def _end_turn(self, turn: ShownTurn) -> None:
-        """Show the whole turn once, and report how it ended. Idempotent."""
-        from siliconchat.core.events import ErrorKind
-
-        if turn.ended:
-            return
-        self.frames.stop()
-        async with turn.lock:  # let a frame in progress finish
-            turn.ended = True
-        turn.answer.clear()
-        turn.reasoning.clear()
-        if self.turn is turn:
-            self.turn = None
-            self.prompt.hold_still(False)
-            self.app.refresh_bindings()
-        recorder = turn.core.recorder
-        message = recorder.message
-        view = self.view
-        if message.state is MessageState.FAILED and not message.content:
-            view.remove_block(turn.block)
-        else:
-            await turn.block.finish()
-        self.reasoning.finish(message)
-        self.status.show_message(message)
-        failure = recorder.failure
-        if failure is not None:
-            view.add_error(failure.message, message=message)
-            self.prompt.restore(turn.prompt)
-        elif message.state is MessageState.COMPLETE and message.error:
-            # Finished without an answer: the reasoning used the whole budget (finish reason "length").
-            view.add_error(message.error, title="No answer", warning=True, message=message)
-            self.prompt.restore(turn.prompt)
-        self.post_message(self.TurnFinished(message))
-        if failure is not None and failure.kind is ErrorKind.MODEL_NOT_FOUND:
-            self.chat_app.action_model_picker()
-
-    # -- actions the app calls -----------------------------------------------------------------
-
-    def stop_answer(self) -> bool:
-        """Stop the answer being streamed (Escape). The partial answer is kept, marked stopped."""
-        turn = self.turn
-        if turn is None or turn.worker is None:
-            return False
-        turn.worker.cancel()
-        return True
-
-    async def stop_and_wait(self) -> None:
-        """Stop the answer being streamed and show it as stopped before returning."""
-        turn = self.turn
-        if turn is None:
-            return
-        if turn.worker is not None:
-            turn.worker.cancel()
-            with contextlib.suppress(WorkerCancelled, WorkerFailed, WorkerError, asyncio.TimeoutError):
-                await asyncio.wait_for(turn.worker.wait(), 5)
-        if not turn.core.ended:  # its worker did not end in time: the answer ends here anyway
-            turn.core.cut_off()
-        await self._end_turn(turn)
-
-    def cut_off(self, reason: str | None = None) -> None:
-        """The app is closing mid-stream (a quit, a signal, a crash): the partial answer is marked with
-        ``reason`` (default: stopped by the user) and its save queued now (the app's closing saves what is
-        queued)."""
-        turn = self.turn
-        if turn is not None and not turn.core.ended:
-            turn.core.cut_off(reason)
-
-    async def new_conversation(self, conversation: Conversation) -> None:
-        await self.stop_and_wait()
-        self.conversation = conversation
-        self.selected = None
-        self.view.clear()
-        self.reasoning.clear()
-        self.status.show_message(None)
-        self.prompt.clear()
+        params = self.conversation.params
+        enabled = params.enable_thinking is not False
+        self.conversation.params = params.merged(enable_thinking=not enabled)
         self.refresh_header()
-        self.prompt.focus()
+        self._say(f"Thinking {'off' if enabled else 'on'} from the next answer.")
 
-    async def regenerate(self) -> bool:
-        """Send the last prompt again (see :meth:`ChatSession.regenerate`); False when there is none."""
-        if self.turn is not None:
-            return False
-        turn = self.session.regenerate(self.chat_app.model)
-        if turn is None:
-            return False
-        self._show(turn)
-        return True
+    # -- copying --------------------------------------------------------------------------------------
 
-    def toggle_reasoning(self) -> None:
-        # ``display``, not a class on the screen: a class change restyles every widget on the screen.
-        reasoning = self.reasoning
-        reasoning.display = not reasoning.display
-
-    @property
-    def reasoning_visible(self) -> bool:
-        return bool(self.reasoning.display)
-
-    def last_answer(self) -> Message | None:
-        for message in reversed(self.conversation.messages):
-            finished = message.role == "assistant" and message.state is not MessageState.STREAMING
-            if finished and (message.content or message.reasoning):
-                return message
-        return None
-
-    # -- selection ------------------------------------------------------------------------------
-
-    @on(DocumentView.Clicked)
-    def _block_clicked(self, event: DocumentView.Clicked) -> None:
-        block = event.block
-        if event.view is self.view and isinstance(block, EarlierBlock):
-            event.stop()
-            from siliconchat.ui.reopen import load_earlier
-
-            load_earlier(self.view, block)
-        elif event.view is self.view and isinstance(block, (AnswerBlock, UserBlock, ErrorBlock)):
-            event.stop()
-            message = block.message
-            if message is not None and message.role == "assistant":
-                self.select_answer(message)
-
-    def select_answer(self, message: Message) -> None:
-        """Show the reasoning of ``message``'s turn in the reasoning pane (not while an answer streams)."""
-        if self.turn is not None:
+    async def _copy(self, text: str | None, what: str) -> None:
+        if not text:
+            self._say(f"There is no {what} to copy yet.", "warning")
             return
-        self.view.select(message)
-        if message is self.selected and self.reasoning.message is message:
-            return
-        self.selected = message
-        self.reasoning.show_message(message)
-        self.status.show_message(message)
+        from siliconchat.ui import clipboard
+
+        how = await clipboard.copy(self.app, text)
+        self._say(f"Copied the {what} ({len(text):,} characters) {how}.")
+
+    async def action_copy_answer(self) -> None:
+        message = self.last_answer()
+        await self._copy(message.content if message is not None else None, "last answer")
+
+    async def action_copy_code(self) -> None:
+        message = self.last_answer()
+        await self._copy(last_code_block(message.content) if message is not None else None, "last code block")
+
+    async def action_copy_reasoning(self) -> None:
+        message = self.selected if self.selected is not None else self.last_answer()
+        await self._copy(message.reasoning if message is not None else None, "reasoning")
+
+    # -- the history ----------------------------------------------------------------------------------
+
+    async def action_toggle_sidebar(self) -> None:
+        await self.chat_app.history.toggle_sidebar()
+
+    def action_search(self) -> None:
+        self.chat_app.history.search()
+
+    def action_save_transcript(self) -> None:
+        self.chat_app.history.save_transcript()
+
+    def action_rename_conversation(self) -> None:
+        self.chat_app.history.rename()
+
+    def action_delete_conversation(self) -> None:
+        self.chat_app.history.delete()
+
+    def action_open_latest(self) -> None:
+        self.chat_app.history.continue_latest()
+
+    # The sidebar's messages, by handler name (``@on(Sidebar.Open)`` would import the sidebar at start).
+
+    def on_sidebar_open(self, event: Sidebar.Open) -> None:
+        self.chat_app.history.open_conversation(event.conversation_id)
+
+    def on_sidebar_rename(self, event: Sidebar.Rename) -> None:
+        self.chat_app.history.rename(event.conversation_id, event.title)
+
+    def on_sidebar_delete(self, event: Sidebar.Delete) -> None:
+        self.chat_app.history.delete(event.conversation_id, event.title)
+
+    def on_sidebar_closed(self, event: Sidebar.Closed) -> None:
+        self.chat_app.history.close_sidebar()

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from siliconchat.core.session import Turn
     from siliconchat.ui.document.conversation_blocks import AnswerBlock
     from siliconchat.ui.key_priority import KeyPriority
-    from siliconchat.ui.screens.chat import ChatScreen
+    from siliconchat.ui.screens.chat_turns import TurnScreen
 
 __all__ = ["FramePacer", "ShownTurn"]
 
@@ -46,7 +46,7 @@ spaced so that rendering takes about this share of the time, and the reader of t
 
 
 GC_RESUME_SECONDS = 1.5
-"""Full garbage collections come back this long after an answer ends (see ``ChatScreen._pause_gc``)."""
+"""Full garbage collections come back this long after an answer ends (see ``FramePacer._pause_gc``)."""
 GC_NEVER = 1_000_000_000
 """The oldest generation's threshold while an answer streams: no full collection."""
 
@@ -119,7 +119,9 @@ class FramePacer:
     """The frames of the turn being streamed on ``screen``; ``all_shown`` is called with a turn whose stream is
     over once all its text is on screen."""
 
-    def __init__(self, screen: ChatScreen, keys: KeyPriority, all_shown: Callable[[ShownTurn], object]) -> None:
+    def __init__(
+        self, screen: TurnScreen, keys: KeyPriority, all_shown: Callable[[ShownTurn], object]
+    ) -> None:
         self.screen = screen
         self.keys = keys
         self.all_shown = all_shown

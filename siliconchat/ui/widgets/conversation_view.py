@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from textual.app import App
+from collections.abc import Callable
 
 from siliconchat.core.conversation import Message
 from siliconchat.ui.document.conversation_blocks import (
@@ -15,29 +13,6 @@ from siliconchat.ui.document.conversation_blocks import (
     WelcomeBlock,
 )
 from siliconchat.ui.document.document_view import Block, DocumentView
-from siliconchat.ui.keymap import key_name
-from siliconchat.ui.widgets.prompt_input import PromptInput
-
-WELCOME = (
-    "Type a prompt below and press {send} to send it ({newline} for a new line).\n"
-    "{model_picker} picks a model, {next_favourite} cycles your favourites, {toggle_reasoning} shows or hides "
-    "the reasoning, {stop} stops an answer, {command_palette} lists every command, {help} shows the keys."
-)
-"""The hint in an empty conversation; each ``{binding id}`` is the key bound to it (after the user's keymap)."""
-
-
-def welcome_text(app: App[Any]) -> str:
-    keys = {binding_id: key_name(app, PromptInput, binding_id) for binding_id in ("send", "newline")}
-    for binding_id in (
-        "model_picker",
-        "next_favourite",
-        "toggle_reasoning",
-        "stop",
-        "command_palette",
-        "help",
-    ):
-        keys[binding_id] = key_name(app, type(app), binding_id)
-    return WELCOME.format(**keys)
 
 
 class ConversationView(DocumentView):
@@ -66,9 +41,12 @@ class ConversationView(DocumentView):
         if not self._earlier_at_top():
             super().action_scroll_home()
 
-    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+    def __init__(
+        self, *, welcome: Callable[[], str] = str, id: str | None = None, classes: str | None = None
+    ) -> None:
         super().__init__(id=id, classes=classes)
-        self.welcome: WelcomeBlock | None = WelcomeBlock(welcome_text(self.app))
+        self._welcome_text = welcome  # the hint of an empty conversation
+        self.welcome: WelcomeBlock | None = WelcomeBlock(welcome())
         self.add_block(self.welcome)
 
     def _drop_welcome(self) -> None:
@@ -100,7 +78,7 @@ class ConversationView(DocumentView):
     def clear(self) -> None:
         self.follows = False
         self.clear_blocks()
-        self.welcome = WelcomeBlock(welcome_text(self.app))
+        self.welcome = WelcomeBlock(self._welcome_text())
         self.add_block(self.welcome)
 
     def on_document_view_clicked(self, event: DocumentView.Clicked) -> None:
