@@ -6,7 +6,6 @@ import argparse
 import asyncio
 import contextlib
 import os
-import re
 import signal
 import sys
 from typing import TYPE_CHECKING, TextIO
@@ -56,6 +55,8 @@ def _read_prompt(args: argparse.Namespace, stdin: TextIO) -> str:
         except (OSError, ValueError):  # closed, or not readable: nothing was piped
             piped = ""
         if piped.strip():
+            from siliconchat.core.attachments import fenced
+
             return f"{prompt}\n\n{fenced(piped)}"
     return prompt
 
@@ -65,13 +66,6 @@ def _is_terminal(stream: TextIO | None) -> bool:
         return stream is not None and stream.isatty()
     except (OSError, ValueError):
         return False
-
-
-def fenced(text: str) -> str:
-    """``text`` as a fenced code block, its fence longer than any run of backticks in it."""
-    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
-    fence = "`" * max(3, longest + 1)
-    return f"{fence}\n{text.rstrip(chr(10))}\n{fence}"
 
 
 def use_colour(stream: TextIO) -> bool:
