@@ -199,7 +199,9 @@ def _explained(failure: Failed, model: str) -> Failed:
     """A refusal of a request that carried images, with what to do about it."""
     from siliconchat.core.attachments import refusal_hint
 
-    return dataclasses.replace(failure, message=failure.message.rstrip() + refusal_hint(model))
+    said = failure.message.rstrip()
+    said += "" if said.endswith((".", "!", "?")) else "."
+    return dataclasses.replace(failure, message=said + refusal_hint(model))
 
 
 class ChatSession:
