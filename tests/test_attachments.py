@@ -10,7 +10,7 @@ import threading
 from pathlib import Path
 
 import pytest
-from attachment_support import encoded, photo, twelve_megapixel_jpeg, write_image
+from attachment_support import encoded, minimal_pdf, photo, twelve_megapixel_jpeg, write_image
 from PIL import Image
 
 from siliconchat.core.attachments import (
@@ -89,6 +89,16 @@ def test_a_huge_text_is_cut_with_a_visible_marker(tmp_path: Path) -> None:
         "(limit: text_attachment_max_kb)]"
     )
     assert attachment.note == "cut at 64 KB of 4.8 MB"
+
+
+def test_a_pdf_gives_its_text(tmp_path: Path) -> None:
+    pytest.importorskip("pypdf")
+    (tmp_path / "paper.pdf").write_bytes(minimal_pdf("Attention is all you need"))
+    attachment = attach_path("paper.pdf", LIMITS, cwd=tmp_path)
+    assert (attachment.kind, attachment.text) == ("text", "Attention is all you need")
+    assert (
+        user_content("Sum up", [attachment]) == "Sum up\n\n```text paper.pdf\nAttention is all you need\n```"
+    )
 
 
 # -- refusals: nothing hangs, each names the file ---------------------------------------------------
