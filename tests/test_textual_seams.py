@@ -19,9 +19,10 @@ from typing import ClassVar
 import pytest
 from packaging.specifiers import SpecifierSet
 from packaging.version import Version
+from textual import events
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
-from textual.widgets import Footer
+from textual.widgets import Footer, Input
 
 import siliconchat
 from siliconchat.ui import textual_seams
@@ -30,6 +31,7 @@ from siliconchat.ui.textual_seams import (
     BlinkHookTextArea,
     FooterKey,
     UnhandledErrorHookApp,
+    forward_event,
     mark_footer_bindings_ready,
     set_footer_key_enabled,
 )
@@ -150,6 +152,32 @@ async def test_the_blink_hook_runs_on_focus_and_keys() -> None:
         assert area.text == "a"
 
 
+async def test_a_forwarded_key_is_typed_where_it_is_given_and_bubbles_to_the_bindings_once() -> None:
+    class Host(App[None]):
+        BINDINGS: ClassVar[list[BindingType]] = [Binding("f6", "press", "Press")]
+        pressed = 0
+
+        def compose(self) -> ComposeResult:
+            yield Input(id="one")
+            yield Input(id="two")
+
+        def action_press(self) -> None:
+            self.pressed += 1
+
+    app = Host()
+    async with app.run_test() as pilot:
+        one, two = app.query_one("#one", Input), app.query_one("#two", Input)
+        one.focus()
+        await pilot.pause()
+        for key, character in (("f6", None), ("x", "x")):  # given to the input that has not the focus
+            forward_event(two, events.Key(key, character))
+        await pilot.pause()
+        await pilot.pause()
+        # Unmarked, the key that bubbled up to the app was taken for a new one from the terminal: its binding
+        # did not run.
+        assert (one.value, two.value, app.pressed) == ("", "x", 1)
+
+
 class _Broken(App[None]):
     BINDINGS: ClassVar[list[BindingType]] = [Binding("f6", "break", "Break")]
 
@@ -199,7 +227,7 @@ async def test_a_failing_hook_still_ends_the_app_with_return_code_1() -> None:
 
 def test_every_seam_is_tested_here() -> None:
     tested = {"TESTED_TEXTUAL", "BlinkHookTextArea", "FooterKey", "UnhandledErrorHookApp"}
-    tested |= {"mark_footer_bindings_ready", "set_footer_key_enabled"}
+    tested |= {"mark_footer_bindings_ready", "set_footer_key_enabled", "forward_event"}
     assert set(textual_seams.__all__) == tested, "a new seam needs a test in this file"
 
 

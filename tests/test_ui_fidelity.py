@@ -14,7 +14,7 @@ import json
 import os
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from markdown_strategies import chunked, markdown
 from textual.pilot import Pilot
@@ -150,6 +150,27 @@ async def _check_against_fresh_render(pilot: Pilot[object], size: tuple[int, int
     ],
 )
 @given(size=SIZES, other=SIZES, conversations=st.lists(conversation(), min_size=1, max_size=3))
+# Found by this test: shrunk while streaming, back at a size where all of it fits, the view was left one row
+# past the new end (the first row cut off).
+@example(
+    size=(237, 59),
+    other=(221, 16),
+    conversations=[
+        (
+            [
+                '[[null, "_\\ud83d\\ude00qp\\u00e9wq\\t\\ud83d\\udc4b3r\\ud83d\\udc4b \\ud83d\\ude006n\\u202e\\\\+ a]"], {"pause": 0.4}, [null, "\\u0301\\u20666*v-\\ud83d\\udc4b-~l m?s\\u2066\\u009be zk nul"], [null, "l s`4\\u2066f3nq s nksuuvemaf eeh"], [null, "pdkte\\u6587j y \\u0301k\\u2066!\\\\\\u00e9x\\u0007A"], [null, "ug\\uad6d fldh mfr"], [null, "\\u4e2dp\\ud83d\\ude00xkcy\\njav 3_[Aqw ed "], [null, "wsfojdumez <\\u200by8Bt7\\u202enC9\\ud83d\\udc4b "], [null, "tujed\\n[gcpbd \\u5b57f(lzb p \\u200dmm|\\u4e2d"], [null, " gw\\ud83d\\ude00\\u6587i](https://exa"], [null, "\\udcffmple.com/cj"], [null, "s\\u6587)"]]',
+                '[["---", null], [null, "-"], [null, "--\\n| \\u4e2dehs\\u6587apfv\\u6587 | ecefzq\\ud83d\\ude00\\u4e2dxz |"], [null, " confirm | ejmz |\\n|--:|-"], [null, "--|--:|:-:|\\n| **agqm"], [null, "hyccfh** | ~~\\u6587taw"], [null, "\\u4e2dq |C~~"], [null, " | \\\\gb.# "], [null, "-\\ud83c\\udffd8\\u0007"], [null, "\\u2066 | [ and  "], [null, "qA\\u7b26B\\u009b8\\ud83d\\udc4b9"], [null, "65 ?z9A"], [null, "?xnq"], [null, "a~i\\ud55c](https://example.com"], [null, "/vp) |\\n| `q"], [null, "ugrfpp >\\u001b36bke\\ud83c\\udffdxt4h kyuxqc"], [null, "n\\ud83d\\ude00b` | [edited"], [null, "_toml bpx c c](https://exampl"], [null, "e.com/csv\\u4e2d\\u4e2dx) "], [null, "| ~~\\u0301\\u0301o>~~ "], [null, "| `wj\\u4e2dalnp oa\\ud83d\\ude00qajmzcy` |"], [null, "\\n"], [null, "| **_ ccB\\u202e~\'`\\u7b26,\\tA\\ud83c\\udffd** | [bcjivf"], [null, "mmpg](https://example.co"], [null, "m/vra) | **b`.zj1cBp"], [null, "av\\t** | **3.\\u202el9~q"], [null, " A** |\\n"], [null, "| [w*A](h"], [null, "ttps"], [null, "://example."], [null, "com/kq) "], [null, "| vvgez"], [null, "wncb"], [null, " | ~~\\"\\"`\\u0007\\u0000.3~~ | xx\\u6587uudgn"], [null, "ub 2e\\u202el>!+;"], [null, "5Aq3 |\\n| *qslv* | [m+z\\"x?4"], [null, ")](https://exa"], [null, "mple.com/pgfj) | >\\u7b26\\ud55c_7\\\\\\ud55c<1\\u4e2dqp"], [null, " \\ud83d\\ude00 | ~~q\\u4e2d\\u6587~~ |"], {"pause": 0.4}, [null, "\\n| `nkoe` |"], [null, " **qdxzrt\\u6587ifg** | [\\u6587#~]-"], [null, "e"], [null, " q](https://example.com/aw\\ud83d\\ude00v\\ud83d\\ude00v"], [null, "g) | `c` |\\n| *svfp* | **"], [null, "wsxy\\uc5b4]x<[s#6 ae\' \\u009b;\'"], [null, "\\u5b57\\u6587j** | `y\\u4e2dnqoii "], [null, "j\\ud83d\\ude00qja` "], [null, "| `s` |\\n|"], [null, " *qh"], [null, "drp ftid\\u4e2dmd"], [null, " [* | [\\r"], [null, "k\\u5b57]4 0\\u2066"], [null, "](ht"], [null, "tps://example.com/myjqaj)"], [null, " | **s\\u6587rjat"], [null, "f\\ud83d\\ude00du 7yC\'a\'z\\u7b26 \\u200b-** | ~~1~~"], [null, " |"]]',
+            ],
+            ["resize", "resize"],
+        ),
+        (
+            [
+                '[[null, "1. kd"], [null, "pt wCd< f\\ud83d\\ude00g\\ud83c\\udffd\\u202et(1 g r\\u2066 *\\u5b57\\u001b"], [null, "drmx.  \\u00e9-p?z\\u65878\\u7b26\\n\\n| g\\ud83d\\ude00ti | a"], [null, "ok |\\n|--:|--"], [null, "-|\\n| "], [null, "f t\\udcfftz\\u6587r\\u6587hz\\u4e2dz a | *glddro"], [null, "bz\\u4e2dy* |\\n| [shk\\u6587kvzatx](http"], [null, "s://example."], [null, "com/q"], [null, "q\\u4e2df) | [wnxju\\ud83d\\ude00 *](https:/"], [null, "/example.com/fwqcmsu) |\\n| *"], [null, "cxc\\u2066\\u202ek\\u5b57* | `"], [null, "\\u6587ncl "], {"pause": 0.4}, [null, "\'` |\\n| [mcbibal \\ud83d\\ude00m\\u4e2dxwmaza"], [null, "v .](https://example.com/s)"], [null, " | [jlcmhje]"], [null, "(http"], [null, "s://example.com/yorftmmgz"], [null, "f) |\\n\\n| \\u4e2dmamsoec | pbson\\u6587au"], [null, "yt | nnuebjz"], [null, "o | w"], [null, "\\u4e2d\\ud83d\\ude00o |\\n|:--|:-:|:-:|---|\\n\\n"], [null, "<details><summary>more</sum"], [null, "mary>\\n```rus"], [null, "t\\nqs\\n"], [null, "i\\n-demo\\nga6,!z;k\\nBBa:\\n-9a"], [null, "\\ncpp.hdt~d\\nb6!s!li|\\n:\\no(p7+"], [null, "n;x p#-0`z\\nw"], [null, "*n<\\"\\n"], [null, ">\\nok\\n>4A[n9!05\\n.ys\\n\\n\\no\\ny\\n"], [null, ":x7her+q\\n\\n\\nA+r~5\\nc>`t<v ))\\""], [null, "gf\\np-<bqjr3\\n"], [null, "```"]]'
+            ],
+            ["nothing", "nothing"],
+        ),
+    ],
+)
 async def test_a_streamed_conversation_is_what_its_fresh_render_is(
     make_app, size, other, conversations
 ) -> None:

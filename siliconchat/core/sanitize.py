@@ -9,6 +9,7 @@ what is stored is the raw text (after :func:`siliconchat.core.text.safe_text`).
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from siliconchat.core.text import safe_text
 
@@ -56,11 +57,48 @@ def sanitize(text: str) -> str:
 
 
 def sanitize_line(text: str, limit: int | None = None) -> str:
-    """Sanitize for a one-line place (a title, a model id, a toast): newlines and tabs become spaces."""
+    """Sanitize for a one-line place (a title, a model id, a toast): newlines and tabs become spaces. Longer
+    than ``limit`` characters, it is cut (between two clusters of characters, see :func:`cluster_start`) and
+    ends with "…"."""
     text = " ".join(sanitize(text).split())
     if limit is not None and len(text) > limit:
-        text = text[: max(0, limit - 1)].rstrip() + "…"
+        text = text[: cluster_start(text, max(0, limit - 1))].rstrip() + "…"
     return text
+
+
+_REGIONAL_INDICATORS = range(0x1F1E6, 0x1F200)  # two make a flag
+
+
+def _extends(char: str) -> bool:
+    """``char`` belongs to the character before it: a joiner, a variation selector, a skin tone, a tag (of a
+    subdivision flag) or a combining mark."""
+    code = ord(char)
+    return (
+        code == 0x200D
+        or 0xFE00 <= code <= 0xFE0F
+        or 0x1F3FB <= code <= 0x1F3FF
+        or 0xE0020 <= code <= 0xE007F
+        or unicodedata.combining(char) != 0
+        or unicodedata.category(char) in ("Mn", "Me")
+    )
+
+
+def cluster_start(text: str, index: int) -> int:
+    """The greatest cut at or before ``index`` that splits no cluster of characters shown as one (an emoji
+    with its skin tone, a family joined by zero width joiners, a flag, a letter with its accents).
+
+    Cut inside one, the part left is measured and drawn differently by the terminal and by the app (a family's
+    "👨" and its joiner, followed by "…", was measured a cell short; "👍" without its tone shows another
+    emoji), and lines drawn after it were misaligned."""
+    index = max(0, min(index, len(text)))
+    while 0 < index < len(text) and (_extends(text[index]) or text[index - 1] == "\u200d"):
+        index -= 1
+    if 0 < index < len(text) and ord(text[index]) in _REGIONAL_INDICATORS:
+        run = index
+        while run > 0 and ord(text[run - 1]) in _REGIONAL_INDICATORS:
+            run -= 1
+        index -= (index - run) % 2  # an odd number of indicators before the cut: one is half a flag
+    return index
 
 
 REDACTED = "sk-…REDACTED"

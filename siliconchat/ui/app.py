@@ -19,6 +19,7 @@ Keys (every binding has an id, and ``[keymap]`` in the config remaps them; the R
 | ctrl+f | search | search all conversations |
 | ctrl+s | save_transcript | save the transcript (Markdown and JSON) |
 | ctrl+y | copy_answer | copy the last answer |
+| ctrl+g | unfold | unfold the pastes in the prompt; else unfold (or fold) the last long message in view |
 | ctrl+p | command_palette | command palette |
 | f1 | help | help |
 | ctrl+q | quit | quit |
@@ -42,6 +43,7 @@ from textual.app import SystemCommand
 from textual.binding import Binding, BindingType, Keymap
 from textual.driver import Driver
 from textual.screen import Screen
+from textual.theme import Theme
 
 from siliconchat.config import REGIONS, Config, ConfigError, Settings, save_config
 from siliconchat.core.conversation import Conversation, ModelParams
@@ -76,6 +78,7 @@ CHAT_ACTIONS = frozenset(
         "copy_code",
         "copy_reasoning",
         "regenerate",
+        "unfold",
     }
 )
 # Imported in a thread after the first frame, in this order: the Markdown widgets (markdown-it, Pygments;
@@ -142,6 +145,7 @@ class SiliconChatApp(UnhandledErrorHookApp[int]):
         Binding("ctrl+s", "save_transcript", "Save", id="save_transcript", show=False),
         # priority: the prompt (a TextArea) binds ctrl+y to redo
         Binding("ctrl+y", "copy_answer", "Copy", id="copy_answer", show=False, priority=True),
+        Binding("ctrl+g", "unfold", "Unfold", id="unfold", show=False),
         Binding("ctrl+p", "command_palette", "Commands", id="command_palette", show=False, priority=True),
         Binding("f1", "help", "Help", id="help"),
         Binding("ctrl+q", "quit", "Quit", id="quit", priority=True),
@@ -237,6 +241,7 @@ class SiliconChatApp(UnhandledErrorHookApp[int]):
             self.notify_plain(note, severity="warning", timeout=15)
         if self.config.keymap:
             self.set_keymap(self.config.keymap)
+        self.theme_changed_signal.subscribe(self, self._theme_changed)
         # What the first frame does not need waits for it, whichever screen it shows.
         if not self.settings.api_key and not self.settings.demo:
             self._open_setup().call_after_refresh(self._after_first_frame)
@@ -248,6 +253,10 @@ class SiliconChatApp(UnhandledErrorHookApp[int]):
         if not gc.isenabled():  # the CLI turns it off for the start-up (see ``cli.cmd_tui``)
             gc.freeze()  # what start-up made lives as long as the app: later collections skip it
             gc.enable()
+        if self.config.keymap:  # (it imports every screen: not before the first frame)
+            from siliconchat.ui.keymap import warn_unknown_ids
+
+            warn_unknown_ids(self, self.config.keymap)
         # The history opens in a thread (~0.2 s for a large one): the first frame never waits for it.
         self.run_worker(self.history.open(), group="history", exit_on_error=False)
 
@@ -345,12 +354,19 @@ class SiliconChatApp(UnhandledErrorHookApp[int]):
 
     def key_for(self, binding_id: str) -> str:
         """How the key of ``binding_id`` (one of the app's bindings) is shown (after the user's keymap)."""
-        for binding in Binding.make_bindings(self.BINDINGS):
-            if binding.id == binding_id:
-                keys = self.keymap.get(binding_id, binding.key)
-                first = keys.split(",")[0].strip()
-                return self.get_key_display(dataclasses.replace(binding, key=first, key_display=None))
-        return ""
+        from siliconchat.ui.keymap import key_label
+
+        try:
+            return key_label(self, type(self), binding_id)
+        except KeyError:
+            return ""
+
+    def _theme_changed(self, theme: Theme) -> None:
+        """A theme was chosen (the command palette's "Theme"): it is the one the next start uses too,
+        saved in the config (not in demo mode, which leaves the user's files alone)."""
+        if theme.name != self.config.theme and not self.settings.demo:
+            self.config.theme = theme.name
+            self._save({"theme": theme.name})
 
     def _commands(self) -> Iterable[tuple[str, str, Callable[[], object], str | None]]:
         """(title, help, callback, binding id) of every chat command."""
@@ -592,9 +608,13 @@ class SiliconChatApp(UnhandledErrorHookApp[int]):
 
     def _cycle_favourite(self, step: int) -> None:
         if not self.favourites:
+            from siliconchat.ui.keymap import key_label
+            from siliconchat.ui.screens.model_picker import ModelPickerScreen
+
+            in_picker = key_label(self, ModelPickerScreen, "model_picker.favourite")
             self.notify_plain(
                 f"No favourite models yet: press {self.key_for('toggle_favourite')} to mark the current one, "
-                "or ctrl+t in the model picker."
+                f"or {in_picker} in the model picker."
             )
             return
         ring = list(self.favourites)
@@ -711,7 +731,9 @@ class SiliconChatApp(UnhandledErrorHookApp[int]):
         if screen is None:
             return
         if screen.streaming:
-            self.notify_plain("An answer is still streaming: stop it first (Escape).", severity="warning")
+            self.notify_plain(
+                f"An answer is still streaming: stop it first ({self.key_for('stop')}).", severity="warning"
+            )
         elif not await screen.regenerate():
             self.notify_plain("There is no prompt to send again yet.")
 
@@ -741,6 +763,11 @@ class SiliconChatApp(UnhandledErrorHookApp[int]):
             return
         message = screen.selected if screen.selected is not None else screen.last_answer()
         await self._copy(message.reasoning if message is not None else None, "reasoning")
+
+    def action_unfold(self) -> None:
+        screen = self.chat_screen
+        if screen is not None and not screen.prompt.unfold_pastes() and not screen.view.toggle_fold():
+            self.notify_plain("Nothing here is folded (large pastes and long messages are).")
 
     def action_help(self) -> None:
         try:
@@ -772,7 +799,7 @@ class SiliconChatApp(UnhandledErrorHookApp[int]):
             with crash.logged("saving the turn in progress"):
                 screen.cut_off()  # as on quit (see shutdown)
             with crash.logged("reading the prompt"):
-                draft = screen.prompt.text
+                draft = screen.prompt.full_text
         self.crash_report = crash.report(error, draft=draft)
 
     async def on_unmount(self) -> None:

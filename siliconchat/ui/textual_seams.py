@@ -12,6 +12,8 @@ import contextlib
 from typing import TypeVar
 
 from textual.app import App
+from textual.message import Message
+from textual.message_pump import MessagePump
 from textual.widget import Widget
 from textual.widgets import Footer, TextArea
 
@@ -24,6 +26,7 @@ __all__ = [
     "BlinkHookTextArea",
     "FooterKey",
     "UnhandledErrorHookApp",
+    "forward_event",
     "mark_footer_bindings_ready",
     "set_footer_key_enabled",
 ]
@@ -53,6 +56,16 @@ def set_footer_key_enabled(key: Widget, enabled: bool) -> None:
     assert isinstance(key, FooterKey)
     key._disabled = not enabled
     key.set_class(not enabled, "-disabled")
+
+
+def forward_event(target: MessagePump, event: Message) -> None:
+    """Give ``target`` an input event (a key) as the app gives the focused widget the keys it reads.
+
+    Private: ``Widget._forward_event`` marks the event as forwarded before posting it. An event posted without
+    that mark is taken for a new one from the terminal when it bubbles up to the app, which sends it to the
+    focused widget again; nothing public sets the mark.
+    """
+    target._forward_event(event)  # type: ignore[attr-defined]
 
 
 class BlinkHookTextArea(TextArea):

@@ -17,6 +17,7 @@ from textual.strip import Strip
 from siliconchat.core.conversation import Message, MessageState
 from siliconchat.core.sanitize import sanitize_line
 from siliconchat.ui.document.document_view import Block
+from siliconchat.ui.document.folding import fold, size_text
 from siliconchat.ui.document.markdown_render import display_text, text_lines
 from siliconchat.ui.document.markdown_text import MarkdownText
 from siliconchat.ui.document.theme_styles import DocumentStyles
@@ -96,16 +97,61 @@ class WelcomeBlock(Block):
 
 
 class UserBlock(Block):
-    """What the user typed, as plain text in a box titled "You"."""
+    """What the user typed, as plain text in a box titled "You". A large text (a file pasted whole) is folded:
+    its first and last lines around a chip that says how much is hidden; a click on the chip (or
+    :meth:`toggle_fold`) shows it all, and a click on the chip then at its top folds it again."""
 
     def __init__(self, text: str, message: Message | None = None) -> None:
         self.body = text
         self.message = message
         self.found = False
+        self.fold = fold(text)
+        self.expanded = False
         self._wrapped = _Wrapped()
+        self._tail = _Wrapped()
 
     def _lines(self, width: int, styles: DocumentStyles) -> list[Strip]:
-        return self._wrapped.lines(self.body, width - 4, styles.user_text)
+        if self.fold is None:
+            return self._wrapped.lines(self.body, width - 4, styles.user_text)
+        if self.expanded:
+            return [
+                self._chip(width - 4, styles),
+                *self._wrapped.lines(self.body, width - 4, styles.user_text),
+            ]
+        head = self._wrapped.lines(self.fold.head, width - 4, styles.user_text) if self.fold.head else []
+        tail = self._tail.lines(self.fold.tail, width - 4, styles.user_text) if self.fold.tail else []
+        return [*head, self._chip(width - 4, styles), *tail]
+
+    def _chip(self, width: int, styles: DocumentStyles) -> Strip:
+        assert self.fold is not None
+        if self.expanded:
+            label = f"▾ {size_text(self.body)}: click here to fold"
+        else:
+            label = f"▸ {size_text(self.fold.hidden)} more, folded: click to show"
+        return Strip([Segment(label[: max(0, width)], styles.button)])
+
+    @property
+    def chip_row(self) -> int | None:
+        """The block's row of the fold's chip (None when it is not folded)."""
+        if self.fold is None or self.view is None:
+            return None
+        if self.expanded:
+            return 1
+        view = self.view
+        width = view.content_width - 4
+        return 1 + (
+            len(self._wrapped.lines(self.fold.head, width, view.styles_for_blocks.user_text))
+            if self.fold.head
+            else 0
+        )
+
+    def toggle_fold(self) -> bool:
+        """Show all of a folded text, or fold it again; False when it is not large."""
+        if self.fold is None:
+            return False
+        self.expanded = not self.expanded
+        self.changed()
+        return True
 
     def height(self, width: int, styles: DocumentStyles) -> int:
         return len(self._lines(width, styles)) + 2

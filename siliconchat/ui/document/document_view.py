@@ -78,12 +78,13 @@ class DocumentView(ScrollView, can_focus=True):
     """
 
     class Clicked(TextualMessage):
-        """A block was clicked."""
+        """A block was clicked (``row``: which of its rows)."""
 
-        def __init__(self, view: DocumentView, block: Block) -> None:
+        def __init__(self, view: DocumentView, block: Block, row: int = 0) -> None:
             super().__init__()
             self.view = view
             self.block = block
+            self.row = row
 
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
@@ -198,6 +199,7 @@ class DocumentView(ScrollView, can_focus=True):
                 # The new height first (the scroll is checked against it), then the place; set as they are, not
                 # scrolled to: this may run while a frame is being painted.
                 self.virtual_size = Size(width, self._ends[-1] if self._ends else 0)
+                row = min(row, round(self.max_scroll_y))  # the place may be in the last screen at this width
                 self.set_reactive(DocumentView.scroll_y, float(row))
                 self.set_reactive(DocumentView.scroll_target_y, float(row))
                 self.vertical_scrollbar.position = row
@@ -240,6 +242,8 @@ class DocumentView(ScrollView, can_focus=True):
             self.virtual_size = size
         if self.scroll_y >= self.max_scroll_y:
             pinned = self._at_end = True  # all of it fits, or it shrank under the view: the end is in view
+            if self.scroll_y > self.max_scroll_y:  # past the new end: nothing is below the last row
+                self.scroll_to(y=self.max_scroll_y, animate=False, force=True, immediate=True)
         if self.follows and pinned and self.scroll_y < self.max_scroll_y:
             self.scroll_to(y=self.max_scroll_y, animate=False, force=True, immediate=True)
 
@@ -415,7 +419,7 @@ class DocumentView(ScrollView, can_focus=True):
             return
         found = self.block_at(int(self.scroll_y) + offset.y)
         if found is not None:
-            self.post_message(self.Clicked(self, found[0]))
+            self.post_message(self.Clicked(self, *found))
 
 
 __all__ = ["Block", "DocumentView"]

@@ -260,7 +260,7 @@ class ChatScreen(Screen[None]):
         event.stop()
         if self.turn is not None:
             self.notify(
-                "An answer is still streaming: press Escape to stop it first.",
+                f"An answer is still streaming: press {self.chat_app.key_for('stop')} to stop it first.",
                 severity="warning",
                 markup=False,
             )

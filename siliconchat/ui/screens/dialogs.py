@@ -22,16 +22,20 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Static
+from textual.widgets import Button, Static
 
 from siliconchat.core.history import TITLE_LIMIT
 from siliconchat.core.sanitize import sanitize_line
+from siliconchat.ui.keymap import key_label
+from siliconchat.ui.widgets.closing_input import ClosingInput
 
 __all__ = ["ConfirmScreen", "RenameScreen"]
 
 
 class RenameScreen(ModalScreen[str | None]):
     """Edit a conversation's title; dismisses with the new title, or None when cancelled."""
+
+    CSS_PATH = "../styles/dialogs.tcss"
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel", id="rename.cancel"),
@@ -44,17 +48,24 @@ class RenameScreen(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="rename-dialog", classes="dialog") as dialog:
             dialog.border_title = "Rename conversation"
-            dialog.border_subtitle = "enter save · esc cancel"
-            yield Input(self._title, placeholder="Title", id="rename-input", max_length=TITLE_LIMIT * 2)
+            dialog.border_subtitle = (
+                f"enter save · {key_label(self.app, RenameScreen, 'rename.cancel')} cancel"
+            )
+            yield ClosingInput(
+                self._title,
+                placeholder="Title",
+                id="rename-input",
+                max_length=TITLE_LIMIT * 2,
+                on_enter=self._entered,
+            )
 
-    @on(Input.Submitted, "#rename-input")
-    def _submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        title = sanitize_line(event.value)
+    def _entered(self, value: str) -> bool:
+        title = sanitize_line(value)
         if not title:
             self.notify("A title cannot be empty.", severity="warning", markup=False)
-            return
+            return False
         self.dismiss(title)
+        return True
 
     def action_cancel(self) -> None:
         self.dismiss(None)
@@ -62,8 +73,6 @@ class RenameScreen(ModalScreen[str | None]):
 
 class ConfirmScreen(ModalScreen[bool]):
     """A yes/no question; dismisses True when confirmed."""
-
-    CSS_PATH = "../styles/dialogs.tcss"
 
     CSS_PATH = "../styles/dialogs.tcss"
 
@@ -82,7 +91,11 @@ class ConfirmScreen(ModalScreen[bool]):
     def compose(self) -> ComposeResult:
         with Vertical(id="confirm-dialog", classes="dialog") as dialog:
             dialog.border_title = "Confirm"
-            dialog.border_subtitle = "y yes · n / esc no"
+            yes, no = (
+                key_label(self.app, ConfirmScreen, f"confirm.{answer}", every=True)
+                for answer in ("yes", "no")
+            )
+            dialog.border_subtitle = f"{yes} yes · {no} no"
             yield Static(Content(self._question), markup=False, id="confirm-question")
             if self._detail:
                 yield Static(Content(sanitize_line(self._detail)), markup=False, id="confirm-detail")

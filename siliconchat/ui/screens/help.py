@@ -22,6 +22,7 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
 from siliconchat.core.sanitize import sanitize_line
+from siliconchat.ui.keymap import key_label
 
 __all__ = ["HelpEntry", "HelpGroup", "HelpScreen", "collect_bindings"]
 
@@ -143,7 +144,7 @@ class HelpScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="help-dialog", classes="dialog") as dialog:
             dialog.border_title = "Keys"
-            dialog.border_subtitle = "esc, f1 or q to close"
+            dialog.border_subtitle = f"{key_label(self.app, HelpScreen, 'help.close', every=True)} to close"
             with VerticalScroll(id="help-body", can_focus=False):
                 yield Static(id="help-bindings", markup=False)
             yield Static(self._palette_line(), id="help-palette", markup=False)

@@ -30,6 +30,8 @@ from textual.widgets.option_list import Option
 from siliconchat.core.errors import ApiFailure
 from siliconchat.core.models import Thinking, thinking_of
 from siliconchat.core.sanitize import sanitize_line
+from siliconchat.ui.keymap import key_label
+from siliconchat.ui.widgets.closing_input import ClosingInput
 
 __all__ = ["ModelPickerScreen", "filter_models"]
 
@@ -135,6 +137,7 @@ class ModelPickerScreen(ModalScreen[str | None]):
         self._error: str | None = None
         self._shown: list[str] = []  # the model id of each option, by index
         self._typed: str | None = None  # the option "use this id" offers this id, if any
+        self._query = ""  # the filter's text the list shows the matches of
         self._base_order: list[str] = []
         self._options_cache: dict[tuple[str, tuple[tuple[int, int], ...]], Option] = {}
         self._set_models(models or [])
@@ -162,7 +165,9 @@ class ModelPickerScreen(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="picker-dialog", classes="dialog") as dialog:
             dialog.border_title = "Choose a model"
-            yield Input(placeholder="Type to filter, or type any model id", id="picker-filter")
+            yield ClosingInput(
+                placeholder="Type to filter, or type any model id", id="picker-filter", on_enter=self._choose
+            )
             yield _ModelList(id="picker-list", markup=False)
             yield Static(id="picker-status", markup=False)
             yield Static(id="picker-family", markup=False)
@@ -170,7 +175,10 @@ class ModelPickerScreen(ModalScreen[str | None]):
 
     def _keys_hint(self) -> Content:
         parts: list[str | tuple[str, str]] = []
-        for key, what in (("↑↓", "move"), ("enter", "choose"), ("ctrl+t", "favourite"), ("esc", "close")):
+        favourite, close = (
+            key_label(self.app, ModelPickerScreen, f"model_picker.{name}") for name in ("favourite", "close")
+        )
+        for key, what in (("↑↓", "move"), ("enter", "choose"), (favourite, "favourite"), (close, "close")):
             if parts:
                 parts.append("  ")
             parts.extend([(key, "bold $accent"), " ", what])
@@ -236,6 +244,7 @@ class ModelPickerScreen(ModalScreen[str | None]):
     def _refresh_list(self, *, highlight_current: bool = False) -> None:
         option_list = self.query_one("#picker-list", _ModelList)
         query = self.query_one("#picker-filter", Input).value
+        self._query = query
         exact, fuzzy = _match(query, self._base_order)
         matches = exact + fuzzy
         typed = query.strip()
@@ -316,13 +325,9 @@ class ModelPickerScreen(ModalScreen[str | None]):
     # -- events and actions -------------------------------------------------------------
 
     @on(Input.Changed, "#picker-filter")
-    def _filter_changed(self) -> None:
-        self._refresh_list()
-
-    @on(Input.Submitted, "#picker-filter")
-    def _filter_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        self._choose()
+    def _filter_changed(self, event: Input.Changed) -> None:
+        if event.value != self._query and not self.query_one("#picker-filter", ClosingInput).closed:
+            self._refresh_list()
 
     @on(OptionList.OptionHighlighted, "#picker-list")
     def _option_highlighted(self) -> None:
@@ -333,15 +338,19 @@ class ModelPickerScreen(ModalScreen[str | None]):
         event.stop()
         self._choose()
 
-    def _choose(self) -> None:
+    def _choose(self, query: str | None = None) -> bool:
+        """Use the highlighted model (or the id typed in the filter, ``query`` when given): whether it closed."""
+        if query is not None and query != self._query:
+            self._refresh_list()  # Enter came before the list caught up with the last keys typed
         model = self._highlighted_model()
         if model is None:
             typed = self.query_one("#picker-filter", Input).value.strip()
             model = typed or None
         if model is None:
             self.app.bell()
-            return
+            return False
         self.dismiss(model)
+        return True
 
     def action_cancel(self) -> None:
         self.dismiss(None)

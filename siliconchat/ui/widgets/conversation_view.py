@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from textual.app import App
+
 from siliconchat.core.conversation import Message
 from siliconchat.ui.document.conversation_blocks import (
     AnswerBlock,
@@ -11,12 +15,29 @@ from siliconchat.ui.document.conversation_blocks import (
     WelcomeBlock,
 )
 from siliconchat.ui.document.document_view import Block, DocumentView
+from siliconchat.ui.keymap import key_name
+from siliconchat.ui.widgets.prompt_input import PromptInput
 
 WELCOME = (
-    "Type a prompt below and press Enter to send it (Ctrl+J for a new line).\n"
-    "F2 picks a model, F3 cycles your favourites, Ctrl+R shows or hides the reasoning, "
-    "Escape stops an answer, Ctrl+P lists every command, F1 shows the keys."
+    "Type a prompt below and press {send} to send it ({newline} for a new line).\n"
+    "{model_picker} picks a model, {next_favourite} cycles your favourites, {toggle_reasoning} shows or hides "
+    "the reasoning, {stop} stops an answer, {command_palette} lists every command, {help} shows the keys."
 )
+"""The hint in an empty conversation; each ``{binding id}`` is the key bound to it (after the user's keymap)."""
+
+
+def welcome_text(app: App[Any]) -> str:
+    keys = {binding_id: key_name(app, PromptInput, binding_id) for binding_id in ("send", "newline")}
+    for binding_id in (
+        "model_picker",
+        "next_favourite",
+        "toggle_reasoning",
+        "stop",
+        "command_palette",
+        "help",
+    ):
+        keys[binding_id] = key_name(app, type(app), binding_id)
+    return WELCOME.format(**keys)
 
 
 class ConversationView(DocumentView):
@@ -47,7 +68,7 @@ class ConversationView(DocumentView):
 
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
-        self.welcome: WelcomeBlock | None = WelcomeBlock(WELCOME)
+        self.welcome: WelcomeBlock | None = WelcomeBlock(welcome_text(self.app))
         self.add_block(self.welcome)
 
     def _drop_welcome(self) -> None:
@@ -79,8 +100,27 @@ class ConversationView(DocumentView):
     def clear(self) -> None:
         self.follows = False
         self.clear_blocks()
-        self.welcome = WelcomeBlock(WELCOME)
+        self.welcome = WelcomeBlock(welcome_text(self.app))
         self.add_block(self.welcome)
+
+    def on_document_view_clicked(self, event: DocumentView.Clicked) -> None:
+        """A click on the chip of a folded message shows it all (or folds it again)."""
+        block = event.block
+        if isinstance(block, UserBlock) and event.row == block.chip_row and block.toggle_fold():
+            event.stop()
+
+    def toggle_fold(self) -> bool:
+        """Unfold (or fold again) the last folded message in view, else the last one; False if there is none."""
+        foldable = [block for block in self.blocks if isinstance(block, UserBlock) and block.fold is not None]
+        if not foldable:
+            return False
+        top, bottom = int(self.scroll_y), int(self.scroll_y) + self.scrollable_content_region.height
+        width, styles = self.content_width, self.styles_for_blocks
+        for block in reversed(foldable):
+            start = self.block_top(block)
+            if start is not None and start < bottom and start + block.height(width, styles) > top:
+                return block.toggle_fold()
+        return foldable[-1].toggle_fold()
 
     def answer_blocks(self) -> list[AnswerBlock]:
         return [block for block in self.blocks if isinstance(block, AnswerBlock)]

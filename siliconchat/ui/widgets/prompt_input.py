@@ -4,6 +4,11 @@
 |---|---|
 | enter | send the prompt (binding id ``send``) |
 | ctrl+j, shift+enter | insert a new line (binding id ``newline``) |
+
+A large paste (see ``document/folding.py``) is shown as a chip, ``⟦pasted 200 KB, 3,100 lines⟧``, one piece of
+text that stands for the paste: what is sent (and saved) is the text with each chip replaced by its paste.
+:meth:`PromptInput.unfold_pastes` (the app's ``unfold``, Ctrl+G) puts the pastes themselves in the prompt. A
+chip that is edited is no longer a chip: what is left of it is sent as it reads.
 """
 
 from __future__ import annotations
@@ -11,9 +16,13 @@ from __future__ import annotations
 import asyncio
 from typing import ClassVar
 
+from textual import events
 from textual.binding import Binding, BindingType
 from textual.message import Message
+from textual.widgets.text_area import EditResult
 
+from siliconchat.ui.document.folding import is_large, size_text
+from siliconchat.ui.keymap import key_name
 from siliconchat.ui.textual_seams import BlinkHookTextArea
 
 BLINK_SECONDS = 10.0
@@ -48,7 +57,12 @@ class PromptInput(BlinkHookTextArea):
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id, soft_wrap=True, show_line_numbers=False, tab_behavior="focus")
-        self.placeholder = "Ask anything…  (Enter sends, Ctrl+J new line)"
+        self.placeholder = "Ask anything…"
+        self._pastes: dict[str, str] = {}  # chip -> the paste it stands for
+
+    def on_mount(self) -> None:
+        send, newline = (key_name(self.app, PromptInput, binding_id) for binding_id in ("send", "newline"))
+        self.placeholder = f"Ask anything…  ({send} sends, {newline} new line)"
 
     # The bindings are priority bindings, so they run in the app's queue while the keys typed just
     # before them may still wait in this widget's queue (a fast paste, tmux send-keys): act only
@@ -62,7 +76,50 @@ class PromptInput(BlinkHookTextArea):
 
     def _submit(self) -> None:
         if self.text.strip():
-            self.post_message(self.Submitted(self, self.text))
+            self.post_message(self.Submitted(self, self.full_text))
+
+    # -- large pastes ---------------------------------------------------------------------------
+
+    def on_paste(self, event: events.Paste) -> None:
+        text = event.text.replace("\r\n", "\n").replace("\r", "\n")
+        if not is_large(text):
+            return  # the TextArea inserts it
+        event.stop()
+        event.prevent_default()
+        self._insert_chip(text)
+
+    def _insert_chip(self, text: str) -> None:
+        label = f"pasted {size_text(text)}"
+        chip = f"⟦{label}⟧"
+        number = 1
+        while chip in self._pastes and self._pastes[chip] != text:
+            number += 1
+            chip = f"⟦{label} #{number}⟧"
+        self._pastes[chip] = text
+        result = self.replace(chip, *self.selection)
+        self.move_cursor(result.end_location)
+
+    @property
+    def full_text(self) -> str:
+        """The prompt as it is sent: each chip replaced by its paste."""
+        text = self.text
+        for chip, paste in self._pastes.items():
+            if chip in text:
+                text = text.replace(chip, paste)
+        return text
+
+    def unfold_pastes(self) -> bool:
+        """Put the pastes themselves in the prompt, in place of their chips; False when there is none."""
+        if not any(chip in self.text for chip in self._pastes):
+            return False
+        self.text = self.full_text
+        self._pastes.clear()
+        self.move_cursor(self.document.end)
+        return True
+
+    def clear(self) -> EditResult:
+        self._pastes.clear()
+        return super().clear()
 
     def hold_still(self, still: bool) -> None:
         """Keep the cursor from blinking (a blink is a repaint of its own: not while an answer streams), or let
@@ -88,7 +145,17 @@ class PromptInput(BlinkHookTextArea):
             self.cursor_blink = False  # the cursor stays on while the prompt has focus
 
     def restore(self, text: str) -> None:
-        """Put ``text`` back (after a failure) unless the user already typed something new."""
+        """Put ``text`` back after a failure (or an answer cut off), to send it again, if the prompt is empty.
+
+        It comes back selected as a whole: Enter sends it again, an arrow key keeps it to edit, and typing
+        replaces it. Typing never adds to it: keys typed as it came back (on their way while the answer
+        failed) replace it too, where they were glued to its end. With text in the prompt, nothing changes.
+        """
         if not self.text.strip():
-            self.text = text
-            self.move_cursor(self.document.end)
+            self._pastes.clear()
+            self.text = ""
+            if is_large(text):
+                self._insert_chip(text)  # the whole prompt as one chip
+            else:
+                self.text = text
+            self.select_all()
