@@ -77,7 +77,25 @@ def test_two_files_and_an_image_reach_a_vision_model(server: DemoServer, work: P
     assert image_part["type"] == "image_url" and image_part["image_url"]["detail"] == "auto"
     with decoded(image_part["image_url"]["url"]) as sent:
         assert sent.size == (2048, 1536)
-    assert stored_conversations() == 1
+
+    with HistoryStore.open() as store:
+        saved = store.latest()
+    assert saved is not None and stored_conversations() == 1
+    attached = saved.messages[0].attachments
+    assert [(a.name, a.media_type, a.width) for a in attached] == [
+        ("main.py", "text/plain", None),
+        ("notes.md", "text/plain", None),
+        ("photo.jpg", "image/jpeg", 2048),
+    ]
+    assert attached[2].data == base64.b64decode(image_part["image_url"]["url"].split(",", 1)[1])
+
+    exported = siliconchat("export", "--last", "--format", "json", "-o", str(work / "chat.json"))
+    assert exported.returncode == 0, exported.stderr
+    imported = siliconchat("import", str(work / "chat.json"))
+    assert imported.returncode == 0, imported.stderr
+    with HistoryStore.open() as store:
+        again = store.load(int(imported.stdout.split()[-1]))
+    assert again.messages[0].attachments == attached
 
 
 def test_an_image_piped_with_attach_dash(server: DemoServer, work: Path) -> None:
