@@ -146,6 +146,7 @@ class SiliconChatApp(UnhandledErrorHookApp[int]):
         # priority: the prompt (a TextArea) binds ctrl+y to redo
         Binding("ctrl+y", "copy_answer", "Copy", id="copy_answer", show=False, priority=True),
         Binding("ctrl+g", "unfold", "Unfold", id="unfold", show=False),
+        Binding("ctrl+o", "attach", "Attach", id="attach", show=False),
         Binding("ctrl+p", "command_palette", "Commands", id="command_palette", show=False, priority=True),
         Binding("f1", "help", "Help", id="help"),
         Binding("ctrl+q", "quit", "Quit", id="quit", priority=True),
@@ -301,7 +302,11 @@ class SiliconChatApp(UnhandledErrorHookApp[int]):
     def _start_chat(self) -> ChatScreen:
         from siliconchat.core.session import ChatSession
 
-        screen = ChatScreen(ChatSession(self.new_conversation(), self.history.saves))
+        screen = ChatScreen(
+            ChatSession(
+                self.new_conversation(), self.history.saves, image_turns=self.settings.attachments.image_turns
+            )
+        )
         self.push_screen(screen)
         # After the first frame: the balance request imports the SDK (~0.5 s; in a thread, see below).
         screen.call_after_refresh(self._fetch_balance)
@@ -462,6 +467,12 @@ class SiliconChatApp(UnhandledErrorHookApp[int]):
             "save_transcript",
         )
         yield (
+            "Attach files",
+            "Send files or images with the next message (a picker of the working folder)",
+            self.action_attach,
+            "attach",
+        )
+        yield (
             "Rename conversation",
             "Give this conversation a new title",
             self.action_rename_conversation,
@@ -492,6 +503,11 @@ class SiliconChatApp(UnhandledErrorHookApp[int]):
         yield SystemCommand("Quit", f"Quit siliconchat ({self.key_for('quit')})", self.action_quit)
 
     # -- actions --------------------------------------------------------------------------------
+
+    def action_attach(self) -> None:
+        screen = self.chat_screen
+        if screen is not None:
+            screen.open_attach_picker()
 
     def action_stop(self) -> None:
         screen = self.chat_screen

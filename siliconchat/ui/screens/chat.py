@@ -21,8 +21,9 @@ import contextlib
 import gc
 import time
 from collections import deque
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
 from textual import events, on, work
@@ -33,9 +34,11 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.worker import Worker, WorkerCancelled, WorkerError, WorkerFailed
 
+from siliconchat.core.attachments import Attachment, AttachmentError
 from siliconchat.core.conversation import Conversation, Message, MessageState
 from siliconchat.ui.document.conversation_blocks import AnswerBlock, EarlierBlock, ErrorBlock, UserBlock
 from siliconchat.ui.document.document_view import DocumentView
+from siliconchat.ui.widgets.attachment_tray import AttachmentTray
 from siliconchat.ui.widgets.conversation_view import ConversationView
 from siliconchat.ui.widgets.header_bar import HeaderBar
 from siliconchat.ui.widgets.key_footer import KeyFooter
@@ -186,7 +189,7 @@ class ChatScreen(Screen[None]):
         """Another conversation on this screen (its turns are saved where this one's were)."""
         from siliconchat.core.session import ChatSession
 
-        self.session = ChatSession(conversation, self.session.saves)
+        self.session = ChatSession(conversation, self.session.saves, image_turns=self.session.image_turns)
 
     # -- composition ------------------------------------------------------------------------
 
@@ -196,6 +199,7 @@ class ChatScreen(Screen[None]):
             yield ConversationView(id="conversation")
             yield ReasoningPane(id="reasoning")
         yield StatusLine(id="status")
+        yield AttachmentTray(id="attachments")
         yield PromptInput(id="prompt")
         yield KeyFooter()
 
@@ -266,13 +270,52 @@ class ChatScreen(Screen[None]):
             )
             return
         text = event.text
-        event.prompt.clear()
-        await self.send(text)
+        if await self.send(text, self.attachments.attachments):
+            event.prompt.clear()
+            self.attachments.clear()
 
-    async def send(self, text: str) -> None:
-        """Send ``text`` as the next user turn and stream the answer."""
-        if self.turn is None:
-            self._show(self.session.begin(text, self.chat_app.model))
+    async def send(self, text: str, attachments: Sequence[Attachment] = ()) -> bool:
+        """Send ``text`` (with ``attachments``) as the next user turn and stream the answer. False when the
+        attachments were refused (said in a toast): the prompt and the attachments stay, to send again."""
+        if self.turn is not None:
+            return False
+        try:
+            turn = self.session.begin(text, self.chat_app.model, attachments=attachments)
+        except AttachmentError as exc:
+            self.notify(str(exc), title="Not sent", severity="error", markup=False, timeout=8)
+            return False
+        self._show(turn)
+        return True
+
+    # -- attaching --------------------------------------------------------------------------
+
+    @property
+    def attachments(self) -> AttachmentTray:
+        return self.query_one(AttachmentTray)
+
+    def open_attach_picker(self) -> None:
+        """The file picker; the files picked are read in a thread and join the tray (or are refused)."""
+        from siliconchat.ui.screens.attach_picker import AttachPickerScreen
+
+        def picked(paths: list[Path] | None) -> None:
+            if paths:
+                self.run_worker(self.attach_files(paths), group="attach")
+
+        self.app.push_screen(AttachPickerScreen(), picked)
+
+    async def attach_files(self, paths: Sequence[Path]) -> None:
+        """Read and check ``paths`` (off the event loop) and add them to the tray; each refusal is a toast."""
+        from siliconchat.core.attachments import attach_path, check_message
+
+        limits = self.chat_app.settings.attachments
+        for path in paths:
+            try:
+                attachment = await asyncio.to_thread(attach_path, path, limits)
+                check_message([*self.attachments.attachments, attachment], limits)
+            except AttachmentError as exc:
+                self.notify(str(exc), title="Not attached", severity="error", markup=False, timeout=8)
+                continue
+            self.attachments.add(attachment)
 
     def _show(self, turn: Turn) -> None:
         """Show ``turn`` (just begun) and stream its answer."""
