@@ -9,12 +9,18 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field, replace
 from enum import Enum
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    from siliconchat.core.attachments import Attachment
 
 Role = Literal["system", "user", "assistant"]
 
 CUT_OFF_MARK = "\n\n[This answer was cut off here.]"
 """Follows a cut-off answer's text in later requests (never on screen, in the history or in transcripts)."""
+
+IMAGE_TURNS = 3
+"""Images go with this many of the latest user turns of a request (``AttachmentLimits.image_turns``)."""
 
 THINKING_BUDGET_MIN = 128
 THINKING_BUDGET_MAX = 32768
@@ -138,6 +144,8 @@ class Message:
     state: MessageState = MessageState.COMPLETE
     created_at: float = field(default_factory=time.time)
     id: int | None = None  # the history store's row id, once saved
+    attachments: list[Attachment] = field(default_factory=list)
+    """A user message's files and images, as sent (see :mod:`siliconchat.core.attachments`)."""
 
     @property
     def is_partial(self) -> bool:
@@ -154,8 +162,8 @@ class Conversation:
     updated_at: float = field(default_factory=time.time)
     id: int | None = None
 
-    def add_user(self, text: str) -> Message:
-        message = Message(role="user", content=text)
+    def add_user(self, text: str, attachments: list[Attachment] | None = None) -> Message:
+        message = Message(role="user", content=text, attachments=list(attachments or ()))
         self.messages.append(message)
         self.updated_at = message.created_at
         return message
@@ -187,22 +195,34 @@ class Conversation:
             return True
         return False
 
-    def request_messages(self) -> list[dict[str, str]]:
+    def request_messages(self, image_turns: int = IMAGE_TURNS) -> list[dict[str, Any]]:
         """The ``messages`` of the next request: role and content only, never reasoning.
+
+        A user message's attachments go with it (:func:`~siliconchat.core.attachments.user_content`): its
+        text files always, its images only in the last ``image_turns`` user turns (older ones leave a line
+        saying an image was sent).
 
         Failed answers and empty partial answers are left out: they are not something the model said, and
         sending them would only confuse the next turn. An answer that was cut off (stopped, or the stream
         broke) goes with :data:`CUT_OFF_MARK` after it, so that the model knows it ended there.
         """
-        out: list[dict[str, str]] = []
+        out: list[dict[str, Any]] = []
         if self.system_prompt:
             out.append({"role": "system", "content": self.system_prompt})
+        users = [m for m in self.messages if m.role == "user"]
+        with_images = {id(m) for m in users[-image_turns:]} if image_turns > 0 else set()
         for message in self.messages:
-            content = message.content
-            if message.role == "assistant":
+            content: str | list[dict[str, Any]] = message.content
+            if message.attachments:
+                from siliconchat.core.attachments import user_content
+
+                content = user_content(
+                    message.content, message.attachments, images=id(message) in with_images
+                )
+            elif message.role == "assistant":
                 if message.state in (MessageState.FAILED, MessageState.STREAMING) or not content:
                     continue
                 if message.state in (MessageState.STOPPED, MessageState.INCOMPLETE):
-                    content = f"{content}{CUT_OFF_MARK}"
+                    content = f"{message.content}{CUT_OFF_MARK}"
             out.append({"role": message.role, "content": content})
         return out

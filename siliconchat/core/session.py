@@ -19,17 +19,19 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import inspect
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Any, Final
 
-from siliconchat.core.conversation import Conversation, Message, MessageState
+from siliconchat.core.conversation import IMAGE_TURNS, Conversation, Message, MessageState
 
 if TYPE_CHECKING:
     from siliconchat.core.api import ChatClient
-    from siliconchat.core.events import StreamEvent
+    from siliconchat.core.attachments import Attachment
+    from siliconchat.core.events import Failed, StreamEvent
     from siliconchat.core.history.saves import HistorySaves, SaveJob
     from siliconchat.core.turn import TurnRecorder
 
@@ -51,7 +53,7 @@ class Turn:
     conversation: Conversation
     user: Message
     recorder: TurnRecorder
-    request: list[dict[str, str]]
+    request: list[dict[str, Any]]
     saves: HistorySaves | None = None
     replaces: list[Message] = field(default_factory=list)
     """Regenerate: the turn this one replaces, kept until this one completes (see :meth:`_settle`)."""
@@ -80,6 +82,15 @@ class Turn:
     def ended(self) -> bool:
         return self.recorder.done
 
+    @property
+    def sends_images(self) -> bool:
+        """Whether the request carries an image (a server's refusal is then explained: see
+        :func:`~siliconchat.core.attachments.refusal_hint`)."""
+        return any(
+            isinstance(m.get("content"), list) and any(p.get("type") == "image_url" for p in m["content"])
+            for m in self.request
+        )
+
     async def run(self, client: ChatClient | Awaitable[ChatClient], on_event: EventSink) -> None:
         """Stream the answer to its end, with ``client`` (or what it gives once awaited: the TUI makes its
         client in a thread on first use). Cancel the task running this to stop: the partial answer is kept,
@@ -98,6 +109,12 @@ class Turn:
             stream = client.stream(self.request, self.model, self.conversation.params)
             async with contextlib.aclosing(stream) as events:
                 async for event in events:
+                    if (
+                        isinstance(event, Failed)
+                        and event.kind is ErrorKind.BAD_REQUEST
+                        and self.sends_images
+                    ):
+                        event = _explained(event, self.model)
                     apply(event)
                     in_front_end = True
                     waited = on_event(event)
@@ -178,23 +195,52 @@ class Turn:
             messages.extend(replaced)
 
 
-class ChatSession:
-    """A conversation and where its turns are saved."""
+def _explained(failure: Failed, model: str) -> Failed:
+    """A refusal of a request that carried images, with what to do about it."""
+    from siliconchat.core.attachments import refusal_hint
 
-    def __init__(self, conversation: Conversation, saves: HistorySaves | None = None) -> None:
+    said = failure.message.rstrip()
+    said += "" if said.endswith((".", "!", "?")) else "."
+    return dataclasses.replace(failure, message=said + refusal_hint(model))
+
+
+class ChatSession:
+    """A conversation and where its turns are saved. ``image_turns``: how many of the latest user turns
+    send their images again (see :meth:`Conversation.request_messages`)."""
+
+    def __init__(
+        self, conversation: Conversation, saves: HistorySaves | None = None, *, image_turns: int = IMAGE_TURNS
+    ) -> None:
         self.conversation = conversation
         self.saves = saves
+        self.image_turns = image_turns
 
-    def begin(self, text: str, model: str, *, discard_if_empty: bool = False) -> Turn:
+    def begin(
+        self,
+        text: str,
+        model: str,
+        *,
+        attachments: Sequence[Attachment] = (),
+        discard_if_empty: bool = False,
+    ) -> Turn:
         """Start a turn: the prompt joins the conversation (its save queued), the request is fixed, and the
-        answer's message is added (state ``streaming``, its row queued too). Call :meth:`Turn.run` next."""
+        answer's message is added (state ``streaming``, its row queued too). Call :meth:`Turn.run` next.
+
+        Images for a model known not to take them raise
+        :class:`~siliconchat.core.attachments.AttachmentError` first: nothing is added, saved or sent."""
+        if attachments:
+            from siliconchat.core.attachments import AttachmentError, images_refused
+
+            refusal = images_refused(model, attachments)
+            if refusal is not None:
+                raise AttachmentError(refusal)
         conversation = self.conversation
         conversation.drop_failed_attempt()
         new = conversation.id is None
-        user = conversation.add_user(text)
+        user = conversation.add_user(text, list(attachments))
         saves = self.saves
         user_saved = saves.save(conversation, user) if saves is not None else None  # while the request goes
-        request = conversation.request_messages()
+        request = conversation.request_messages(self.image_turns)
         from siliconchat.core.turn import TurnRecorder
 
         recorder = TurnRecorder(conversation.add_assistant(model))
@@ -219,9 +265,14 @@ class ChatSession:
         index = next((i for i in range(len(messages) - 1, -1, -1) if messages[i].role == "user"), None)
         if index is None:
             return None
-        text = messages[index].content
+        text, attachments = messages[index].content, messages[index].attachments
+        from siliconchat.core.attachments import AttachmentError, images_refused
+
+        refusal = images_refused(model, attachments)
+        if refusal is not None:  # before the old turn leaves the conversation
+            raise AttachmentError(refusal)
         replaced = messages[index:]
         del messages[index:]
-        turn = self.begin(text, model)
+        turn = self.begin(text, model, attachments=attachments)
         turn.replaces = replaced
         return turn

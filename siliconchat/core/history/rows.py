@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from siliconchat.core.conversation import Message, MessageState, ModelParams, Timings, Usage
+from siliconchat.core.history.attachment_rows import insert_attachments
 from siliconchat.core.sanitize import redact, sanitize_line
 from siliconchat.core.text import safe_text
 
@@ -150,7 +151,10 @@ def insert_message(conn: sqlite3.Connection, conversation_id: int, position: int
         " finish_reason, error, state, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (conversation_id, position, message.role, *changing_columns(message), message.created_at),
     )
-    return rowid(cursor)
+    message_id = rowid(cursor)
+    if message.attachments:
+        insert_attachments(conn, message_id, message.attachments)
+    return message_id
 
 
 def changing_columns(message: Message) -> tuple[object, ...]:

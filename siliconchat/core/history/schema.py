@@ -9,6 +9,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Final
 
+from siliconchat.core.history.attachment_rows import create_tables
 from siliconchat.core.history.errors import (
     BUSY_TIMEOUT_MS,
     HistoryError,
@@ -90,8 +91,8 @@ def _migrate_v2(conn: sqlite3.Connection) -> None:
     # The search index is set up by _sync_fts (it depends on the SQLite build, not on the version).
 
 
-# MIGRATIONS[n] takes a file from version n to n + 1.
-MIGRATIONS: Final[Sequence[Callable[[sqlite3.Connection], None]]] = (_migrate_v1, _migrate_v2)
+# MIGRATIONS[n] takes a file from version n to n + 1. Version 3: attachments (attachment_rows.py).
+MIGRATIONS: Final[Sequence[Callable[[sqlite3.Connection], None]]] = (_migrate_v1, _migrate_v2, create_tables)
 SCHEMA_VERSION: Final = len(MIGRATIONS)
 
 

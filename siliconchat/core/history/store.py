@@ -11,6 +11,7 @@ from types import TracebackType
 
 from siliconchat import paths
 from siliconchat.core.conversation import Conversation, Message
+from siliconchat.core.history.attachment_rows import load_attachments
 from siliconchat.core.history.check import Examination, examine, move_aside
 from siliconchat.core.history.errors import (
     BUSY_TIMEOUT_MS,
@@ -304,11 +305,16 @@ class HistoryStore:
                 f"SELECT {MESSAGE_COLUMNS} FROM messages WHERE conversation_id = ? ORDER BY position",
                 (conversation_id,),
             ).fetchall()
+            attached = load_attachments(conn, conversation_id)
+        messages = [message_from_row(r) for r in rows]
+        for message in messages:
+            if message.id in attached:
+                message.attachments = attached[message.id]
         return Conversation(
             title=row[1],
             system_prompt=row[4],
             params=params_from_json(row[5]),
-            messages=[message_from_row(r) for r in rows],
+            messages=messages,
             created_at=row[2],
             updated_at=row[3],
             id=row[0],
