@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_history import comparable, full_conversation
+from history_support import comparable, full_conversation
 
 from siliconchat.core.conversation import Conversation, Message, MessageState, Timings
 from siliconchat.core.history import HistoryStore
