@@ -27,7 +27,7 @@ from siliconchat.core.conversation import Conversation, ModelParams
 from siliconchat.core.models import Thinking, thinking_of
 from siliconchat.core.sanitize import sanitize_line
 from siliconchat.exit_signals import ExitSignals, cut_off_reason
-from siliconchat.ui.history_link import HistoryLink
+from siliconchat.ui.history.link import HistoryLink
 from siliconchat.ui.key_priority import KeyPriority, key_noting
 from siliconchat.ui.screens.chat import ChatScreen
 from siliconchat.ui.textual_seams import UnhandledErrorHookApp

@@ -25,7 +25,7 @@ from ui_support import chat, send, wait_for, wait_turn
 from siliconchat.ui.app import SiliconChatApp
 from siliconchat.ui.document.conversation_blocks import AnswerBlock, EarlierBlock
 from siliconchat.ui.document.document_view import DocumentView
-from siliconchat.ui.reopen import load_earlier
+from siliconchat.ui.widgets.conversation_pages import load_earlier
 
 Cells = list[list[tuple[str, object]]]
 EXAMPLES = int(os.environ.get("SILICONCHAT_FIDELITY_EXAMPLES", "45"))

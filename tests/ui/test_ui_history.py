@@ -17,7 +17,7 @@ from siliconchat.demo import scenarios as sc
 from siliconchat.demo.server import DEMO_API_KEY
 from siliconchat.ui.app import SiliconChatApp
 from siliconchat.ui.document.conversation_blocks import AnswerBlock, EarlierBlock, ErrorBlock, UserBlock
-from siliconchat.ui.reopen import PAGE, load_earlier
+from siliconchat.ui.widgets.conversation_pages import PAGE, load_earlier
 from siliconchat.ui.widgets.sidebar import Sidebar
 
 SIZE = (120, 40)

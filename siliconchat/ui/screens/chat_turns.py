@@ -368,7 +368,7 @@ class TurnScreen(Screen[None]):
         block = event.block
         if event.view is self.view and isinstance(block, EarlierBlock):
             event.stop()
-            from siliconchat.ui.reopen import load_earlier
+            from siliconchat.ui.widgets.conversation_pages import load_earlier
 
             load_earlier(self.view, block)
         elif event.view is self.view and isinstance(block, (AnswerBlock, UserBlock, ErrorBlock)):

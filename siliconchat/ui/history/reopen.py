@@ -21,21 +21,15 @@ from textual.geometry import Size
 from textual.widget import Widget
 
 from siliconchat.core.conversation import Conversation, Message, MessageState
-from siliconchat.ui.document.conversation_blocks import AnswerBlock, EarlierBlock, ErrorBlock, UserBlock
+from siliconchat.ui.document.conversation_blocks import EarlierBlock, UserBlock
 from siliconchat.ui.document.document_view import Block
+from siliconchat.ui.widgets.conversation_pages import PAGE, blocks_for, message_id_of
 
 if TYPE_CHECKING:
     from siliconchat.ui.screens.chat import ChatScreen
     from siliconchat.ui.widgets.conversation_view import ConversationView
 
-__all__ = [
-    "FIRST_PAGE_SCREENS",
-    "PAGE",
-    "load_earlier",
-    "message_id_of",
-    "request_context",
-    "show_conversation",
-]
+__all__ = ["FIRST_PAGE_SCREENS", "request_context", "show_conversation"]
 
 FIRST_PAGE_SCREENS = 1.5
 """A conversation opens with its last messages whose text fills the view about this many times (an answer
@@ -43,14 +37,13 @@ costs about 50 ms to parse and lay out: long ones fill the view in fewer), betwe
 :data:`FIRST_PAGE_MAX` messages."""
 FIRST_PAGE_MIN = 2
 FIRST_PAGE_MAX = 30
-PAGE = 10  # messages mounted by each press of "earlier messages"
 FOUND_SECONDS = 2.0  # how long a search result stays highlighted
 _MESSAGE_ID = "_siliconchat_message_id"
 
 
 def request_context(messages: Sequence[Message]) -> list[Message]:
     """The messages that make up the context of the next request: every failed attempt (a prompt whose
-    answer failed) is left out, as ``ChatScreen._drop_failed_attempt`` does during a live session."""
+    answer failed) is left out, as :meth:`Conversation.drop_failed_attempt` does before each live turn."""
     out: list[Message] = []
     for message in messages:
         if (
@@ -63,48 +56,6 @@ def request_context(messages: Sequence[Message]) -> list[Message]:
             continue
         out.append(message)
     return out
-
-
-def message_id_of(block: Block) -> int | None:
-    """The history id of the message a block shows."""
-    message = getattr(block, "message", None)
-    return message.id if isinstance(message, Message) and isinstance(message.id, int) else None
-
-
-def blocks_for(messages: Sequence[Message]) -> list[Block]:
-    """The blocks showing ``messages``, as a live session left them."""
-    blocks: list[Block] = []
-    for message in messages:
-        if message.role == "user":
-            blocks.append(UserBlock(message.content, message))
-            continue
-        if message.role != "assistant":
-            continue
-        if not (message.state is MessageState.FAILED and not message.content):
-            blocks.append(AnswerBlock(message))
-        if message.error and message.state in (MessageState.FAILED, MessageState.INCOMPLETE):
-            blocks.append(ErrorBlock(message.error, message=message))
-        elif message.error and message.state is MessageState.COMPLETE:
-            blocks.append(ErrorBlock(message.error, title="No answer", warning=True, message=message))
-    return blocks
-
-
-def load_earlier(view: ConversationView, earlier: EarlierBlock, count: int = PAGE) -> None:
-    """Show the last ``count`` of the messages ``earlier`` holds back, above the ones shown; the view keeps
-    showing what it showed."""
-    count = min(count, len(earlier.messages))
-    if count <= 0 or earlier not in view.blocks:
-        return
-    page = earlier.messages[-count:]
-    del earlier.messages[-count:]
-    before = view.virtual_size.height
-    index = view.blocks.index(earlier) + 1
-    if not earlier.messages:
-        view.remove_block(earlier)
-        index -= 1
-    view.add_blocks(blocks_for(page), before=index)
-    grown = view.virtual_size.height - before
-    view.scroll_to(y=view.scroll_y + grown, animate=False, force=True, immediate=True)
 
 
 def _find(view: ConversationView, message_id: int) -> Block | None:

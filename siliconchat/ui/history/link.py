@@ -200,7 +200,7 @@ class HistoryLink:
         await self.show(screen, conversation, focus=focus)
 
     async def show(self, screen: ChatScreen, conversation: Conversation, *, focus: int | None = None) -> None:
-        from siliconchat.ui.reopen import show_conversation
+        from siliconchat.ui.history.reopen import show_conversation
 
         await show_conversation(screen, conversation, focus=focus)
         sidebar = self.sidebar
