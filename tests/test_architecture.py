@@ -65,3 +65,16 @@ def test_no_source_file_is_over_500_lines() -> None:
     }
     too_long = {name: lines for name, lines in lengths.items() if lines > MAX_LINES}
     assert too_long == {}, f"split these modules by job (at most {MAX_LINES} lines each)"
+
+
+def test_screens_widgets_and_the_document_never_name_the_app_class() -> None:
+    # Not even for the type checker (import-linter leaves those imports out): a screen sees the app through
+    # the ChatHost protocol (siliconchat/ui/host.py).
+    rooms = ("screens", "widgets", "document")
+    naming = [
+        path.relative_to(PACKAGE).as_posix()
+        for room in rooms
+        for path in sorted((PACKAGE / "ui" / room).rglob("*.py"))
+        if "siliconchat.ui.app" in imported_modules(path)
+    ]
+    assert naming == []

@@ -34,6 +34,7 @@ from siliconchat.ui.textual_seams import UnhandledErrorHookApp
 
 if TYPE_CHECKING:
     from siliconchat.core.api import ChatClient
+    from siliconchat.ui.host import ChatHost
     from siliconchat.ui.screens.setup import SetupResult, SetupScreen
 
 # Imported in a thread after the first frame, in this order: the Markdown widgets (markdown-it, Pygments;
@@ -234,7 +235,8 @@ class SiliconChatApp(UnhandledErrorHookApp[int]):
         session = ChatSession(
             self.new_conversation(), self.history.saves, image_turns=self.settings.attachments.image_turns
         )
-        screen = ChatScreen(session, self.keys)
+        host: ChatHost = self  # the protocol the chat screen sees the app through
+        screen = ChatScreen(session, host.keys)
         self.push_screen(screen)
         # After the first frame: the balance request imports the SDK (~0.5 s; in a thread, see below).
         screen.call_after_refresh(self._fetch_balance)

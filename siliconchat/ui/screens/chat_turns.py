@@ -39,7 +39,7 @@ from siliconchat.ui.widgets.status_line import StatusLine
 if TYPE_CHECKING:
     from siliconchat.core.events import StreamEvent
     from siliconchat.core.session import ChatSession, Turn
-    from siliconchat.ui.app import SiliconChatApp
+    from siliconchat.ui.host import ChatHost
     from siliconchat.ui.key_priority import KeyPriority
 
 WIDE_LAYOUT_MIN_WIDTH = 110
@@ -73,8 +73,8 @@ class TurnScreen(Screen[None]):
         self.frames = FramePacer(self, keys, lambda turn: self.post_message(self.TurnEnded(turn)))
 
     @property
-    def chat_app(self) -> SiliconChatApp:
-        return cast("SiliconChatApp", self.app)
+    def chat_app(self) -> ChatHost:
+        return cast("ChatHost", self.app)
 
     @property
     def streaming(self) -> bool:
