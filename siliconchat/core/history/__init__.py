@@ -21,9 +21,10 @@ Design notes:
   ``kill -9`` loses at most the last 2 s of text. A message still marked ``streaming`` in the file belongs to a
   process that died (or to another instance, still running): :meth:`HistoryStore.load` shows it as
   ``incomplete`` and leaves the row alone.
-* Search uses an FTS5 table over content and reasoning (separate columns, so reasoning can be left out),
-  kept in sync by triggers. A SQLite built without FTS5 falls back to ``LIKE``; queries with CJK text use
-  ``LIKE`` too, because FTS5's ``unicode61`` tokenizer sees a run of CJK characters as one word.
+* Search finds any part of a word, in any script: a trigram FTS5 index over content and reasoning
+  (separate columns, so reasoning can be left out), kept in sync by triggers, picks the rows, and ``LIKE``
+  decides. Queries of one or two characters, and a SQLite without FTS5 or its ``trigram`` tokenizer (before
+  3.34), scan the messages instead, newest first and bounded in time (``search``).
 * Nothing here can hold the API key: parameters are :class:`ModelParams` (sampling settings only) and errors
   are passed through :func:`siliconchat.core.sanitize.redact` before they are stored.
 * Text is UTF-8 both ways. What is written goes through :func:`siliconchat.core.text.safe_text` (a lone
@@ -40,6 +41,7 @@ from siliconchat.core.history.errors import BUSY_TIMEOUT_MS, ConversationNotFoun
 from siliconchat.core.history.rows import INTERRUPTED, TITLE_LIMIT, ConversationSummary, SearchHit, make_title
 from siliconchat.core.history.saver import CHECKPOINT_INTERVAL, StreamingSaver
 from siliconchat.core.history.schema import MIGRATIONS, SCHEMA_VERSION
+from siliconchat.core.history.search import SearchHits
 from siliconchat.core.history.store import HistoryStore
 
 __all__ = [
@@ -54,6 +56,7 @@ __all__ = [
     "HistoryError",
     "HistoryStore",
     "SearchHit",
+    "SearchHits",
     "StreamingSaver",
     "make_title",
 ]
