@@ -21,7 +21,7 @@ from packaging.specifiers import SpecifierSet
 from packaging.version import Version
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
-from textual.widgets import Footer
+from textual.widgets import Footer, Static
 
 import siliconchat
 from siliconchat.ui import textual_seams
@@ -197,9 +197,31 @@ async def test_a_failing_hook_still_ends_the_app_with_return_code_1() -> None:
     assert app.return_code == 1
 
 
+async def test_running_timers_lists_started_timers_that_are_not_paused_or_stopped() -> None:
+    class Ticking(App[None]):
+        def compose(self) -> ComposeResult:
+            yield Static("x", id="ticking")
+
+    app = Ticking()
+    async with app.run_test() as pilot:
+        await pilot.pause()
+        widget = app.query_one("#ticking")
+        assert textual_seams.running_timers(app) == []
+        timer = widget.set_interval(10, lambda: None, name="tick")
+        await pilot.pause()
+        assert textual_seams.running_timers(app) == ["Static: tick"]
+        timer.pause()
+        assert textual_seams.running_timers(app) == []
+        timer.resume()
+        assert textual_seams.running_timers(app) == ["Static: tick"]
+        timer.stop()
+        await pilot.pause()
+        assert textual_seams.running_timers(app) == []
+
+
 def test_every_seam_is_tested_here() -> None:
     tested = {"TESTED_TEXTUAL", "BlinkHookTextArea", "FooterKey", "UnhandledErrorHookApp"}
-    tested |= {"mark_footer_bindings_ready", "set_footer_key_enabled"}
+    tested |= {"mark_footer_bindings_ready", "set_footer_key_enabled", "running_timers"}
     assert set(textual_seams.__all__) == tested, "a new seam needs a test in this file"
 
 

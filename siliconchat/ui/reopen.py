@@ -2,7 +2,9 @@
 
 Only the last messages are shown at first, about :data:`FIRST_PAGE_SCREENS` views of their text (a 2,000-turn
 conversation would otherwise parse and draw 2,000 Markdown answers before its last screen appears); an
-"earlier messages" line at the top shows the previous :data:`PAGE` messages when clicked. Opening at a search
+"earlier messages" line at the top shows the previous :data:`PAGE` messages when clicked. Home shows the first
+messages (as many, from the start) above a "more messages" line that holds the rest back the same way
+(:func:`show_first`): going to the top never draws the whole conversation either. Opening at a search
 result goes back far enough to include the message, then scrolls it into view and highlights it for a moment.
 
 Each saved message becomes the blocks the live turn left on screen: a user turn, an answer (unless the
@@ -14,14 +16,20 @@ before a retry (:func:`request_context`); the history keeps them, marked failed.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
 from textual.geometry import Size
 from textual.widget import Widget
 
 from siliconchat.core.conversation import Conversation, Message, MessageState
-from siliconchat.ui.document.conversation_blocks import AnswerBlock, EarlierBlock, ErrorBlock, UserBlock
+from siliconchat.ui.document.conversation_blocks import (
+    AnswerBlock,
+    EarlierBlock,
+    ErrorBlock,
+    LaterBlock,
+    UserBlock,
+)
 from siliconchat.ui.document.document_view import Block
 
 if TYPE_CHECKING:
@@ -35,6 +43,7 @@ __all__ = [
     "message_id_of",
     "request_context",
     "show_conversation",
+    "show_first",
 ]
 
 FIRST_PAGE_SCREENS = 1.5
@@ -90,21 +99,41 @@ def blocks_for(messages: Sequence[Message]) -> list[Block]:
 
 
 def load_earlier(view: ConversationView, earlier: EarlierBlock, count: int = PAGE) -> None:
-    """Show the last ``count`` of the messages ``earlier`` holds back, above the ones shown; the view keeps
+    """Show ``count`` of the messages ``earlier`` holds back next to it: the last ones above an "earlier
+    messages" line, the first ones above a "more messages" line (:class:`LaterBlock`). The view keeps
     showing what it showed."""
     count = min(count, len(earlier.messages))
     if count <= 0 or earlier not in view.blocks:
         return
-    page = earlier.messages[-count:]
-    del earlier.messages[-count:]
+    later = isinstance(earlier, LaterBlock)
+    page = earlier.messages[:count] if later else earlier.messages[-count:]
+    del earlier.messages[slice(None, count) if later else slice(-count, None)]
+    top = view.block_top(earlier)
     before = view.virtual_size.height
-    index = view.blocks.index(earlier) + 1
+    index = view.blocks.index(earlier) + (0 if later else 1)
     if not earlier.messages:
         view.remove_block(earlier)
-        index -= 1
+        index -= 0 if later else 1
     view.add_blocks(blocks_for(page), before=index)
+    if later and top is not None and top >= view.scroll_y:
+        return  # what grew is under the top of the view: nothing on screen moved
     grown = view.virtual_size.height - before
     view.scroll_to(y=view.scroll_y + grown, animate=False, force=True, immediate=True)
+
+
+def show_first(view: ConversationView, earlier: EarlierBlock) -> None:
+    """Put the first messages that ``earlier`` (at the top) holds back in its place, about
+    :data:`FIRST_PAGE_SCREENS` views of them, with the rest under them in a :class:`LaterBlock`."""
+    messages = earlier.messages
+    end = _page_length(messages, view)
+    if 0 < end < len(messages) and messages[end].role == "assistant" and messages[end - 1].role == "user":
+        end += 1  # a whole turn: never a prompt without its answer
+    index = view.blocks.index(earlier)
+    view.remove_block(earlier)
+    blocks = blocks_for(messages[:end])
+    if end < len(messages):
+        blocks.append(LaterBlock(messages[end:], PAGE))
+    view.add_blocks(blocks, before=index)
 
 
 def _find(view: ConversationView, message_id: int) -> Block | None:
@@ -182,15 +211,21 @@ def _text_lines(message: Message, view: Widget) -> int:
     return 2 + sum(1 + len(line) // width for line in message.content.split("\n"))
 
 
+def _page_length(messages: Iterable[Message], view: Widget) -> int:
+    """How many of ``messages``, taken in this order, make a first page (see :data:`FIRST_PAGE_SCREENS`)."""
+    enough = FIRST_PAGE_SCREENS * _view_size(view).height
+    count, lines = 0, 0
+    for message in messages:
+        if count >= FIRST_PAGE_MAX or (lines >= enough and count >= FIRST_PAGE_MIN):
+            break
+        count += 1
+        lines += _text_lines(message, view)
+    return count
+
+
 def _first_page_start(messages: Sequence[Message], view: Widget) -> int:
     """Where the first page of ``messages`` starts (see :data:`FIRST_PAGE_SCREENS`)."""
-    enough = FIRST_PAGE_SCREENS * _view_size(view).height
-    start, lines = len(messages), 0
-    while start > 0 and len(messages) - start < FIRST_PAGE_MAX:
-        if lines >= enough and len(messages) - start >= FIRST_PAGE_MIN:
-            break
-        start -= 1
-        lines += _text_lines(messages[start], view)
+    start = len(messages) - _page_length(reversed(messages), view)
     if start > 0 and messages[start].role == "assistant" and messages[start - 1].role == "user":
         start -= 1  # a whole turn: never an answer without its prompt
     return start

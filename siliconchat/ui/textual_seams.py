@@ -25,6 +25,7 @@ __all__ = [
     "FooterKey",
     "UnhandledErrorHookApp",
     "mark_footer_bindings_ready",
+    "running_timers",
     "set_footer_key_enabled",
 ]
 
@@ -53,6 +54,25 @@ def set_footer_key_enabled(key: Widget, enabled: bool) -> None:
     assert isinstance(key, FooterKey)
     key._disabled = not enabled
     key.set_class(not enabled, "-disabled")
+
+
+def running_timers(app: App[object]) -> list[str]:
+    """The timers that wake the app: those of the app and of every node on its screens that are started and
+    neither paused nor stopped, as ``"NodeClass: timer name"``. An idle app has none.
+
+    Private: ``MessagePump._timers`` holds a node's timers and ``Timer._active`` is the event a paused timer
+    waits on (``Timer._task`` is None once it stopped); no public API lists timers or says whether one runs.
+    """
+    nodes: list[object] = [app]
+    for screen in app.screen_stack:
+        nodes += [screen, *screen.walk_children()]
+    running = []
+    for node in nodes:
+        for timer in list(getattr(node, "_timers", ())):
+            task = timer._task
+            if task is not None and not task.done() and timer._active.is_set():
+                running.append(f"{type(node).__name__}: {timer.name}")
+    return running
 
 
 class BlinkHookTextArea(TextArea):
