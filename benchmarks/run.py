@@ -76,6 +76,8 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+import bench_scale
+
 BENCH_DIR = Path(__file__).resolve().parent
 REPO = BENCH_DIR.parent
 RESULTS_DIR = BENCH_DIR / "results"
@@ -1063,6 +1065,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     if "structured" in parts:
         rows += structured_rows(structured)
+    rows += bench_scale.scale_rows(Row, parts, args.quick)
     total = time.perf_counter() - started
     table = render(rows, markdown=False)
     print()
