@@ -397,8 +397,13 @@ def store_figures(db: Path, repeats: int) -> dict[str, list[float]]:
 def measure(
     quick: bool, repeats: int | None = None, idle_seconds: float = 60.0, db: Path | None = None
 ) -> dict[str, Any]:
+    import compileall
+
     repeats = repeats or (3 if quick else 5)
     path = ensure_db(db or default_db())
+    # Bytecode for the app, as pip makes it for an installed package (as run.py does): under
+    # PYTHONDONTWRITEBYTECODE every launch would otherwise compile every module again.
+    compileall.compile_dir(REPO / "siliconchat", quiet=1)
     started = time.perf_counter()
     samples: dict[str, list[float]] = {}
     samples.update(store_figures(path, repeats))

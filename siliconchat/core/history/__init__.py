@@ -12,9 +12,10 @@ Design notes:
   committed transaction; only a power cut may lose the last ones.
 * ``PRAGMA user_version`` is the schema version; :data:`MIGRATIONS` takes a file from any older version to
   :data:`SCHEMA_VERSION`. An existing file is checked before any read-write connection opens, through a
-  connection that cannot write (``check``). A file that is not a database or fails ``PRAGMA quick_check`` moves
-  aside with its ``-wal`` and ``-shm`` (all or none) and a new history starts; ``HistoryStore.notice`` says
-  where it went. One that cannot be opened, has a newer schema or belongs to another program raises
+  connection that cannot write (``check``; of a file over 256 MB, only the schema and the conversations:
+  checking every page takes seconds per gigabyte). A file that is not a database or fails ``PRAGMA
+  quick_check`` moves aside with its ``-wal`` and ``-shm`` (all or none) and a new history starts;
+  ``HistoryStore.notice`` says where it went. One that cannot be opened, has a newer schema or belongs to another program raises
   :class:`HistoryError` naming the file, and is never written to, migrated or removed.
 * The user message is committed before its request is sent; while an answer streams,
   :class:`StreamingSaver` checkpoints it at most (and, while events arrive, at least) every 2 s, so a

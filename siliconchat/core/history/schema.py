@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Final
 
+from siliconchat.core.history.check import check_problems
 from siliconchat.core.history.errors import (
     BUSY_TIMEOUT_MS,
     HistoryError,
@@ -220,7 +221,7 @@ def prepare(conn: sqlite3.Connection, path: Path, created: bool, *, checked: boo
         raise HistoryError(path, f"it is a SQLite database of some other program, not a history. {untouched}")
     if not created and version > 0 and not checked:
         try:
-            problems = [row[0] for row in conn.execute("PRAGMA quick_check(3)").fetchall()]
+            problems = check_problems(conn, path.stat().st_size)
         except sqlite3.DatabaseError as exc:
             problems = [str(exc)]
         if problems != ["ok"]:
