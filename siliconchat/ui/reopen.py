@@ -110,10 +110,11 @@ def load_earlier(view: ConversationView, earlier: EarlierBlock, count: int = PAG
     del earlier.messages[slice(None, count) if later else slice(-count, None)]
     top = view.block_top(earlier)
     before = view.virtual_size.height
-    index = view.blocks.index(earlier) + (0 if later else 1)
+    index = view.blocks.index(earlier)
     if not earlier.messages:
         view.remove_block(earlier)
-        index -= 0 if later else 1
+    elif not later:
+        index += 1  # under the "earlier messages" line
     view.add_blocks(blocks_for(page), before=index)
     if later and top is not None and top >= view.scroll_y:
         return  # what grew is under the top of the view: nothing on screen moved
@@ -152,11 +153,18 @@ async def show_conversation(
     view shows the end, and the reasoning pane the last answer's reasoning.
     """
     await screen.stop_and_wait()
-    # One layout and one repaint for all of it: between the awaits below (clearing the view, mounting the
-    # blocks, parsing each answer, the reasoning pane), the screen laid out and repainted what was done so far,
-    # about ten times, each time measuring and drawing more of it.
-    with screen.app.batch_update():
-        await _show(screen, conversation, focus)
+    # No full garbage collection until a moment after the first frame, as while an answer streams: a
+    # conversation of thousands of messages has just been read, and a collection walking them all (and
+    # the app) delayed that frame by 150-250 ms, one reopening in two.
+    screen._pause_gc()
+    try:
+        # One layout and one repaint for all of it: between the awaits below (clearing the view, mounting
+        # the blocks, parsing each answer, the reasoning pane), the screen laid out and repainted what was
+        # done so far, about ten times, each time measuring and drawing more of it.
+        with screen.app.batch_update():
+            await _show(screen, conversation, focus)
+    finally:
+        screen._resume_gc_later()
 
 
 async def _show(screen: ChatScreen, conversation: Conversation, focus: int | None) -> None:

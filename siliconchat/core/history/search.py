@@ -16,7 +16,7 @@ import re
 import sqlite3
 import time
 from collections.abc import Callable, Iterable, Sequence
-from typing import Final
+from typing import Any, Final
 
 from siliconchat.core.history.rows import SearchHit
 from siliconchat.core.history.schema import SEARCH_TABLE
@@ -116,7 +116,7 @@ def search_scan(
         f"WHERE m.id <= ? AND m.id > ? AND {rule} ORDER BY m.id DESC LIMIT ?"
     )
     deadline = time.perf_counter() + seconds
-    rows: list[tuple[object, ...]] = []
+    rows: list[Any] = []
     with read("search the history") as conn:
         top = int(conn.execute("SELECT COALESCE(MAX(id), 0) FROM messages").fetchone()[0])
         lowest = int(conn.execute("SELECT COALESCE(MIN(id), 1) FROM messages").fetchone()[0])
@@ -136,23 +136,10 @@ def search_scan(
     )
 
 
-def _hits(rows: Iterable[Sequence[object]], words: Sequence[str], include_reasoning: bool) -> list[SearchHit]:
+def _hits(rows: Iterable[Sequence[Any]], words: Sequence[str], include_reasoning: bool) -> list[SearchHit]:
     hits = []
     for mid, cid, role, title, model, created, content, reasoning in rows:
-        text, other = str(content or ""), str(reasoning or "")
-        in_reasoning = include_reasoning and not _contains_any(text, words)
-        line, spans = _make_snippet(other if in_reasoning else text, words)
-        hits.append(
-            SearchHit(
-                int(cid),  # type: ignore[call-overload]
-                int(mid),  # type: ignore[call-overload]
-                str(role),
-                str(title),
-                model if isinstance(model, str) else None,
-                float(created),  # type: ignore[arg-type]
-                line,
-                spans,
-                in_reasoning,
-            )
-        )
+        in_reasoning = include_reasoning and not _contains_any(content, words)
+        line, spans = _make_snippet(reasoning if in_reasoning else content, words)
+        hits.append(SearchHit(cid, mid, role, title, model, created, line, spans, in_reasoning))
     return hits
