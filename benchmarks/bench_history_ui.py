@@ -144,6 +144,29 @@ def screen_text(app: Any, widget: Any) -> str:
     return "\n".join(s.crop(region.x, region.right).text for s in strips[region.y : region.bottom])
 
 
+async def time_sidebar_open(pilot: Any, frames: Frames) -> float:
+    """F9 -> the first frame ``frames.probe`` accepts (the caller's probe: its rows on screen)."""
+    t0 = time.perf_counter()
+    await pilot.press("f9")
+    return await frames.wait_after(t0) - t0
+
+
+async def time_arrow_keys(
+    pilot: Any, frames: Frames, option_list: Any, cpu: list[float], wall: list[float], keys: int = 12
+) -> None:
+    """Down ``keys`` times in ``option_list``: the app's CPU and the wall time from each to its frame."""
+    for _ in range(keys):
+        before = option_list.highlighted
+        frames.probe = lambda before=before: option_list.highlighted != before
+        frames.times.clear()
+        c0, t0 = time.process_time(), time.perf_counter()
+        await pilot.press("down")
+        drawn = await frames.wait_after(t0)
+        wall.append(drawn - t0)
+        cpu.append(frames.cpu[drawn] - c0)
+        await pilot.pause()
+
+
 async def _one_run(
     app: Any, long_id: int, turns: int, conversations: int, out: dict[str, list[float]]
 ) -> None:
@@ -161,25 +184,13 @@ async def _one_run(
             and app.history.sidebar.list.option_count
             and newest in screen_text(app, app.history.sidebar)
         )
-        t0 = time.perf_counter()
-        await pilot.press("f9")
-        drawn = await frames.wait_after(t0)
-        opens.append(drawn - t0)
+        opens.append(await time_sidebar_open(pilot, frames))
         await pilot.pause()
         sidebar = app.history.sidebar
         assert sidebar is not None
         # (c) arrow keys
         option_list = sidebar.list
-        for _ in range(12):
-            before = option_list.highlighted
-            frames.probe = lambda before=before: option_list.highlighted != before
-            frames.times.clear()
-            c0, t0 = time.process_time(), time.perf_counter()
-            await pilot.press("down")
-            drawn = await frames.wait_after(t0)
-            key_wall.append(drawn - t0)
-            key_cpu.append(frames.cpu[drawn] - c0)
-            await pilot.pause()
+        await time_arrow_keys(pilot, frames, option_list, key_cpu, key_wall)
         # (a) reopen the long conversation from the sidebar
         await _until(lambda: option_list.option_count > 0)
         index = None

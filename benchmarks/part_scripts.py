@@ -9,6 +9,7 @@ function, registered in ``run.FAMILIES``.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import os
 import subprocess
@@ -171,3 +172,20 @@ def script_family(
 
 HISTORY = script_family("history", "bench_history.py", "history", 600, history_rows, rows_when_not_run=True)
 STRUCTURED = script_family("structured", "bench_structured.py", "structured answers", 3600, structured_rows)
+
+
+def scale_rows(scale: dict[str, Any]) -> list[Row]:
+    """Table rows from bench_scale.py's JSON (the history of 100,000 conversations, idle CPU)."""
+    import bench_scale
+
+    if scale.get("status") != "measured" or not isinstance(scale.get("data"), dict):
+        why = scale.get("reason") or "".join(scale.get("stderr", "").strip().splitlines()[-1:])
+        return [Row("scale (issue 20)", "s", None, note=f"{scale.get('status', '?')} {why}".strip())]
+    rows: list[Row] = bench_scale.rows_of(Row, scale["data"])
+    return rows
+
+
+# Not measured by default: it builds (once, cached) a 4.6 GB history of 100,000 conversations (about 29 min).
+SCALE = dataclasses.replace(
+    script_family("scale", "bench_scale.py", "history at scale", 7200, scale_rows), default=False
+)

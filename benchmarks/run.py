@@ -81,6 +81,7 @@ FAMILIES: tuple[Family, ...] = (
     part_startup.VERSION,
     part_scripts.HISTORY,
     part_scripts.STRUCTURED,
+    part_scripts.SCALE,
 )
 
 
@@ -114,7 +115,8 @@ def _parser() -> argparse.ArgumentParser:
         default=None,
         metavar="LIST",
         help=f"comma-separated parts: {_default_parts()} (default: all); "
-        "also launch (only when named: app starts alone, to the first frame)",
+        "also launch (only when named: app starts alone, to the first frame) and scale (only when named: "
+        "the history of 100,000 conversations, built once and cached)",
     )
     parser.add_argument(
         "--json", default=str(RESULTS_DIR / "latest.json"), metavar="PATH", help="JSON output"

@@ -30,7 +30,7 @@ from siliconchat.exit_signals import ExitSignals, cut_off_reason
 from siliconchat.ui.history.link import HistoryLink
 from siliconchat.ui.key_priority import KeyPriority, key_noting
 from siliconchat.ui.screens.chat import ChatScreen
-from siliconchat.ui.textual_seams import UnhandledErrorHookApp
+from siliconchat.ui.textual_seams import UnhandledErrorHookApp, quiet_input
 
 if TYPE_CHECKING:
     from siliconchat.core.api import ChatClient
@@ -260,7 +260,8 @@ class SiliconChatApp(UnhandledErrorHookApp[int]):
     # -- keys and commands ----------------------------------------------------------------------
 
     def get_driver_class(self) -> type[Driver]:
-        return key_noting(super().get_driver_class())  # notes each key as it is read (see KeyPriority)
+        # Notes each key as it is read (see KeyPriority), with an input thread that does not poll.
+        return key_noting(quiet_input(super().get_driver_class()))
 
     async def on_event(self, event: events.Event) -> None:
         typed = isinstance(event, events.Key) and not event.is_forwarded

@@ -55,7 +55,7 @@ def test_default_location_and_private_modes(isolated_dirs: dict[str, Path]) -> N
 def test_pragmas(store: HistoryStore, db: Path) -> None:
     conn = sqlite3.connect(db)
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 4
     conn.close()
     raw = store._connection()
     assert raw.execute("PRAGMA foreign_keys").fetchone()[0] == 1
@@ -511,7 +511,10 @@ def test_two_processes_writing_at_once_lose_nothing(db: Path) -> None:
             assert [m.content for m in answers] == [f"{name} answer {i} (final)" for i in range(count)]
     conn = sqlite3.connect(db)
     assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-    assert conn.execute("INSERT INTO messages_fts (messages_fts) VALUES ('integrity-check')").fetchall() == []
+    assert (
+        conn.execute("INSERT INTO messages_trigram (messages_trigram) VALUES ('integrity-check')").fetchall()
+        == []
+    )
     conn.close()
 
 

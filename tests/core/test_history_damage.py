@@ -142,3 +142,86 @@ def test_a_damaged_file_that_cannot_be_moved_is_refused_and_left_as_it_was(
     message = str(caught.value)
     assert str(path) in message and "damaged" in message and "Read-only file system" in message
     assert _contents(path) == before
+
+
+# -- a large file: the schema and the conversations are checked at opening, the rest when read ------------------
+
+
+def _page_of(path: Path, table: str, kind: str = "leaf") -> int:
+    import sqlite3
+
+    conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    try:
+        row = conn.execute(
+            "SELECT pageno FROM dbstat WHERE name = ? AND pagetype = ? ORDER BY pageno LIMIT 1", (table, kind)
+        ).fetchone()
+        size = conn.execute("PRAGMA page_size").fetchone()[0]
+    finally:
+        conn.close()
+    return (row[0] - 1) * size
+
+
+def _scribble(path: Path, offset: int) -> None:
+    data = bytearray(path.read_bytes())
+    data[offset : offset + 4000] = b"\xff" * 4000  # the page's header and cells
+    path.write_bytes(bytes(data))
+
+
+def _history(path: Path) -> None:
+    with HistoryStore.open(path) as store:
+        for i in range(60):
+            conversation = Conversation(
+                title=f"c{i}", messages=[Message("user", f"message {i} " + "m" * 2000)]
+            )
+            store.create_conversation(conversation)
+
+
+@pytest.fixture
+def large(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every file counts as large (the bound is 256 MB; these are a few hundred KB)."""
+    from siliconchat.core.history import check
+
+    monkeypatch.setattr(check, "FULL_CHECK_BYTES", 0)
+
+
+def test_a_large_file_with_a_hot_wal_is_checked_in_place_and_keeps_what_the_wal_holds(
+    tmp_path: Path, large: None
+) -> None:
+    path = tmp_path / "history.db"
+    _history_with_hot_wal(path)
+    wal, _shm = sidecars(path)
+    before = [path.read_bytes(), wal.read_bytes()]
+    assert examine(path).damage is None
+    assert [path.read_bytes(), wal.read_bytes()] == before  # read in place: no checkpoint
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".history-check-")]
+    with HistoryStore.open(path) as store:
+        assert store.count() == 190 and store.notice is None
+
+
+def test_a_large_file_with_damaged_conversations_moves_aside(tmp_path: Path, large: None) -> None:
+    path = tmp_path / "history.db"
+    _history(path)
+    _scribble(path, _page_of(path, "conversations"))
+    with HistoryStore.open(path) as store:
+        assert store.count() == 0 and store.notice is not None and "damaged" in store.notice
+
+
+def test_a_large_file_with_a_damaged_message_opens_and_reading_it_says_the_file_is_damaged(
+    tmp_path: Path, large: None
+) -> None:
+    """The price of not reading every page at each start: the damage shows when the page is read, as a
+    clear error of that read, and the rest of the history stays usable."""
+    path = tmp_path / "history.db"
+    _history(path)
+    _scribble(path, _page_of(path, "messages"))
+    with HistoryStore.open(path) as store:
+        assert store.notice is None and store.count() == 60
+        assert [c.title for c in store.list_conversations(3)] == ["c59", "c58", "c57"]
+        failures = 0
+        for summary in store.list_conversations():
+            try:
+                store.load(summary.id)
+            except HistoryError as exc:
+                failures += 1
+                assert "malformed" in str(exc) or "damaged" in str(exc) or "corrupt" in str(exc), str(exc)
+        assert failures >= 1

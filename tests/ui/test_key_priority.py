@@ -11,6 +11,7 @@ from textual.drivers.headless_driver import HeadlessDriver
 from ui_support import chat, wait_for
 
 from siliconchat.ui.key_priority import KEY_ECHO_WAIT, KeyPriority, key_noting
+from siliconchat.ui.textual_seams import quiet_input
 
 SIZE = (120, 40)
 
@@ -44,8 +45,9 @@ def test_keys_that_did_not_come_through_the_driver_do_not_wait_once_shown() -> N
 
 async def test_the_terminal_driver_notes_each_key_it_reads(make_app) -> None:
     app = make_app()
-    # In a terminal, the app runs with Textual's driver for the platform, made to note keys.
-    assert app.get_driver_class() is key_noting(App.get_driver_class(app))
+    # In a terminal, the app runs with Textual's driver for the platform, made to note keys (and, on Linux and
+    # macOS, with an input thread that does not poll: see textual_seams.quiet_input).
+    assert app.get_driver_class() is key_noting(quiet_input(App.get_driver_class(app)))
     async with app.run_test(size=SIZE) as pilot:
         screen = chat(app)
         driver = key_noting(HeadlessDriver)(app)  # what the app's terminal driver does, on the test's loop

@@ -22,7 +22,7 @@ from packaging.version import Version
 from textual import events
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
-from textual.widgets import Footer, Input
+from textual.widgets import Footer, Input, Static
 
 import siliconchat
 from siliconchat.ui import textual_seams
@@ -225,9 +225,111 @@ async def test_a_failing_hook_still_ends_the_app_with_return_code_1() -> None:
     assert app.return_code == 1
 
 
+async def test_running_timers_lists_started_timers_that_are_not_paused_or_stopped() -> None:
+    class Ticking(App[None]):
+        def compose(self) -> ComposeResult:
+            yield Static("x", id="ticking")
+
+    app = Ticking()
+    async with app.run_test() as pilot:
+        await pilot.pause()
+        widget = app.query_one("#ticking")
+        assert textual_seams.running_timers(app) == []
+        timer = widget.set_interval(10, lambda: None, name="tick")
+        await pilot.pause()
+        assert textual_seams.running_timers(app) == ["Static: tick"]
+        timer.pause()
+        assert textual_seams.running_timers(app) == []
+        timer.resume()
+        assert textual_seams.running_timers(app) == ["Static: tick"]
+        timer.stop()
+        await pilot.pause()
+        assert textual_seams.running_timers(app) == []
+
+
+QUIET_APP = """
+import sys
+from pathlib import Path
+from textual.app import App
+from textual.widgets import Static
+from siliconchat.ui.textual_seams import quiet_input
+
+class Quiet(App[None]):
+    BINDINGS = [("escape", "leave", "Leave")]
+
+    def get_driver_class(self):
+        return quiet_input(super().get_driver_class())
+
+    def compose(self):
+        yield Static("READY")
+
+    def on_key(self, event):
+        if event.key == "a":
+            Path(sys.argv[1]).write_text("a")
+
+    def action_leave(self):
+        self.exit(return_code=7)
+
+app = Quiet()
+app.run()
+sys.exit(app.return_code or 0)
+"""
+
+
+def _wakeups(pid: int) -> int:
+    """The times the threads of ``pid`` went to sleep (voluntary context switches, summed)."""
+    total = 0
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        status = (task / "status").read_text()
+        total += int(status.split("voluntary_ctxt_switches:")[1].split()[0])
+    return total
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_the_quiet_input_thread_sleeps_until_a_key_and_still_reads_keys_escape_and_stops(
+    tmp_path: Path,
+) -> None:
+    import os
+    import pty
+    import select
+    import subprocess
+    import time
+
+    marker = tmp_path / "a"
+    master, slave = pty.openpty()
+    env = {**os.environ, "TERM": "xterm-256color"}
+    env.pop("TEXTUAL", None)
+    process = subprocess.Popen(
+        [sys.executable, "-c", QUIET_APP, str(marker)], stdin=slave, stdout=slave, stderr=slave, env=env
+    )
+    os.close(slave)
+    out = b""
+    try:
+        while b"READY" not in out:
+            assert select.select([master], [], [], 30)[0], "the app did not start"
+            out += os.read(master, 65536)
+        time.sleep(0.5)  # the first frames are written
+        before = _wakeups(process.pid)
+        time.sleep(1.0)  # Textual's own input loop wakes ten times in this second
+        assert _wakeups(process.pid) - before <= 2
+        os.write(master, b"a")
+        for _ in range(500):
+            if marker.exists():
+                break
+            time.sleep(0.01)
+        assert marker.read_text() == "a"
+        os.write(master, b"\x1b")  # a lone Escape: told from a sequence by the parser's timeout
+        assert process.wait(timeout=30) == 7  # and the input thread stops with the app
+    finally:
+        if process.poll() is None:
+            process.kill()
+        os.close(master)
+
+
 def test_every_seam_is_tested_here() -> None:
     tested = {"TESTED_TEXTUAL", "BlinkHookTextArea", "FooterKey", "UnhandledErrorHookApp"}
     tested |= {"mark_footer_bindings_ready", "set_footer_key_enabled", "forward_event"}
+    tested |= {"running_timers", "quiet_input"}
     assert set(textual_seams.__all__) == tested, "a new seam needs a test in this file"
 
 

@@ -16,7 +16,14 @@ from siliconchat.core.history import HistoryStore
 from siliconchat.demo import scenarios as sc
 from siliconchat.demo.server import DEMO_API_KEY
 from siliconchat.ui.app import SiliconChatApp
-from siliconchat.ui.document.conversation_blocks import AnswerBlock, EarlierBlock, ErrorBlock, UserBlock
+from siliconchat.ui.document.conversation_blocks import (
+    AnswerBlock,
+    EarlierBlock,
+    ErrorBlock,
+    LaterBlock,
+    UserBlock,
+)
+from siliconchat.ui.screens.chat import ChatScreen
 from siliconchat.ui.widgets.conversation_pages import PAGE, load_earlier
 from siliconchat.ui.widgets.sidebar import Sidebar
 
@@ -218,48 +225,86 @@ async def test_sidebar_lists_newest_first_and_enter_reopens_with_context(make_ap
         assert sidebar.current == new
 
 
-async def test_a_long_sidebar_shows_the_newest_rows_first_then_every_row(make_app, monkeypatch) -> None:
-    """The first rows are drawn before the rest is read; the rest arrives in batches, in order, each row once;
-    the highlight goes to the open conversation even when it arrives in a later batch."""
+def _paged(monkeypatch) -> None:  # type: ignore[no-untyped-def]
     from siliconchat.ui.widgets import sidebar as sidebar_module
 
-    monkeypatch.setattr(sidebar_module, "FIRST_ROWS", 5)
-    monkeypatch.setattr(sidebar_module, "BATCH_ROWS", 4)
-    ids = _prepare([(f"Conversation {n:02}", [(f"q{n}", f"a{n}", "")], T0 + n * 60) for n in range(23)])
+    monkeypatch.setattr(sidebar_module, "PAGE_ROWS", 5)
+    monkeypatch.setattr(sidebar_module, "PAGE_MARGIN", 2)
+
+
+async def test_the_sidebar_reads_a_page_at_a_time_as_the_highlight_nears_the_end(
+    make_app, monkeypatch
+) -> None:
+    """Enough pages to fill the list when it opens, not the whole history; each Down near the end reads the
+    next page, in order, each row once, down to the oldest; a refresh reads as many rows as are shown, with a
+    new conversation on top."""
+    _paged(monkeypatch)
+    total = 60
+    ids = _prepare([(f"Conversation {n:02}", [(f"q{n}", f"a{n}", "")], T0 + n * 60) for n in range(total)])
+    newest_first = [str(i) for i in reversed(ids)]
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        sidebar = await _open_sidebar(pilot)
+        await wait_for(pilot, lambda: len(sidebar.list.options) > 18 and not sidebar.reading, "a full view")
+        assert sidebar.list.has_focus
+        shown = [o.id for o in sidebar.list.options]
+        assert shown == newest_first[: len(shown)]
+        assert 18 < len(shown) < total and sidebar.pages == len(shown) // 5  # the view's rows and a margin
+        for step in range(1, total):
+            await pilot.press("down")
+            await wait_for(
+                pilot, lambda step=step: sidebar.highlighted_id == ids[total - 1 - step], f"row {step}"
+            )
+            shown = [o.id for o in sidebar.list.options]
+            assert shown == newest_first[: len(shown)]  # in order, each row once
+        await wait_for(pilot, lambda: sidebar.complete, "the last page")
+        assert [o.id for o in sidebar.list.options] == newest_first
+        assert sidebar.pages == total // 5 + 1  # the last one came back empty
+        assert "Conversation 00" in rendered(app, sidebar)
+        # A new conversation (as another instance would add it) shows up on top at the next refresh.
+        [added] = _prepare([("Conversation new", [("qn", "an", "")], T0 + 99 * 60)])
+        app.history.refresh_sidebar()
+        await wait_for(pilot, lambda: sidebar.list.options[0].id == str(added), "the refreshed list")
+        shown = [o.id for o in sidebar.list.options]
+        assert shown == [str(added), *newest_first][: len(shown)] and len(shown) >= total
+
+
+async def test_the_sidebar_reads_pages_as_the_list_scrolls_and_up_to_the_open_conversation(
+    make_app, monkeypatch
+) -> None:
+    _paged(monkeypatch)
+    ids = _prepare([(f"Conversation {n:02}", [(f"q{n}", f"a{n}", "")], T0 + n * 60) for n in range(40)])
     newest_first = [str(i) for i in reversed(ids)]
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await _history_ready(pilot)
-        app.history.open_conversation(ids[2])  # an old one: beyond the first rows
+        app.history.open_conversation(ids[20])  # beyond the first page
         screen = chat(app)
         await wait_for(
             pilot,
             lambda: (
-                screen.conversation.id == ids[2]
+                screen.conversation.id == ids[20]
                 and not any(w.group == "history-open" and w.is_running for w in app.workers)
             ),
             "the old conversation",
         )
         sidebar = await _open_sidebar(pilot)
-        await wait_for(pilot, lambda: sidebar.complete, "every row")
-        assert sidebar.list.has_focus
+        await wait_for(pilot, lambda: sidebar.highlighted_id == ids[20], "the open conversation's row")
+        assert "Conversation 20" in rendered(app, sidebar)
+        shown = [o.id for o in sidebar.list.options]
+        assert shown == newest_first[: len(shown)] and str(ids[20]) in shown
+        # Scrolling the list (the mouse wheel, the scroll bar) reads on too, without moving the highlight.
+        for _ in range(10):
+            sidebar.list.scroll_end(animate=False, immediate=True)
+            await pilot.pause()
+            if sidebar.complete:
+                break
+        await wait_for(pilot, lambda: sidebar.complete, "every page")
         assert [o.id for o in sidebar.list.options] == newest_first
-        assert sidebar.highlighted_id == ids[2]
-        assert "Conversation 02" in rendered(app, sidebar)  # scrolled to it
-        # Every row is reachable with the keys, down to the oldest.
-        await pilot.press("down", "down")
-        assert sidebar.highlighted_id == ids[0]
-        assert "Conversation 00" in rendered(app, sidebar)
-        # A new conversation (as another instance would add it) shows up on the next refresh, once.
-        [added] = _prepare([("Conversation new", [("qn", "an", "")], T0 + 99 * 60)])
-        app.history.refresh_sidebar()
-        await wait_for(
-            pilot, lambda: sidebar.complete and len(sidebar.list.options) == 24, "the refreshed list"
-        )
-        assert [o.id for o in sidebar.list.options] == [str(added), *newest_first]
+        assert sidebar.highlighted_id == ids[20]
 
 
-def test_extend_skips_rows_already_shown_and_keeps_a_moved_highlight() -> None:
+def test_extend_skips_rows_already_shown_and_keeps_the_highlight() -> None:
     from siliconchat.core.history import ConversationSummary
 
     def summary(n: int) -> ConversationSummary:
@@ -268,7 +313,7 @@ def test_extend_skips_rows_already_shown_and_keeps_a_moved_highlight() -> None:
     sidebar = Sidebar()
     sidebar.show([summary(9), summary(8)], current=3, complete=False)
     assert sidebar.loaded and not sidebar.complete
-    sidebar.list.highlighted = 1  # the user moved before the current conversation's row arrived
+    sidebar.list.highlighted = 1
     sidebar.extend([summary(8), summary(7), summary(3)], complete=True)
     assert [o.id for o in sidebar.list.options] == ["9", "8", "7", "3"]
     assert sidebar.list.highlighted == 1
@@ -353,15 +398,23 @@ async def test_search_finds_a_prompt_and_opens_the_conversation_at_it(make_app) 
         assert len(blocks_of(screen, EarlierBlock)) == 1
 
 
+async def _reopened(pilot: Pilot[object], cid: int) -> ChatScreen:
+    """Reopen conversation ``cid`` from the history; the chat screen once it shows it."""
+    app = pilot.app
+    assert isinstance(app, SiliconChatApp)
+    screen = chat(app)
+    await _history_ready(pilot)
+    app.history.open_conversation(cid)
+    await wait_for(pilot, lambda: screen.conversation.id == cid, "the conversation")
+    await pilot.pause()
+    return screen
+
+
 async def test_a_long_conversation_opens_at_its_end_with_earlier_messages_on_demand(make_app) -> None:
     [cid] = _prepare([("Long", [(f"prompt {i}", f"answer number {i}", f"r{i}") for i in range(200)], T0)])
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
-        screen = chat(app)
-        await _history_ready(pilot)
-        app.history.open_conversation(cid)
-        await wait_for(pilot, lambda: screen.conversation.id == cid, "the conversation")
-        await pilot.pause()
+        screen = await _reopened(pilot, cid)
         assert "answer number 199" in rendered(app, screen.view)
         assert screen.reasoning.body.source == "r199"
         blocks = len(blocks_of(screen, AnswerBlock))
@@ -378,6 +431,37 @@ async def test_a_long_conversation_opens_at_its_end_with_earlier_messages_on_dem
         assert len(blocks_of(screen, AnswerBlock)) == 200
         assert not blocks_of(screen, EarlierBlock)
         assert len(screen.conversation.messages) == 400
+
+
+async def test_home_in_a_long_conversation_shows_its_first_turn_without_drawing_the_rest(make_app) -> None:
+    """Home goes to the first messages, with a "more messages" line under them holding the rest back; that
+    line, clicked or scrolled onto, shows the next page in order, down to the messages that were shown."""
+    [cid] = _prepare([("Long", [(f"prompt {i}", f"answer number {i}", "") for i in range(200)], T0)])
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _reopened(pilot, cid)
+        at_end = len(blocks_of(screen, AnswerBlock))
+        screen.view.focus()
+        await pilot.press("home")
+        await pilot.pause()
+        view = screen.view
+        assert view.scroll_y == 0 and "prompt 0" in rendered(app, view)
+        assert isinstance(view.blocks[0], UserBlock) and view.blocks[0].message.content == "prompt 0"
+        later = one(screen, LaterBlock)
+        assert not [b for b in blocks_of(screen, EarlierBlock) if not isinstance(b, LaterBlock)]
+        first_page = len(blocks_of(screen, AnswerBlock)) - at_end
+        assert 2 <= first_page < 40  # a page, not the 200 answers
+        await click_block(pilot, later)
+        await pilot.pause()
+        assert len(blocks_of(screen, AnswerBlock)) == at_end + first_page + PAGE // 2
+        for _ in range(400):  # scrolling down onto the line shows the next page each time
+            if not blocks_of(screen, LaterBlock):
+                break
+            await pilot.press("pagedown")
+            await pilot.pause()
+        assert not blocks_of(screen, LaterBlock)
+        answers = [b.message.content for b in blocks_of(screen, AnswerBlock)]
+        assert answers == [f"answer number {i}" for i in range(200)]
 
 
 async def test_a_tall_conversation_is_shown_at_its_end_from_its_first_frame(make_app) -> None:

@@ -14,18 +14,20 @@ Design notes:
   committed transaction; only a power cut may lose the last ones.
 * ``PRAGMA user_version`` is the schema version; :data:`MIGRATIONS` takes a file from any older version to
   :data:`SCHEMA_VERSION`. An existing file is checked before any read-write connection opens, through a
-  connection that cannot write (``check``). A file that is not a database or fails ``PRAGMA quick_check`` moves
-  aside with its ``-wal`` and ``-shm`` (all or none) and a new history starts; ``HistoryStore.notice`` says
-  where it went. One that cannot be opened, has a newer schema or belongs to another program raises
+  connection that cannot write (``check``; of a file over 256 MB, only the schema and the conversations:
+  checking every page takes seconds per gigabyte). A file that is not a database or fails ``PRAGMA
+  quick_check`` moves aside with its ``-wal`` and ``-shm`` (all or none) and a new history starts;
+  ``HistoryStore.notice`` says where it went. One that cannot be opened, has a newer schema or belongs to another program raises
   :class:`HistoryError` naming the file, and is never written to, migrated or removed.
 * The user message is queued for saving as its request is sent; while an answer streams, the turn
   (:mod:`siliconchat.core.session`) queues a checkpoint every second, so a ``kill -9`` loses at most the
   last 2 s of text. A message still marked ``streaming`` in the file belongs to a
   process that died (or to another instance, still running): :meth:`HistoryStore.load` shows it as
   ``incomplete`` and leaves the row alone.
-* Search uses an FTS5 table over content and reasoning (separate columns, so reasoning can be left out),
-  kept in sync by triggers. A SQLite built without FTS5 falls back to ``LIKE``; queries with CJK text use
-  ``LIKE`` too, because FTS5's ``unicode61`` tokenizer sees a run of CJK characters as one word.
+* Search finds any part of a word, in any script: a trigram FTS5 index over content and reasoning
+  (separate columns, so reasoning can be left out), kept in sync by triggers, picks the rows, and ``LIKE``
+  decides. Queries of one or two characters, and a SQLite without FTS5 or its ``trigram`` tokenizer (before
+  3.34), scan the messages instead, newest first and bounded in time (``search``).
 * Nothing here can hold the API key: parameters are :class:`ModelParams` (sampling settings only) and errors
   are passed through :func:`siliconchat.core.sanitize.redact` before they are stored.
 * Text is UTF-8 both ways. What is written goes through :func:`siliconchat.core.text.safe_text` (a lone
@@ -51,6 +53,7 @@ if TYPE_CHECKING:
         make_title,
     )
     from siliconchat.core.history.schema import MIGRATIONS, SCHEMA_VERSION
+    from siliconchat.core.history.search import SearchHits
     from siliconchat.core.history.store import HistoryStore
 
 _HOME = {
@@ -64,6 +67,7 @@ _HOME = {
     "make_title": "rows",
     "MIGRATIONS": "schema",
     "SCHEMA_VERSION": "schema",
+    "SearchHits": "search",
     "HistoryStore": "store",
 }
 """Where each public name lives. They are imported on first use: the TUI's write queue (``saves``) is part of
@@ -88,5 +92,6 @@ __all__ = [
     "HistoryError",
     "HistoryStore",
     "SearchHit",
+    "SearchHits",
     "make_title",
 ]

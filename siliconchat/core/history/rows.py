@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
-from siliconchat.core.conversation import Message, MessageState, ModelParams, Timings, Usage
+from siliconchat.core.conversation import Conversation, Message, MessageState, ModelParams, Timings, Usage
 from siliconchat.core.history.attachment_rows import insert_attachments
 from siliconchat.core.sanitize import redact, sanitize_line
 from siliconchat.core.text import safe_text
@@ -145,13 +145,32 @@ def rowid(cursor: sqlite3.Cursor) -> int:
     return cursor.lastrowid
 
 
-def insert_message(conn: sqlite3.Connection, conversation_id: int, position: int, message: Message) -> int:
-    cursor = conn.execute(
-        "INSERT INTO messages (conversation_id, position, role, content, reasoning, model, usage, timings,"
-        " finish_reason, error, state, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (conversation_id, position, message.role, *changing_columns(message), message.created_at),
+INSERT_MESSAGE: Final = (
+    "INSERT INTO messages (conversation_id, position, role, content, reasoning, model, usage, timings,"
+    " finish_reason, error, state, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+INSERT_CONVERSATION: Final = "INSERT INTO conversations (title, created, updated, system_prompt, params, model) VALUES (?, ?, ?, ?, ?, ?)"
+
+
+def message_row(conversation_id: int, position: int, message: Message) -> tuple[object, ...]:
+    """The parameters of :data:`INSERT_MESSAGE` for ``message``."""
+    return (conversation_id, position, message.role, *changing_columns(message), message.created_at)
+
+
+def conversation_row(conversation: Conversation) -> tuple[object, ...]:
+    """The parameters of :data:`INSERT_CONVERSATION` for ``conversation`` (its title as it is)."""
+    return (
+        sanitize_line(conversation.title),
+        conversation.created_at,
+        conversation.updated_at,
+        optional_text(conversation.system_prompt),
+        dumps(conversation.params.to_dict()),
+        optional_text(last_model(conversation.messages)),
     )
-    message_id = rowid(cursor)
+
+
+def insert_message(conn: sqlite3.Connection, conversation_id: int, position: int, message: Message) -> int:
+    message_id = rowid(conn.execute(INSERT_MESSAGE, message_row(conversation_id, position, message)))
     if message.attachments:
         insert_attachments(conn, message_id, message.attachments)
     return message_id

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import sqlite3
@@ -10,6 +11,7 @@ from pathlib import Path
 from typing import Final
 
 from siliconchat.core.history.attachment_rows import create_tables
+from siliconchat.core.history.check import check_problems
 from siliconchat.core.history.errors import (
     BUSY_TIMEOUT_MS,
     HistoryError,
@@ -19,7 +21,8 @@ from siliconchat.core.history.errors import (
 
 MMAP_BYTES: Final = 256 * 1024 * 1024
 """Pages are read through a memory map of the file (up to this size) instead of being copied: scans such
-as a CJK search (``LIKE``: FTS5 cannot split CJK words) and ``quick_check`` take about a third less time."""
+as a search for one or two characters (``LIKE``: the trigram index needs three) and ``quick_check`` take
+about a third less time."""
 
 
 _V1: Final = """
@@ -57,29 +60,38 @@ UPDATE messages SET state = CASE WHEN content = '' THEN 'failed' ELSE 'incomplet
     WHERE error IS NOT NULL AND role = 'assistant';
 """
 
-# External-content FTS5: the text is stored once (in messages); the index follows it through triggers.
-_FTS_TABLE: Final = """
-CREATE VIRTUAL TABLE IF NOT EXISTS messages_fts USING fts5 (
-    content, reasoning, content = 'messages', content_rowid = 'id', tokenize = 'unicode61 remove_diacritics 2'
-)
-"""
-_FTS_TRIGGERS: Final = {
-    "messages_fts_insert": """
-CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN
-    INSERT INTO messages_fts (rowid, content, reasoning) VALUES (new.id, new.content, new.reasoning);
+# The search index: external-content FTS5 (the text is stored once, in messages) with the ``trigram``
+# tokenizer, which indexes every three characters, so that any substring of three or more characters — a
+# Latin word or part of one, a CJK word (FTS5's word tokenizers see a run of CJK text as one word) — is
+# found through the index. ``detail=column`` keeps which column holds each trigram (a content-only search
+# skips reasoning) but not where: the index is a filter, and the same LIKE as the scan decides each row, so
+# both give the same results (``search.py``).
+SEARCH_TABLE: Final = "messages_trigram"
+_SEARCH_INDEX: Final = f"""
+CREATE VIRTUAL TABLE IF NOT EXISTS {SEARCH_TABLE} USING fts5 (
+    content, reasoning, content = 'messages', content_rowid = 'id', tokenize = 'trigram', detail = column
+)"""
+_SEARCH_TRIGGERS: Final = {
+    f"{SEARCH_TABLE}_insert": f"""
+CREATE TRIGGER {SEARCH_TABLE}_insert AFTER INSERT ON messages BEGIN
+    INSERT INTO {SEARCH_TABLE} (rowid, content, reasoning) VALUES (new.id, new.content, new.reasoning);
 END""",
-    "messages_fts_delete": """
-CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages BEGIN
-    INSERT INTO messages_fts (messages_fts, rowid, content, reasoning)
+    f"{SEARCH_TABLE}_delete": f"""
+CREATE TRIGGER {SEARCH_TABLE}_delete AFTER DELETE ON messages BEGIN
+    INSERT INTO {SEARCH_TABLE} ({SEARCH_TABLE}, rowid, content, reasoning)
         VALUES ('delete', old.id, old.content, old.reasoning);
 END""",
-    "messages_fts_update": """
-CREATE TRIGGER messages_fts_update AFTER UPDATE OF content, reasoning ON messages BEGIN
-    INSERT INTO messages_fts (messages_fts, rowid, content, reasoning)
+    f"{SEARCH_TABLE}_update": f"""
+CREATE TRIGGER {SEARCH_TABLE}_update AFTER UPDATE OF content, reasoning ON messages BEGIN
+    INSERT INTO {SEARCH_TABLE} ({SEARCH_TABLE}, rowid, content, reasoning)
         VALUES ('delete', old.id, old.content, old.reasoning);
-    INSERT INTO messages_fts (rowid, content, reasoning) VALUES (new.id, new.content, new.reasoning);
+    INSERT INTO {SEARCH_TABLE} (rowid, content, reasoning) VALUES (new.id, new.content, new.reasoning);
 END""",
 }
+# Versions 2 indexed words (FTS5 ``unicode61``, table messages_fts): it could not find CJK words or parts
+# of words, so version 3 replaces it.
+_LEGACY_TABLE: Final = "messages_fts"
+_LEGACY_TRIGGERS: Final = ("messages_fts_insert", "messages_fts_delete", "messages_fts_update")
 
 
 def _migrate_v1(conn: sqlite3.Connection) -> None:
@@ -88,11 +100,24 @@ def _migrate_v1(conn: sqlite3.Connection) -> None:
 
 def _migrate_v2(conn: sqlite3.Connection) -> None:
     _run_script(conn, _V2)
-    # The search index is set up by _sync_fts (it depends on the SQLite build, not on the version).
 
 
-# MIGRATIONS[n] takes a file from version n to n + 1. Version 3: attachments (attachment_rows.py).
-MIGRATIONS: Final[Sequence[Callable[[sqlite3.Connection], None]]] = (_migrate_v1, _migrate_v2, create_tables)
+def _migrate_v4(conn: sqlite3.Connection) -> None:
+    """The word index gives way to the trigram index (built here, in the migration's transaction, where
+    this SQLite has it; else by :func:`_sync_search` under a build that has it)."""
+    _drop_legacy_index(conn)
+    if _fts5_available(conn):
+        _create_search_index(conn)
+
+
+# MIGRATIONS[n] takes a file from version n to n + 1. Version 3: attachments (attachment_rows.py); 4: the
+# trigram search index.
+MIGRATIONS: Final[Sequence[Callable[[sqlite3.Connection], None]]] = (
+    _migrate_v1,
+    _migrate_v2,
+    create_tables,
+    _migrate_v4,
+)
 SCHEMA_VERSION: Final = len(MIGRATIONS)
 
 
@@ -104,15 +129,37 @@ def _run_script(conn: sqlite3.Connection, script: str) -> None:
 
 
 def _fts5_available(conn: sqlite3.Connection) -> bool:
+    """Whether this SQLite has FTS5 with its ``trigram`` tokenizer (SQLite 3.34 and later)."""
     try:
-        row = conn.execute("SELECT sqlite_compileoption_used('ENABLE_FTS5')").fetchone()
-        if row and row[0]:
-            return True
-        conn.execute("CREATE VIRTUAL TABLE temp.fts5_probe USING fts5 (x)")  # loadable or built in
+        conn.execute("CREATE VIRTUAL TABLE temp.fts5_probe USING fts5 (x, tokenize = 'trigram')")
         conn.execute("DROP TABLE temp.fts5_probe")
         return True
     except sqlite3.Error:
         return False
+
+
+def _names(conn: sqlite3.Connection, kind: str) -> set[str]:
+    return {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = ?", (kind,))}
+
+
+def _drop_legacy_index(conn: sqlite3.Connection) -> None:
+    """Drop the version 2 word index and its triggers. Its table can only be dropped where FTS5 exists
+    (dropping a virtual table needs its module); without its triggers it is inert until then."""
+    for name in _LEGACY_TRIGGERS:
+        conn.execute(f"DROP TRIGGER IF EXISTS {name}")
+    if _LEGACY_TABLE in _names(conn, "table"):
+        with contextlib.suppress(sqlite3.OperationalError):  # "no such module: fts5"
+            conn.execute(f"DROP TABLE {_LEGACY_TABLE}")
+
+
+def _create_search_index(conn: sqlite3.Connection) -> None:
+    """Create the index and its triggers and fill it from the messages (in the caller's transaction)."""
+    for name in _SEARCH_TRIGGERS:
+        conn.execute(f"DROP TRIGGER IF EXISTS {name}")
+    conn.execute(_SEARCH_INDEX)
+    for sql in _SEARCH_TRIGGERS.values():
+        conn.execute(sql)
+    conn.execute(f"INSERT INTO {SEARCH_TABLE} ({SEARCH_TABLE}) VALUES ('rebuild')")
 
 
 def create_private_file(path: Path) -> bool:
@@ -181,7 +228,7 @@ def prepare(conn: sqlite3.Connection, path: Path, created: bool, *, checked: boo
         raise HistoryError(path, f"it is a SQLite database of some other program, not a history. {untouched}")
     if not created and version > 0 and not checked:
         try:
-            problems = [row[0] for row in conn.execute("PRAGMA quick_check(3)").fetchall()]
+            problems = check_problems(conn, path.stat().st_size)
         except sqlite3.DatabaseError as exc:
             problems = [str(exc)]
         if problems != ["ok"]:
@@ -214,26 +261,30 @@ def _migrate(conn: sqlite3.Connection) -> None:
 
 
 def _sync_fts(conn: sqlite3.Connection) -> bool:
-    """Make the search index match this SQLite build: set it up (and fill it) where FTS5 exists; where
-    it does not, drop the triggers (they would make every write fail) so that another build re-fills it."""
+    """Make the search index match this SQLite build: set it up (and fill it) where FTS5 with ``trigram``
+    exists; where it does not, drop the triggers (they would make every write fail) so that another build
+    fills it again. Also drops a word index that a migration without FTS5 had to leave."""
     available = _fts5_available(conn)
-    triggers = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")}
-    wanted = set(_FTS_TRIGGERS)
-    if (available and wanted <= triggers) or (not available and not (wanted & triggers)):
+    if _search_in_sync(conn, available):
         return available
     conn.execute("BEGIN IMMEDIATE")
     try:
-        triggers = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")}
-        for name in wanted & triggers:
-            conn.execute(f"DROP TRIGGER {name}")
-        if available:
-            conn.execute(_FTS_TABLE)
-            for sql in _FTS_TRIGGERS.values():
-                conn.execute(sql)
-            conn.execute("INSERT INTO messages_fts (messages_fts) VALUES ('rebuild')")
+        if not _search_in_sync(conn, available):  # again under the write lock: another instance may have
+            _drop_legacy_index(conn)  # done it meanwhile (filling the index takes a while)
+            for name in set(_SEARCH_TRIGGERS) & _names(conn, "trigger"):
+                conn.execute(f"DROP TRIGGER {name}")
+            if available:
+                _create_search_index(conn)
         conn.execute("COMMIT")
     except BaseException:
         if conn.in_transaction:
             conn.execute("ROLLBACK")
         raise
     return available
+
+
+def _search_in_sync(conn: sqlite3.Connection, available: bool) -> bool:
+    triggers = _names(conn, "trigger") & set(_SEARCH_TRIGGERS)
+    if not available:
+        return not triggers
+    return len(triggers) == len(_SEARCH_TRIGGERS) and _LEGACY_TABLE not in _names(conn, "table")

@@ -1,45 +1,64 @@
-"""Full-text search (FTS5, or LIKE where FTS5 cannot serve the query) and its snippets."""
+"""Search: every word a substring of the message (case-insensitive for ASCII, as SQLite's ``LIKE``).
+
+One rule decides whether a message matches: the ``LIKE`` of :func:`_exact`. The trigram index (see
+``schema.py``) only chooses which rows that rule looks at: a word's runs of three or more characters (between
+``LIKE``'s wildcards) have all their trigrams in any row that holds the word, folded at least as ``LIKE``
+folds, so the rows it leaves out cannot match. A query with no such run (one or two characters, e.g. one
+CJK word of two characters), or a SQLite without the index, is a scan instead: newest first, in slices of
+:data:`SCAN_SLICE` messages, until ``limit`` matches or :data:`SCAN_SECONDS` — the hits then say how far
+back they looked (:attr:`SearchHits.complete`, :attr:`SearchHits.searched`).
+"""
 
 from __future__ import annotations
 
 import contextlib
 import re
 import sqlite3
-from collections.abc import Callable, Sequence
-from typing import Final
+import time
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, Final
 
 from siliconchat.core.history.rows import SearchHit
+from siliconchat.core.history.schema import SEARCH_TABLE
 from siliconchat.core.sanitize import sanitize_line
 
 _Reader = Callable[[str], contextlib.AbstractContextManager[sqlite3.Connection]]
 """The store's ``_read``: its connection, under its lock, for one read."""
 
-SNIPPET_TOKENS: Final = 12
-# Private-use characters mark the matched words in snippets: they survive sanitizing and cannot come from
-# SQLite itself, so SearchHit.highlights can give exact spans.
-_HL_OPEN: Final = "\ue000"
-_HL_CLOSE: Final = "\ue001"
-CJK = re.compile(r"[\u2e80-\u9fff\ua960-\ua97f\uac00-\ud7ff\uf900-\ufaff\uff00-\uffef\U00020000-\U0003ffff]")
+SCAN_SLICE: Final = 5_000
+"""Messages (by id) read by one query of a scan (about 10 ms here); the store's lock is let go between two."""
+SCAN_SECONDS: Final = 0.2
+"""A scan stops after this long, with what it found among the newest messages (about 500,000 messages a
+second here, from memory: the newest 100,000 of a history of 2,000,000), so that the results are on screen
+within 0.3 s."""
+_COLUMNS: Final = "m.id, m.conversation_id, m.role, c.title, m.model, m.created, m.content, m.reasoning"
 
 
-def _highlighted(raw: str) -> tuple[str, tuple[tuple[int, int], ...]]:
-    """Sanitize a marked snippet to one line and turn its markers into (start, end) spans."""
-    line = sanitize_line(raw)
-    spans: list[tuple[int, int]] = []
-    out: list[str] = []
-    length = 0
-    start: int | None = None
-    for part in re.split(f"([{_HL_OPEN}{_HL_CLOSE}])", line):
-        if part == _HL_OPEN:
-            start = length
-        elif part == _HL_CLOSE:
-            if start is not None and length > start:
-                spans.append((start, length))
-            start = None
-        else:
-            out.append(part)
-            length += len(part)
-    return "".join(out), tuple(spans)
+class SearchHits(list[SearchHit]):
+    """The hits, newest first. ``complete``: every message was looked at (a scan that ran out of time
+    looked at the newest ``searched`` messages only)."""
+
+    def __init__(self, hits: Iterable[SearchHit] = (), *, complete: bool = True, searched: int = 0) -> None:
+        super().__init__(hits)
+        self.complete = complete
+        self.searched = searched
+
+
+def trigrams(words: Sequence[str]) -> list[str]:
+    """The trigrams every match holds: those of each run of three or more characters between wildcards."""
+    found: dict[str, None] = {}
+    for word in words:
+        for run in re.split(r"[%_]", word):
+            for i in range(len(run) - 2):
+                found.setdefault(run[i : i + 3])  # FTS5 folds case itself
+    return list(found)
+
+
+def _exact(words: Sequence[str], include_reasoning: bool) -> tuple[str, list[str]]:
+    """The rule (SQL over ``m``) and its parameters: every word in the text, ``LIKE``'s wildcards escaped."""
+    patterns = ["%" + re.sub(r"([\\%_])", r"\\\1", w) + "%" for w in words]
+    column = "(m.content || char(10) || m.reasoning)" if include_reasoning else "m.content"
+    return " AND ".join(f"{column} LIKE ? ESCAPE '\\'" for _ in patterns), patterns
 
 
 def _contains_any(text: str, words: Sequence[str]) -> bool:
@@ -71,44 +90,56 @@ def _make_snippet(
     return piece, tuple(sorted(spans))
 
 
-def search_fts(read: _Reader, words: list[str], include_reasoning: bool, limit: int) -> list[SearchHit]:
-    phrases = ['"' + w.replace('"', '""') + '"*' for w in words]
-    query = " AND ".join(phrases) if include_reasoning else " AND ".join(f"content : {p}" for p in phrases)
-    snippet = f"snippet(messages_fts, {{col}}, '{_HL_OPEN}', '{_HL_CLOSE}', '…', {SNIPPET_TOKENS})"
+def search_index(read: _Reader, words: list[str], include_reasoning: bool, limit: int) -> SearchHits:
+    """Through the trigram index (``trigrams(words)`` must not be empty)."""
+    terms = " AND ".join('"' + t.replace('"', '""') + '"' for t in trigrams(words))
+    query = f"({terms})" if include_reasoning else f"{{content}} : ({terms})"
+    rule, patterns = _exact(words, include_reasoning)
     # Newest first: FTS5 walks its rowids backwards and stops at LIMIT, without scoring every match.
     sql = (
-        "SELECT f.rowid, m.conversation_id, m.role, c.title, m.model, m.created, "
-        f"{snippet.format(col=0)}, {snippet.format(col=1) if include_reasoning else 'NULL'} "
-        "FROM messages_fts f JOIN messages m ON m.id = f.rowid "
+        f"SELECT {_COLUMNS} FROM {SEARCH_TABLE} f JOIN messages m ON m.id = f.rowid "
         "JOIN conversations c ON c.id = m.conversation_id "
-        "WHERE messages_fts MATCH ? ORDER BY f.rowid DESC LIMIT ?"
+        f"WHERE {SEARCH_TABLE} MATCH ? AND {rule} ORDER BY f.rowid DESC LIMIT ?"
     )
     with read("search the history") as conn:
-        rows = conn.execute(sql, (query, limit)).fetchall()
-    hits = []
-    for mid, cid, role, title, model, created, content_snip, reasoning_snip in rows:
-        in_reasoning = _HL_OPEN not in (content_snip or "") and bool(reasoning_snip)
-        raw = reasoning_snip if in_reasoning else content_snip
-        line, spans = _highlighted(raw or "")
-        hits.append(SearchHit(cid, mid, role, title, model, created, line, spans, in_reasoning))
-    return hits
+        rows = conn.execute(sql, (query, *patterns, limit)).fetchall()
+    return SearchHits(_hits(rows, words, include_reasoning))
 
 
-def search_like(read: _Reader, words: list[str], include_reasoning: bool, limit: int) -> list[SearchHit]:
-    # SQLite's LIKE ignores case for ASCII only; good enough for the fallback.
-    patterns = ["%" + re.sub(r"([\\%_])", r"\\\1", w) + "%" for w in words]
-    column = "(m.content || char(10) || m.reasoning)" if include_reasoning else "m.content"
-    where = " AND ".join(f"{column} LIKE ? ESCAPE '\\'" for _ in patterns)
+def search_scan(
+    read: _Reader, words: list[str], include_reasoning: bool, limit: int, seconds: float = SCAN_SECONDS
+) -> SearchHits:
+    """Every message, newest first, until ``limit`` hits or ``seconds`` (see :class:`SearchHits`)."""
+    rule, patterns = _exact(words, include_reasoning)
     sql = (
-        "SELECT m.id, m.conversation_id, m.role, c.title, m.model, m.created, m.content, m.reasoning "
-        f"FROM messages m JOIN conversations c ON c.id = m.conversation_id WHERE {where} "
-        "ORDER BY m.id DESC LIMIT ?"
+        f"SELECT {_COLUMNS} FROM messages m JOIN conversations c ON c.id = m.conversation_id "
+        f"WHERE m.id <= ? AND m.id > ? AND {rule} ORDER BY m.id DESC LIMIT ?"
     )
+    deadline = time.perf_counter() + seconds
+    rows: list[Any] = []
     with read("search the history") as conn:
-        rows = conn.execute(sql, (*patterns, limit)).fetchall()
+        top = int(conn.execute("SELECT COALESCE(MAX(id), 0) FROM messages").fetchone()[0])
+        lowest = int(conn.execute("SELECT COALESCE(MIN(id), 1) FROM messages").fetchone()[0])
+    searched = 0
+    while top >= lowest and len(rows) < limit:
+        if searched and time.perf_counter() >= deadline:
+            break
+        bottom = top - SCAN_SLICE
+        with read("search the history") as conn:
+            rows += conn.execute(sql, (top, bottom, *patterns, limit - len(rows))).fetchall()
+            searched += conn.execute(
+                "SELECT COUNT(*) FROM messages WHERE id <= ? AND id > ?", (top, bottom)
+            ).fetchone()[0]
+        top = bottom
+    return SearchHits(
+        _hits(rows, words, include_reasoning), complete=top < lowest or len(rows) >= limit, searched=searched
+    )
+
+
+def _hits(rows: Iterable[Sequence[Any]], words: Sequence[str], include_reasoning: bool) -> list[SearchHit]:
     hits = []
     for mid, cid, role, title, model, created, content, reasoning in rows:
-        in_reasoning = not _contains_any(content, words) and include_reasoning
+        in_reasoning = include_reasoning and not _contains_any(content, words)
         line, spans = _make_snippet(reasoning if in_reasoning else content, words)
         hits.append(SearchHit(cid, mid, role, title, model, created, line, spans, in_reasoning))
     return hits

@@ -20,13 +20,13 @@ from siliconchat.core.history.errors import (
     describe_sqlite_error,
 )
 from siliconchat.core.history.rows import (
+    INSERT_CONVERSATION,
     MESSAGE_COLUMNS,
     ConversationSummary,
-    SearchHit,
     changing_columns,
+    conversation_row,
     dumps,
     insert_message,
-    last_model,
     make_title,
     message_from_row,
     optional_text,
@@ -34,7 +34,7 @@ from siliconchat.core.history.rows import (
     rowid,
 )
 from siliconchat.core.history.schema import connect, create_private_file, prepare
-from siliconchat.core.history.search import CJK, search_fts, search_like
+from siliconchat.core.history.search import SearchHits, search_index, search_scan, trigrams
 from siliconchat.core.sanitize import sanitize_line
 
 
@@ -101,6 +101,8 @@ class HistoryStore:
             if self._conn is not None:
                 conn, self._conn = self._conn, None
                 with contextlib.suppress(sqlite3.Error):
+                    # Bounded: on a large history an unbounded ANALYZE reads every table (seconds at exit).
+                    conn.execute("PRAGMA analysis_limit = 400")
                     conn.execute("PRAGMA optimize")
                 conn.close()
 
@@ -174,18 +176,7 @@ class HistoryStore:
             if first is not None:
                 conversation.title = make_title(first.content)
         with self._write("save the conversation") as conn:
-            cursor = conn.execute(
-                "INSERT INTO conversations (title, created, updated, system_prompt, params, model)"
-                " VALUES (?, ?, ?, ?, ?, ?)",
-                (
-                    sanitize_line(conversation.title),
-                    conversation.created_at,
-                    conversation.updated_at,
-                    optional_text(conversation.system_prompt),
-                    dumps(conversation.params.to_dict()),
-                    optional_text(last_model(conversation.messages)),
-                ),
-            )
+            cursor = conn.execute(INSERT_CONVERSATION, conversation_row(conversation))
             conversation_id = rowid(cursor)
             pending = [m for m in conversation.messages if m.id is None]
             ids = [insert_message(conn, conversation_id, pos, m) for pos, m in enumerate(pending)]
@@ -333,14 +324,20 @@ class HistoryStore:
         except ConversationNotFound:  # deleted in between by another instance
             return self.latest()
 
-    def list_conversations(self, limit: int | None = None, offset: int = 0) -> list[ConversationSummary]:
-        """Conversations by last activity, newest first."""
+    def list_conversations(
+        self, limit: int | None = None, offset: int = 0, *, after: ConversationSummary | None = None
+    ) -> list[ConversationSummary]:
+        """Conversations by last activity, newest first; with ``after``, those that come after that one (a
+        page that follows the page it ended, through the index, however deep: the sidebar's next page)."""
+        where, params = "", tuple[object, ...]()
+        if after is not None:
+            where, params = "WHERE (c.updated, c.id) < (?, ?) ", (after.updated, after.id)
         with self._read("list the conversations") as conn:
             rows = conn.execute(
                 "SELECT c.id, c.title, c.model, c.created, c.updated,"
                 " (SELECT COUNT(*) FROM messages m WHERE m.conversation_id = c.id)"
-                " FROM conversations c ORDER BY c.updated DESC, c.id DESC LIMIT ? OFFSET ?",
-                (-1 if limit is None else max(0, limit), max(0, offset)),
+                f" FROM conversations c {where}ORDER BY c.updated DESC, c.id DESC LIMIT ? OFFSET ?",
+                (*params, -1 if limit is None else max(0, limit), max(0, offset)),
             ).fetchall()
         return [ConversationSummary(*row) for row in rows]
 
@@ -349,13 +346,15 @@ class HistoryStore:
         with self._read("count the conversations") as conn:
             return int(conn.execute("SELECT COUNT(*) FROM conversations").fetchone()[0])
 
-    def search(self, text: str, *, include_reasoning: bool = False, limit: int = 50) -> list[SearchHit]:
-        """Messages matching every word of ``text`` (prefixes match too: "astro" finds "astronomy"),
-        newest first. Reasoning is searched only with ``include_reasoning``."""
-        # Control characters never match (the tokenizer drops them) and a NUL would end the query early.
+    def search(self, text: str, *, include_reasoning: bool = False, limit: int = 50) -> SearchHits:
+        """Messages holding every word of ``text`` (any part of a word: "astro" finds "astronomy", "天空"
+        finds "为什么天空是蓝色的"; case-insensitive for ASCII), newest first. Reasoning is searched only with
+        ``include_reasoning``. Through the trigram index when a word has three characters or more, else a
+        scan bounded in time (see :mod:`siliconchat.core.history.search`)."""
+        # Control characters never match (sanitized away) and a NUL would end the query early.
         words = [w for w in sanitize_line(text).split() if any(ch.isalnum() for ch in w)]
         if not words or limit <= 0:
-            return []
-        if self.fts and not any(CJK.search(w) for w in words):
-            return search_fts(self._read, words, include_reasoning, limit)
-        return search_like(self._read, words, include_reasoning, limit)
+            return SearchHits()
+        if self.fts and trigrams(words):
+            return search_index(self._read, words, include_reasoning, limit)
+        return search_scan(self._read, words, include_reasoning, limit)

@@ -338,3 +338,16 @@ class EarlierBlock(Block):
             f"{min(self.page, count)}"
         )
         return Strip([Segment(label[:width], styles.button)])
+
+
+class LaterBlock(EarlierBlock):
+    """Under the first messages of a conversation opened from its end and sent Home: "▼ N more messages";
+    a click, or scrolling down onto it, shows the next page (the messages held back come after it)."""
+
+    def line(self, y: int, width: int, styles: DocumentStyles) -> Strip:
+        count = len(self.messages)
+        label = (
+            f"▼ {count} more message{'s' if count != 1 else ''}: click, or scroll down to here, to show "
+            f"{min(self.page, count)}"
+        )
+        return Strip([Segment(label[:width], styles.button)])

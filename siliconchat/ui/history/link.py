@@ -285,38 +285,21 @@ class HistoryLink:
             )
 
     async def _fill_sidebar(self, sidebar: Sidebar) -> None:
-        """The newest rows first (drawn at once), then the rest in batches after that frame."""
-        from siliconchat.ui.widgets.sidebar import BATCH_ROWS, FIRST_ROWS
-
+        """The sidebar reads its rows from the store, a page at a time (see ``Sidebar.fill``)."""
         store = await self.wait()
         if store is None:
             sidebar.show_disabled(f"The history is off.\n\n{self.error}")
             return
         from siliconchat.core.history import HistoryError
 
+        screen = self._screen()
         try:
-            first = await asyncio.to_thread(store.list_conversations, FIRST_ROWS)
+            await sidebar.fill(
+                lambda limit, after: store.list_conversations(limit, after=after),
+                screen.conversation.id if screen is not None else None,
+            )
         except HistoryError as exc:
             sidebar.show_disabled(str(exc))
-            return
-        screen = self._screen()
-        complete = len(first) < FIRST_ROWS
-        sidebar.show(first, screen.conversation.id if screen is not None else None, complete=complete)
-        if complete:
-            return
-        await _after_refresh(sidebar)  # the first rows are on screen before the rest is read
-        try:
-            # By offset: a conversation added meanwhile shifts a shown row into the rest (skipped by
-            # extend); one deleted meanwhile is simply gone. Every change refreshes the list anyway.
-            rest = await asyncio.to_thread(store.list_conversations, None, FIRST_ROWS)
-        except HistoryError as exc:
-            self.report(exc)
-            return
-        for start in range(0, len(rest), BATCH_ROWS):
-            await asyncio.sleep(0)  # keys and frames go first
-            sidebar.extend(rest[start : start + BATCH_ROWS], complete=start + BATCH_ROWS >= len(rest))
-        if not rest:
-            sidebar.extend((), complete=True)
 
     # -- rename, delete -----------------------------------------------------------------------------
 
@@ -470,15 +453,3 @@ class HistoryLink:
             return
         names = " and ".join(sanitize_line(path.name) for path in written)
         self.app.notify_plain(f"Saved {names} in {sanitize_line(str(folder))}", timeout=10)
-
-
-async def _after_refresh(widget: Sidebar) -> None:
-    """Wait until the screen has been refreshed (the widget's pending changes are drawn)."""
-    done = asyncio.get_running_loop().create_future()
-
-    def wake() -> None:
-        if not done.done():
-            done.set_result(None)
-
-    widget.call_after_refresh(wake)
-    await done

@@ -1,8 +1,10 @@
 """Showing a saved conversation on the chat screen, fast however long it is.
 
-Only the last messages are shown at first, about :data:`FIRST_PAGE_SCREENS` views of their text (a 2,000-turn
+Only the last messages are shown at first, about :data:`~siliconchat.ui.widgets.conversation_pages.FIRST_PAGE_SCREENS` views of their text (a 2,000-turn
 conversation would otherwise parse and draw 2,000 Markdown answers before its last screen appears); an
-"earlier messages" line at the top shows the previous :data:`PAGE` messages when clicked. Opening at a search
+"earlier messages" line at the top shows the previous :data:`PAGE` messages when clicked. Home shows the first
+messages (as many, from the start) above a "more messages" line that holds the rest back the same way
+(:func:`show_first`): going to the top never draws the whole conversation either. Opening at a search
 result goes back far enough to include the message, then scrolls it into view and highlights it for a moment.
 
 Each saved message becomes the blocks the live turn left on screen: a user turn, an answer (unless the
@@ -17,28 +19,20 @@ import dataclasses
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from textual.geometry import Size
 from textual.widget import Widget
 
 from siliconchat.core.conversation import Conversation, Message, MessageState
 from siliconchat.ui.document.conversation_blocks import EarlierBlock, UserBlock
 from siliconchat.ui.document.document_view import Block
-from siliconchat.ui.widgets.conversation_pages import PAGE, blocks_for, message_id_of
+from siliconchat.ui.widgets.conversation_pages import PAGE, blocks_for, message_id_of, page_length
 
 if TYPE_CHECKING:
     from siliconchat.ui.screens.chat import ChatScreen
     from siliconchat.ui.widgets.conversation_view import ConversationView
 
-__all__ = ["FIRST_PAGE_SCREENS", "request_context", "show_conversation"]
+__all__ = ["request_context", "show_conversation"]
 
-FIRST_PAGE_SCREENS = 1.5
-"""A conversation opens with its last messages whose text fills the view about this many times (an answer
-costs about 50 ms to parse and lay out: long ones fill the view in fewer), between :data:`FIRST_PAGE_MIN` and
-:data:`FIRST_PAGE_MAX` messages."""
-FIRST_PAGE_MIN = 2
-FIRST_PAGE_MAX = 30
 FOUND_SECONDS = 2.0  # how long a search result stays highlighted
-_MESSAGE_ID = "_siliconchat_message_id"
 
 
 def request_context(messages: Sequence[Message]) -> list[Message]:
@@ -74,11 +68,18 @@ async def show_conversation(
     view shows the end, and the reasoning pane the last answer's reasoning.
     """
     await screen.stop_and_wait()
-    # One layout and one repaint for all of it: between the awaits below (clearing the view, mounting the
-    # blocks, parsing each answer, the reasoning pane), the screen laid out and repainted what was done so far,
-    # about ten times, each time measuring and drawing more of it.
-    with screen.app.batch_update():
-        await _show(screen, conversation, focus)
+    # No full garbage collection until a moment after the first frame, as while an answer streams: a
+    # conversation of thousands of messages has just been read, and a collection walking them all (and
+    # the app) delayed that frame by 150-250 ms, one reopening in two.
+    screen.frames.pause_gc()
+    try:
+        # One layout and one repaint for all of it: between the awaits below (clearing the view, mounting
+        # the blocks, parsing each answer, the reasoning pane), the screen laid out and repainted what was
+        # done so far, about ten times, each time measuring and drawing more of it.
+        with screen.app.batch_update():
+            await _show(screen, conversation, focus)
+    finally:
+        screen.frames.resume_gc_later()
 
 
 async def _show(screen: ChatScreen, conversation: Conversation, focus: int | None) -> None:
@@ -121,27 +122,9 @@ async def _show(screen: ChatScreen, conversation: Conversation, focus: int | Non
         view.follow()  # at the end, also once the view is laid out (a reopen at start-up comes before that)
 
 
-def _view_size(view: Widget) -> Size:
-    """The view's size, or the app's before the view is first laid out (``--continue``): never smaller."""
-    return view.size if view.size.area else view.app.size
-
-
-def _text_lines(message: Message, view: Widget) -> int:
-    """The fewest lines ``message`` takes in ``view``: its text wrapped, and its block's border (Markdown only
-    adds more: margins, headings, code blocks)."""
-    width = max(20, _view_size(view).width - 8)  # the blocks' borders and padding
-    return 2 + sum(1 + len(line) // width for line in message.content.split("\n"))
-
-
 def _first_page_start(messages: Sequence[Message], view: Widget) -> int:
     """Where the first page of ``messages`` starts (see :data:`FIRST_PAGE_SCREENS`)."""
-    enough = FIRST_PAGE_SCREENS * _view_size(view).height
-    start, lines = len(messages), 0
-    while start > 0 and len(messages) - start < FIRST_PAGE_MAX:
-        if lines >= enough and len(messages) - start >= FIRST_PAGE_MIN:
-            break
-        start -= 1
-        lines += _text_lines(messages[start], view)
+    start = len(messages) - page_length(reversed(messages), view)
     if start > 0 and messages[start].role == "assistant" and messages[start - 1].role == "user":
         start -= 1  # a whole turn: never an answer without its prompt
     return start

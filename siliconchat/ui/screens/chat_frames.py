@@ -46,7 +46,7 @@ spaced so that rendering takes about this share of the time, and the reader of t
 
 
 GC_RESUME_SECONDS = 1.5
-"""Full garbage collections come back this long after an answer ends (see ``FramePacer._pause_gc``)."""
+"""Full garbage collections come back this long after an answer ends (see ``FramePacer.pause_gc``)."""
 GC_NEVER = 1_000_000_000
 """The oldest generation's threshold while an answer streams: no full collection."""
 
@@ -154,7 +154,7 @@ class FramePacer:
         # The first frame is small, whatever the last turn's were: it also pays for the answer's first blocks.
         self._frame_chars = MIN_FRAME_CHARS * 2
         self._frame_rates.clear()
-        self._pause_gc()
+        self.pause_gc()
         self._next_numbers_at = time.perf_counter() + NUMBERS_SECONDS
         if self._numbers_timer is not None:
             self._numbers_timer.reset()
@@ -176,7 +176,7 @@ class FramePacer:
         self.cancel()
         if self.turn is not None:
             self.turn = None
-            self._resume_gc_later()
+            self.resume_gc_later()
 
     def _text_due_at(self, turn: ShownTurn, now: float) -> float:
         """When the next frame may show the text that waits (NEVER: a frame is on its way to the screen)."""
@@ -284,7 +284,7 @@ class FramePacer:
             finish=recorder.waiting or "streaming…",
         )
 
-    def _pause_gc(self) -> None:
+    def pause_gc(self) -> None:
         """No full garbage collection while an answer streams; the young generations are still collected.
 
         A stream allocates fast (events, text, Markdown blocks, rendered lines), so Python ran a full collection
@@ -303,7 +303,7 @@ class FramePacer:
             young, middle, _old = self._gc_thresholds
             gc.set_threshold(young, middle, GC_NEVER)
 
-    def _resume_gc_later(self) -> None:
+    def resume_gc_later(self) -> None:
         self._gc_timer = self.screen.set_timer(GC_RESUME_SECONDS, self._resume_gc)
 
     def _resume_gc(self) -> None:

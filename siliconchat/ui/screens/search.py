@@ -9,8 +9,9 @@ Bindings (while the search input has focus):
 | ctrl+r | search.reasoning | search the reasoning too (on / off) |
 | escape | search.close | close |
 
-The search runs in a thread (SQLite FTS5 through :meth:`HistoryStore.search`), a moment after the last
-key, and only the newest query's results are shown. Titles, snippets and model ids are untrusted text:
+The search runs in a thread (:meth:`HistoryStore.search`: any part of a word, through SQLite's trigram
+index), a moment after the last key, and only the newest query's results are shown. A word of one or two
+characters is looked for among the newest messages for a moment; the status line then says how many. Titles, snippets and model ids are untrusted text:
 they are shown as ``Content`` (the matched words highlighted by span), never as markup.
 """
 
@@ -29,7 +30,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Checkbox, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
-from siliconchat.core.history import HistoryError, SearchHit
+from siliconchat.core.history import HistoryError, SearchHit, SearchHits
 from siliconchat.core.sanitize import sanitize_line
 from siliconchat.ui.widgets.sidebar import format_when, short_model
 
@@ -51,6 +52,16 @@ def hit_prompt(hit: SearchHit) -> Content:
     for start, end in hit.highlights:
         snippet = snippet.stylize("bold $text-accent underline", start, end)
     return Content.assemble(title, details, "\n", (f"{label}: ", "$text-muted"), snippet)
+
+
+def _partial(found: Sequence[SearchHit]) -> str:
+    """What a scan that ran out of time says about how far back it looked."""
+    if not isinstance(found, SearchHits) or found.complete:
+        return ""
+    return (
+        f" of the newest {found.searched:,} messages (a word of one or two characters is looked for among "
+        "the newest messages only; three or more characters search everything)"
+    )
 
 
 class SearchScreen(ModalScreen[tuple[int, int] | None]):
@@ -113,7 +124,8 @@ class SearchScreen(ModalScreen[tuple[int, int] | None]):
             return
         await asyncio.sleep(DEBOUNCE)  # cancelled by the next key (exclusive)
         try:
-            hits = list(await asyncio.to_thread(self._search, text, include_reasoning))
+            found = await asyncio.to_thread(self._search, text, include_reasoning)
+            hits = list(found)
         except HistoryError as exc:
             status.update(Content(str(exc)))
             self.searches += 1
@@ -124,7 +136,7 @@ class SearchScreen(ModalScreen[tuple[int, int] | None]):
             results.highlighted = 0
         count = f"{len(hits)}+" if len(hits) >= LIMIT else str(len(hits))
         where = "prompts, answers and reasoning" if include_reasoning else "prompts and answers"
-        status.update(Content(f"{count} match{'es' if len(hits) != 1 else ''} in {where}"))
+        status.update(Content(f"{count} match{'es' if len(hits) != 1 else ''} in {where}" + _partial(found)))
         self.searches += 1
 
     @on(Input.Submitted, "#search-input")

@@ -9,6 +9,7 @@ from siliconchat.ui.document.conversation_blocks import (
     AnswerBlock,
     EarlierBlock,
     ErrorBlock,
+    LaterBlock,
     UserBlock,
     WelcomeBlock,
 )
@@ -18,8 +19,9 @@ from siliconchat.ui.document.document_view import Block, DocumentView
 class ConversationView(DocumentView):
     """The conversation pane. It follows the end while an answer streams unless the user scrolls up.
 
-    Scrolling up at the top of a reopened conversation (Up, Page Up, Home) shows its earlier messages, as a
-    click on the "earlier messages" line does.
+    Scrolling up at the top of a reopened conversation (Up, Page Up) shows its earlier messages, as a click on
+    the "earlier messages" line does; Home goes to its first messages, and scrolling down onto the "more
+    messages" line under them shows the next ones.
     """
 
     def _earlier_at_top(self) -> bool:
@@ -28,6 +30,23 @@ class ConversationView(DocumentView):
             return False
         self.post_message(self.Clicked(self, self.blocks[0]))
         return True
+
+    def _later_in_view(self) -> None:
+        """A "more messages" line scrolled into view: ask for the next page (the screen shows it)."""
+        for block in self.blocks:
+            if isinstance(block, LaterBlock):
+                top = self.block_top(block)
+                if top is not None and top < self.scroll_y + self.size.height:
+                    self.post_message(self.Clicked(self, block))
+                return
+
+    def action_scroll_down(self) -> None:
+        super().action_scroll_down()
+        self.call_after_refresh(self._later_in_view)
+
+    def action_page_down(self) -> None:
+        super().action_page_down()
+        self.call_after_refresh(self._later_in_view)
 
     def action_scroll_up(self) -> None:
         if not self._earlier_at_top():
@@ -38,8 +57,13 @@ class ConversationView(DocumentView):
             super().action_page_up()
 
     def action_scroll_home(self) -> None:
-        if not self._earlier_at_top():
-            super().action_scroll_home()
+        if self.blocks and isinstance(self.blocks[0], EarlierBlock):
+            from siliconchat.ui.widgets.conversation_pages import show_first
+
+            show_first(self, self.blocks[0])  # the first messages, not every one (see reopen.py)
+            self.scroll_home(animate=False, immediate=True)  # the text changed under the view: no glide
+            return
+        super().action_scroll_home()
 
     def __init__(
         self, *, welcome: Callable[[], str] = str, id: str | None = None, classes: str | None = None

@@ -11,18 +11,20 @@ Bindings (while the list has focus):
 
 Each row is the title (from the first prompt, sanitized), then the model of the last answer and the
 date of the last activity. The list is an ``OptionList``: it renders only the rows in view, and each row is
-a :class:`Row` that builds its ``Content`` only when drawn. The history fills it in two steps
-(:meth:`HistoryLink._fill_sidebar`): the newest :data:`FIRST_ROWS` conversations with :meth:`Sidebar.show`,
-drawn at once, then the rest with :meth:`Sidebar.extend` in batches after that first frame, so thousands of
-conversations open without lag and every one of them can still be reached. Titles and model ids are
-untrusted text: they are shown as ``Content``, never as markup.
+a :class:`Row` that builds its ``Content`` only when drawn. The rows come from the history a page at a time
+(:meth:`Sidebar.fill`, given the store's :meth:`~HistoryStore.list_conversations`): the newest
+:data:`PAGE_ROWS` when it opens, the next page (read through the index from the last row shown, in a
+thread) when the highlight or the scroll comes within :data:`PAGE_MARGIN` rows of the end. A history of
+100,000 conversations opens as fast as one of a hundred, and every one can still be reached. Titles and
+model ids are untrusted text: they are shown as ``Content``, never as markup.
 """
 
 from __future__ import annotations
 
+import asyncio
 import datetime as _dt
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, ClassVar
 
 from textual import on
@@ -43,10 +45,14 @@ from siliconchat.core.sanitize import sanitize_line
 if TYPE_CHECKING:
     from siliconchat.core.history import ConversationSummary
 
-__all__ = ["Sidebar", "format_when", "short_model"]
+__all__ = ["Pages", "Sidebar", "format_when", "short_model"]
 
-FIRST_ROWS = 100  # rows shown at once when the sidebar opens (a screen holds about 20)
-BATCH_ROWS = 500  # rows appended at a time after the first frame (a few ms each)
+Pages = Callable[[int, "ConversationSummary | None"], "list[ConversationSummary]"]
+"""Reads a page: ``(limit, after)`` -> up to ``limit`` summaries after ``after`` (None: from the newest)."""
+
+PAGE_ROWS = 100  # rows read at a time (a screen holds about 20; a page takes about a millisecond)
+PAGE_MARGIN = 30  # the next page is read when the highlight or the view comes this close to the last row
+CURRENT_ROWS = 2000  # at most this many rows are read to reach (and highlight) the open conversation
 TITLE_WIDTH = 30  # cells of a row's title (the sidebar is 34 wide, with a border and a marker)
 UNTITLED = "(untitled)"
 
@@ -152,64 +158,113 @@ class Sidebar(Vertical):
         self.summaries: dict[int, ConversationSummary] = {}
         self.current: int | None = None
         self.loaded = False  # the first rows are in
-        self.complete = False  # every row is in
-        self._pending: str | None = None  # the row to highlight once it arrives (see extend)
-        self._pending_over: int | None = None  # the highlight while a row is pending
+        self.complete = False  # every row is in (the last page read came short)
+        self.pages = 0  # pages read (tests and benchmarks watch it)
+        self._pages: Pages | None = None
+        self._last: ConversationSummary | None = None  # the last row shown: the next page starts after it
+        self._generation = 0  # counts show(): a page read for rows since replaced is dropped
+        self._reading = asyncio.Lock()  # one page at a time
 
     def compose(self) -> ComposeResult:
         yield self.note
         yield self.list
 
+    def on_mount(self) -> None:
+        self.watch(self.list, "scroll_y", self._near_the_end, init=False)
+
     # -- content ------------------------------------------------------------------------------
+
+    async def fill(self, pages: Pages, current: int | None) -> None:
+        """Read the rows again from ``pages`` (in a thread): as many as are shown (a page at least), then,
+        when the open conversation ``current`` is not among them, up to :data:`CURRENT_ROWS` to reach it.
+        Raises what ``pages`` raises (a ``HistoryError``)."""
+        self._pages = pages
+        rows = await asyncio.to_thread(pages, max(PAGE_ROWS, len(self.summaries)), None)
+        self.pages += 1
+        self.show(rows, current, complete=len(rows) < max(PAGE_ROWS, len(self.summaries)))
+        while current is not None and current not in self.summaries and not self.complete:
+            if len(self.summaries) >= CURRENT_ROWS:
+                break
+            await self._read_page()
+            if current in self.summaries and self.highlighted_id != current:
+                self.list.highlighted = self.list.get_option_index(str(current))
 
     def show(
         self, summaries: Sequence[ConversationSummary], current: int | None, *, complete: bool = True
     ) -> None:
-        """Replace the rows; keep the highlight on the same conversation when it is still there.
-
-        With ``complete=False`` more rows follow through :meth:`extend` (the highlight moves to its
-        conversation when that row arrives)."""
+        """Replace the rows; keep the highlight on the same conversation when it is still there, else put
+        it on ``current`` (when its row is in), else on the first row. With ``complete=False`` more rows
+        follow (:meth:`extend`)."""
         option_list = self.list
         highlighted = option_list.highlighted_option
         keep = highlighted.id if highlighted is not None else None
-        if keep is None and self._pending is not None and not self.complete:
-            keep = self._pending  # a refresh while the previous one was still filling
         self.summaries = {}
         self.current = current
         self.complete = complete
-        self._pending = None
+        self._generation += 1
         option_list.set_options(self._options(summaries))
+        self._last = summaries[-1] if summaries else None
         self.loaded = True
         if not summaries:
             self.note.update(Content("No saved conversations yet."))
             self.note.display = True
             return
         self.note.display = False
-        target = None
-        for wanted in (keep, str(current) if current is not None else None):
-            if wanted is None:
-                continue
-            if int(wanted) in self.summaries:
-                target = wanted
-                break
-            if not complete:
-                self._pending = wanted  # not among the first rows: highlight it when it arrives
-                break
+        target = next(
+            (
+                w
+                for w in (keep, str(current) if current is not None else None)
+                if w and int(w) in self.summaries
+            ),
+            None,
+        )
         option_list.highlighted = option_list.get_option_index(target) if target is not None else 0
-        self._pending_over = option_list.highlighted
 
     def extend(self, summaries: Sequence[ConversationSummary], *, complete: bool = False) -> None:
-        """Append rows after those shown (rows already in the list are skipped)."""
+        """Append rows after those shown (rows already in the list are skipped); the highlight stays."""
         known = self.summaries
         self.list.add_options(self._options([s for s in summaries if s.id not in known]))
-        if self.list.highlighted != self._pending_over:
-            self._pending = None  # the user moved meanwhile: leave the highlight where they put it
-        if self._pending is not None and int(self._pending) in known:
-            self.list.highlighted = self.list.get_option_index(self._pending)
-            self._pending = None
+        if summaries:
+            self._last = summaries[-1]
         if complete:
             self.complete = True
-            self._pending = None
+
+    @property
+    def reading(self) -> bool:
+        """A page is being read."""
+        return self._reading.locked()
+
+    async def _read_page(self) -> None:
+        """Read the page after the last row shown and append it (after the page being read, if any)."""
+        async with self._reading:
+            pages = self._pages
+            if pages is None or self.complete:
+                return
+            generation = self._generation
+            rows = await asyncio.to_thread(pages, PAGE_ROWS, self._last)
+            if generation != self._generation:
+                return
+            self.pages += 1
+            self.extend(rows, complete=len(rows) < PAGE_ROWS)
+        self._near_the_end()  # a page shorter than the view: read on
+
+    def _near_the_end(self) -> None:
+        """Read the next page when the highlight or the view is close to the last row."""
+        if self.complete or self._pages is None or self.reading:
+            return
+        option_list = self.list
+        rows_in_view = option_list.scrollable_content_region.height // 2  # a row is two lines high
+        bottom = int(option_list.scroll_y) // 2 + rows_in_view
+        if option_list.option_count - max(option_list.highlighted or 0, bottom) <= PAGE_MARGIN:
+            self.run_worker(self._next_page(), group="sidebar-page", exit_on_error=False)
+
+    async def _next_page(self) -> None:
+        from siliconchat.core.history import HistoryError
+
+        try:
+            await self._read_page()
+        except HistoryError as exc:
+            self.notify(str(exc), severity="error", markup=False)
 
     def _options(self, summaries: Sequence[ConversationSummary]) -> list[Option]:
         """Cheap options: a :class:`Row` renders its ``Content`` only when it is drawn."""
@@ -225,7 +280,7 @@ class Sidebar(Vertical):
     def show_disabled(self, reason: str) -> None:
         self.loaded = True
         self.complete = True
-        self._pending = None
+        self._pages = None
         self.summaries = {}
         self.list.clear_options()
         self.note.update(Content(reason))
@@ -249,6 +304,11 @@ class Sidebar(Vertical):
         return int(option.id) if option is not None and option.id is not None else None
 
     # -- keys ---------------------------------------------------------------------------------
+
+    @on(OptionList.OptionHighlighted, "#sidebar-list")
+    def _highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        event.stop()
+        self._near_the_end()
 
     @on(OptionList.OptionSelected, "#sidebar-list")
     def _selected(self, event: OptionList.OptionSelected) -> None:
