@@ -78,18 +78,27 @@ def full_conversation() -> Conversation:
         state=MessageState.STOPPED,
         created_at=1_700_000_003.0,
     )
-    conv.messages += [answer]
+    conv.append(answer)
     conv.add_user("and at sunset?").created_at = 1_700_000_004.0
-    conv.messages += [stopped]
+    conv.append(stopped)
     conv.updated_at = 1_700_000_100.5
     return conv
 
 
 def comparable(conv: Conversation) -> dict[str, object]:
-    data = dataclasses.asdict(conv)
+    """Every field but the ids; the tree as each message's parent (its index in the tree)."""
+    plain = dataclasses.replace(conv, messages=[], tree=[])
+    data = dataclasses.asdict(plain)
     data["id"] = None
-    for message in data["messages"]:
-        message["id"] = None
+    at = {id(m): i for i, m in enumerate(conv.tree)}
+
+    def fields(message: Message) -> dict[str, object]:
+        parent = message.parent
+        values = {f.name: getattr(message, f.name) for f in dataclasses.fields(message)}
+        return {**values, "id": None, "parent": None if parent is None else at[id(parent)]}
+
+    data["messages"] = [fields(m) for m in conv.messages]
+    data["tree"] = [fields(m) for m in conv.tree]
     return data
 
 
@@ -107,7 +116,7 @@ def test_default_location_and_private_modes(isolated_dirs: dict[str, Path]) -> N
 def test_pragmas(store: HistoryStore, db: Path) -> None:
     conn = sqlite3.connect(db)
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
     conn.close()
     raw = store._connection()
     assert raw.execute("PRAGMA foreign_keys").fetchone()[0] == 1
@@ -201,17 +210,6 @@ def test_delete_after_another_connection_changed_the_schema(db: Path) -> None:
             other.load(first.id)  # type: ignore[arg-type]
         assert store.delete(second.id) is True  # type: ignore[arg-type]
         assert store.count() == 1
-
-
-def test_delete_messages_of_a_retried_attempt(store: HistoryStore) -> None:
-    conv = Conversation()
-    conv.add_user("q1")
-    conv.add_assistant("m").state = MessageState.FAILED
-    store.create_conversation(conv)
-    assert store.delete_messages([m.id for m in conv.messages]) == 2  # type: ignore[misc]
-    retry = conv.add_user("q1 again")
-    store.add_message(conv.id, retry)  # type: ignore[arg-type]
-    assert [m.content for m in store.load(conv.id).messages] == ["q1 again"]  # type: ignore[arg-type]
 
 
 def test_a_message_left_streaming_by_a_dead_process_loads_as_incomplete(
@@ -607,7 +605,7 @@ def test_nothing_in_the_schema_can_hold_the_key(store: HistoryStore, db: Path) -
         "conversations": ["id", "title", "created", "updated", "system_prompt", "params", "model"],
         "messages": [
             "id", "conversation_id", "position", "role", "content", "reasoning", "model", "usage",
-            "finish_reason", "error", "created", "state", "timings",
+            "finish_reason", "error", "created", "state", "timings", "parent_id", "chosen",
         ],
     }  # fmt: skip
     assert set(ModelParams().to_dict()) == {

@@ -6,14 +6,13 @@ conversation would otherwise parse and draw 2,000 Markdown answers before its la
 result goes back far enough to include the message, then scrolls it into view and highlights it for a moment.
 
 Each saved message becomes the blocks the live turn left on screen: a user turn, an answer (unless the
-request failed before any text), and an error block for a failed or cut-off answer. The screen's
-conversation — the context of the next request — leaves out failed attempts, as a live session does
-before a retry (:func:`request_context`); the history keeps them, marked failed.
+request failed before any text), and an error block for a failed or cut-off answer. What is shown is the
+conversation's active path; a message with siblings shows its place among them (``‹ 2/3 ›``). The request
+leaves out failed attempts (``Conversation.request_messages``), live or reopened alike.
 """
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -33,7 +32,6 @@ __all__ = [
     "PAGE",
     "load_earlier",
     "message_id_of",
-    "request_context",
     "show_conversation",
 ]
 
@@ -46,23 +44,6 @@ FIRST_PAGE_MAX = 30
 PAGE = 10  # messages mounted by each press of "earlier messages"
 FOUND_SECONDS = 2.0  # how long a search result stays highlighted
 _MESSAGE_ID = "_siliconchat_message_id"
-
-
-def request_context(messages: Sequence[Message]) -> list[Message]:
-    """The messages that make up the context of the next request: every failed attempt (a prompt whose
-    answer failed) is left out, as ``ChatScreen._drop_failed_attempt`` does during a live session."""
-    out: list[Message] = []
-    for message in messages:
-        if (
-            message.role == "assistant"
-            and message.state is MessageState.FAILED
-            and out
-            and out[-1].role == "user"
-        ):
-            out.pop()
-            continue
-        out.append(message)
-    return out
 
 
 def message_id_of(block: Block) -> int | None:
@@ -132,7 +113,7 @@ async def show_conversation(
 
 async def _show(screen: ChatScreen, conversation: Conversation, focus: int | None) -> None:
     messages = list(conversation.messages)
-    screen.conversation = dataclasses.replace(conversation, messages=request_context(messages))
+    screen.conversation = conversation
     screen.selected = None
     view = screen.view
     view.clear()

@@ -116,12 +116,13 @@ def _error(text: str | None) -> str | None:
 
 
 MESSAGE_COLUMNS: Final = (
-    "id, role, content, reasoning, model, usage, timings, finish_reason, error, state, created"
+    "id, role, content, reasoning, model, usage, timings, finish_reason, error, state, created, chosen"
 )
+"""The columns :func:`message_from_row` reads (``parent_id`` is read beside them: see ``HistoryStore.load``)."""
 
 
 def message_from_row(row: sqlite3.Row | tuple[Any, ...]) -> Message:
-    mid, role, content, reasoning, model, usage, timings, finish, error, state, created = row
+    mid, role, content, reasoning, model, usage, timings, finish, error, state, created, chosen = row
     message_state, message_error = _state(state, error)
     return Message(
         role=role if role in _ROLES else "user",
@@ -135,6 +136,7 @@ def message_from_row(row: sqlite3.Row | tuple[Any, ...]) -> Message:
         state=message_state,
         created_at=created,
         id=mid,
+        chosen_at=chosen if isinstance(chosen, (int, float)) else 0.0,
     )
 
 
@@ -144,17 +146,20 @@ def rowid(cursor: sqlite3.Cursor) -> int:
     return cursor.lastrowid
 
 
-def insert_message(conn: sqlite3.Connection, conversation_id: int, position: int, message: Message) -> int:
+def insert_message(
+    conn: sqlite3.Connection, conversation_id: int, position: int, message: Message, parent_id: int | None
+) -> int:
     cursor = conn.execute(
         "INSERT INTO messages (conversation_id, position, role, content, reasoning, model, usage, timings,"
-        " finish_reason, error, state, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (conversation_id, position, message.role, *changing_columns(message), message.created_at),
+        " finish_reason, error, state, chosen, created, parent_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (conversation_id, position, message.role, *changing_columns(message), message.created_at, parent_id),
     )
     return rowid(cursor)
 
 
 def changing_columns(message: Message) -> tuple[object, ...]:
-    """content, reasoning, model, usage, timings, finish_reason, error, state: what a checkpoint rewrites."""
+    """content, reasoning, model, usage, timings, finish_reason, error, state, chosen: what a checkpoint (or
+    a switch of branches) rewrites."""
     return (
         safe_text(message.content),
         safe_text(message.reasoning),
@@ -164,6 +169,7 @@ def changing_columns(message: Message) -> tuple[object, ...]:
         optional_text(message.finish_reason),
         optional_text(_error(message.error)),
         message.state.value,
+        message.chosen_at if math.isfinite(message.chosen_at) else None,
     )
 
 
