@@ -236,7 +236,16 @@ class ChatSession:
         from siliconchat.core.branches import switch
 
         target, changed = switch(self.conversation, message, step)
+        self._save_choices(changed)
+        return target
+
+    def choose(self, message: Message) -> None:
+        """Put ``message`` (of the tree) on the active path, with the branch last used under it (saved)."""
+        from siliconchat.core.branches import choose
+
+        self._save_choices(choose(self.conversation, message))
+
+    def _save_choices(self, changed: list[Message]) -> None:
         if self.saves is not None:
             for chosen in changed:
                 self.saves.save(self.conversation, chosen)
-        return target

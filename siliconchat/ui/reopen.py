@@ -25,14 +25,17 @@ from siliconchat.ui.document.document_view import Block
 
 if TYPE_CHECKING:
     from siliconchat.ui.screens.chat import ChatScreen
+    from siliconchat.ui.screens.chat_turns import TurnScreen
     from siliconchat.ui.widgets.conversation_view import ConversationView
 
 __all__ = [
     "FIRST_PAGE_SCREENS",
     "PAGE",
+    "label_branches",
     "load_earlier",
     "message_id_of",
     "show_conversation",
+    "show_path",
 ]
 
 FIRST_PAGE_SCREENS = 1.5
@@ -44,6 +47,19 @@ FIRST_PAGE_MAX = 30
 PAGE = 10  # messages mounted by each press of "earlier messages"
 FOUND_SECONDS = 2.0  # how long a search result stays highlighted
 _MESSAGE_ID = "_siliconchat_message_id"
+
+
+def label_branches(view: ConversationView, conversation: Conversation) -> None:
+    """Show on each block of the active path its place among its siblings (``‹ 2/3 ›``), where it has any."""
+    from siliconchat.core.branches import branch_positions
+
+    positions = branch_positions(conversation)
+    for block in view.blocks:
+        if isinstance(block, (UserBlock, AnswerBlock)) and block.message is not None:
+            branch = positions.get(id(block.message))
+            if block.branch != branch:
+                block.branch = branch
+                block.changed()
 
 
 def message_id_of(block: Block) -> int | None:
@@ -107,13 +123,23 @@ async def show_conversation(
     # One layout and one repaint for all of it: between the awaits below (clearing the view, mounting the
     # blocks, parsing each answer, the reasoning pane), the screen laid out and repainted what was done so far,
     # about ten times, each time measuring and drawing more of it.
+    await show_path(screen, conversation, focus=focus)
+
+
+async def show_path(screen: TurnScreen, conversation: Conversation, *, focus: int | None = None) -> None:
+    """Show the active path of ``conversation`` on ``screen`` (nothing streams there), as
+    :func:`show_conversation` does: after a switch of branches, or before a new branch's first turn."""
     with screen.app.batch_update():
         await _show(screen, conversation, focus)
 
 
-async def _show(screen: ChatScreen, conversation: Conversation, focus: int | None) -> None:
-    messages = list(conversation.messages)
+async def _show(screen: TurnScreen, conversation: Conversation, focus: int | None) -> None:
     screen.conversation = conversation
+    if focus is not None and not any(m.id == focus for m in conversation.messages):
+        found = next((m for m in conversation.tree if m.id == focus), None)
+        if found is not None:  # a search result on another branch: that branch becomes the active one
+            screen.session.choose(found)
+    messages = list(conversation.messages)
     screen.selected = None
     view = screen.view
     view.clear()
@@ -134,6 +160,7 @@ async def _show(screen: ChatScreen, conversation: Conversation, focus: int | Non
     screen.reasoning.show_message(last)
     screen.status.show_message(last)
     screen.refresh_header()
+    label_branches(view, conversation)
     target = _find(view, focus) if focus is not None else None
     if isinstance(target, UserBlock):
         target.found = True
