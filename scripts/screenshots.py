@@ -143,6 +143,31 @@ async def shoot(out: Path) -> list[Path]:
         await pilot.press("escape")
         await _wait(pilot, lambda: not screen.streaming)
 
+    async def attachments(pilot) -> None:  # type: ignore[no-untyped-def]
+        """A message sent with two files and a photo to the demo's vision model, and one more file in the
+        tray for the next message."""
+        from PIL import Image, ImageDraw
+
+        app = pilot.app
+        await _wait(pilot, lambda: app.balance is not None)
+        folder = Path(tempfile.mkdtemp(prefix="siliconchat-files-"))
+        (folder / "merge.py").write_text(
+            "def merge(a: list[int], b: list[int]) -> list[int]:\n    return sorted(a + b)\n",
+            encoding="utf-8",
+        )
+        (folder / "notes.md").write_text("# Notes\n\nMerge must stay stable.\n", encoding="utf-8")
+        (folder / "todo.txt").write_text("benchmark heapq.merge\n", encoding="utf-8")
+        picture = Image.linear_gradient("L").resize((4000, 3000)).convert("RGB")
+        ImageDraw.Draw(picture).ellipse((1200, 700, 2800, 2300), fill=(220, 120, 40))
+        picture.save(folder / "whiteboard.jpg", quality=90)
+        screen = app.screen
+        await screen.attach_files([folder / "merge.py", folder / "notes.md", folder / "whiteboard.jpg"])
+        screen.prompt.text = "Does the code match the whiteboard and the notes?"
+        await pilot.press("enter")
+        await _wait(pilot, lambda: not screen.streaming)
+        await screen.attach_files([folder / "todo.txt"])
+        await pilot.pause()
+
     try:
         prepare_history()  # first: the sidebar shows only these (fixed dates)
         await run("sidebar", app_for("deepseek-ai/DeepSeek-R1"), (120, 40), sidebar)
@@ -150,6 +175,7 @@ async def shoot(out: Path) -> list[Path]:
         await run("chat-narrow", app_for("deepseek-ai/DeepSeek-R1"), (80, 24), hello_turn)
         await run("stopped", app_for("demo/slow"), (120, 40), stopped)
         await run("error", app_for("demo/error-402", max_retries=0), (120, 40), hello_turn)
+        await run("attachments", app_for("demo/vision"), (120, 32), attachments)
         favourites = ("Qwen/Qwen3-8B", "deepseek-ai/DeepSeek-R1")
         await run(
             "model-picker", app_for("deepseek-ai/DeepSeek-R1", favourites=favourites), (120, 40), picker

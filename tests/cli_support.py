@@ -6,20 +6,38 @@ import os
 import subprocess
 import sys
 from collections.abc import Mapping
+from pathlib import Path
 
 from siliconchat.demo.server import DEMO_API_KEY, DemoServer
 
+REPO = Path(__file__).resolve().parent.parent
+"""The checkout under test: a run in another working folder (``cwd``) imports siliconchat from here."""
+
+
+def _in_folder(cwd: Path | None) -> dict[str, str]:
+    return (
+        {}
+        if cwd is None
+        else {"PYTHONPATH": os.pathsep.join(filter(None, (str(REPO), os.environ.get("PYTHONPATH"))))}
+    )
+
 
 def siliconchat(
-    *args: str, env: dict[str, str] | None = None, stdin: str | None = None, timeout: float = 30
+    *args: str,
+    env: dict[str, str] | None = None,
+    stdin: str | None = None,
+    timeout: float = 30,
+    cwd: Path | None = None,
 ) -> subprocess.CompletedProcess[str]:
-    """Run ``python -m siliconchat ARGS`` with the test's environment plus ``env``; stdin is closed unless given."""
+    """Run ``python -m siliconchat ARGS`` with the test's environment plus ``env``, in ``cwd`` (default the
+    current folder); stdin is closed unless given."""
     return subprocess.run(
         [sys.executable, "-m", "siliconchat", *args],
         input=stdin,
         capture_output=True,
         text=True,
-        env={**os.environ, **(env or {})},
+        env={**os.environ, **_in_folder(cwd), **(env or {})},
+        cwd=cwd,
         timeout=timeout,
         stdin=None if stdin is not None else subprocess.DEVNULL,
     )
@@ -35,6 +53,7 @@ def siliconchat_bytes(
     env: Mapping[str, str | bytes] | None = None,
     stdin: bytes | None = None,
     timeout: float = 30,
+    cwd: Path | None = None,
 ) -> subprocess.CompletedProcess[bytes]:
     """:func:`siliconchat` with bytes where a user's system may have them: arguments, stdin and environment
     values that need not be UTF-8. The output is bytes too (decode it to check that it is UTF-8)."""
@@ -42,7 +61,8 @@ def siliconchat_bytes(
         [sys.executable, "-m", "siliconchat", *args],
         input=stdin,
         capture_output=True,
-        env={**os.environ, **(env or {})},
+        env={**os.environ, **_in_folder(cwd), **(env or {})},
+        cwd=cwd,
         timeout=timeout,
         stdin=None if stdin is not None else subprocess.DEVNULL,
     )

@@ -82,3 +82,17 @@ def frozen_clock():  # type: ignore[no-untyped-def]
     CLOCK.frozen = True
     yield CLOCK
     CLOCK.frozen = False
+
+
+@pytest.fixture
+async def client(server):  # type: ignore[no-untyped-def]
+    """A ``ChatClient`` of the test module's ``server`` fixture (a DemoServer), with no retries."""
+    from siliconchat.core.api import ChatClient
+    from siliconchat.core.models import ModelCatalogue
+    from siliconchat.demo.server import DEMO_API_KEY
+
+    made = ChatClient(
+        base_url=server.base_url, api_key=DEMO_API_KEY, catalogue=ModelCatalogue(None), max_retries=0
+    )
+    yield made
+    await made.aclose()

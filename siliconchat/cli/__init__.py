@@ -119,6 +119,14 @@ def build_parser() -> argparse.ArgumentParser:
         "with a prompt, piped text follows it as a fenced block",
     )
     ask.add_argument(
+        "-a",
+        "--attach",
+        action="append",
+        metavar="PATH",
+        help="send a file with the prompt (repeat for several; '-' reads stdin): text files go as fenced "
+        "blocks, images (PNG, JPEG, WebP, GIF) downscaled, for vision models",
+    )
+    ask.add_argument(
         "--reasoning", choices=("show", "hide"), default="show", help="print the reasoning to stderr"
     )
     ask.add_argument("--no-log", action="store_true", help="do not save this turn in the history")

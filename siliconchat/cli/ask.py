@@ -6,11 +6,11 @@ import argparse
 import asyncio
 import contextlib
 import os
-import re
 import signal
 import sys
 from typing import TYPE_CHECKING, TextIO
 
+from siliconchat.cli.attach import STDIN, read_attachments
 from siliconchat.cli.common import (
     EXIT_BROKEN_PIPE,
     EXIT_FAILED,
@@ -26,6 +26,7 @@ from siliconchat.runtime import make_client
 if TYPE_CHECKING:
     from siliconchat.cli.markdown_out import MarkdownWriter
     from siliconchat.config import Settings
+    from siliconchat.core.attachments import Attachment
     from siliconchat.core.conversation import Conversation
     from siliconchat.core.events import StreamEvent
     from siliconchat.core.history import HistoryStore
@@ -40,8 +41,13 @@ RESET = "\x1b[0m"
 
 def _read_prompt(args: argparse.Namespace, stdin: TextIO) -> str:
     """The prompt: the argument, stdin, or both (``cat notes.md | siliconchat ask "Summarise"``: the
-    argument, then the piped text as a fenced block, as ``llm`` and ``mods`` do)."""
+    argument, then the piped text as a fenced block, as ``llm`` and ``mods`` do). With ``--attach -``
+    stdin is an attachment, and the prompt must be the argument."""
     prompt: str | None = args.prompt
+    if STDIN in (args.attach or ()):
+        if prompt is None or prompt == "-" or not prompt.strip():
+            raise CliError("With --attach - stdin is the attachment: give the prompt as an argument.")
+        return prompt
     if prompt is None or prompt == "-":
         if prompt is None and _is_terminal(stdin):
             raise CliError("No prompt: give it as an argument, or pipe it in (siliconchat ask - < file).")
@@ -57,6 +63,8 @@ def _read_prompt(args: argparse.Namespace, stdin: TextIO) -> str:
         except (OSError, ValueError):  # closed, or not readable: nothing was piped
             piped = ""
         if piped.strip():
+            from siliconchat.core.attachments import fenced
+
             return f"{prompt}\n\n{fenced(piped)}"
     return prompt
 
@@ -66,13 +74,6 @@ def _is_terminal(stream: TextIO | None) -> bool:
         return stream is not None and stream.isatty()
     except (OSError, ValueError):
         return False
-
-
-def fenced(text: str) -> str:
-    """``text`` as a fenced code block, its fence longer than any run of backticks in it."""
-    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
-    fence = "`" * max(3, longest + 1)
-    return f"{fence}\n{text.rstrip(chr(10))}\n{fence}"
 
 
 def use_colour(stream: TextIO) -> bool:
@@ -297,12 +298,27 @@ def _conversation(args: argparse.Namespace, settings: Settings, turn_log: _TurnL
 
 
 async def _ask(
-    settings: Settings, prompt: str, printer: _Printer, turn_log: _TurnLog, args: argparse.Namespace
+    settings: Settings,
+    prompt: str,
+    printer: _Printer,
+    turn_log: _TurnLog,
+    args: argparse.Namespace,
+    attachments: list[Attachment],
 ) -> int:
+    from siliconchat.core.attachments import AttachmentError
     from siliconchat.core.session import ChatSession
 
-    session = ChatSession(_conversation(args, settings, turn_log), turn_log.queue())
-    turn = session.begin(prompt, settings.model, discard_if_empty=not turn_log.follow_up)
+    session = ChatSession(
+        _conversation(args, settings, turn_log),
+        turn_log.queue(),
+        image_turns=settings.attachments.image_turns,
+    )
+    try:
+        turn = session.begin(
+            prompt, settings.model, attachments=attachments, discard_if_empty=not turn_log.follow_up
+        )
+    except AttachmentError as exc:  # images for a text model: nothing was saved or sent
+        raise CliError(str(exc)) from exc
     # SIGTERM and SIGHUP end the turn as Ctrl+C does: what arrived is saved, marked cut off by the signal.
     task = asyncio.current_task()
     ended: list[int] = []
@@ -365,10 +381,12 @@ def _cmd_ask(args: argparse.Namespace, printer: _Printer) -> int:
     prompt = _read_prompt(args, sys.stdin)
 
     with settings_for(args) as settings:
+        piped = None if _is_terminal(sys.stdin) else getattr(sys.stdin, "buffer", None)
+        attachments = read_attachments(args.attach or (), settings.attachments, stdin=piped)
         turn_log = _TurnLog(args, sys.stderr)
         turn_log.open()
         try:
-            return asyncio.run(_ask(settings, prompt, printer, turn_log, args))
+            return asyncio.run(_ask(settings, prompt, printer, turn_log, args, attachments))
         except KeyboardInterrupt:
             printer.problem("Stopped (Ctrl+C); the partial answer above is all that arrived.")
             return EXIT_INTERRUPTED

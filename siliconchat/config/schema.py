@@ -174,6 +174,19 @@ class Config:
     idle_timeout: float | None = setting(
         NUMBER, "a positive number of seconds", valid=lambda x: math.isfinite(x) and x > 0
     )
+    attachment_max_mb: float | None = setting(
+        NUMBER, "a positive number of megabytes", valid=lambda x: math.isfinite(x) and x > 0
+    )
+    message_max_mb: float | None = setting(
+        NUMBER, "a positive number of megabytes", valid=lambda x: math.isfinite(x) and x > 0
+    )
+    text_attachment_max_kb: int | None = setting(
+        WHOLE, "a positive whole number of kilobytes", valid=lambda n: n >= 1
+    )
+    image_max_side: int | None = setting(
+        WHOLE, "a whole number of pixels from 64 to 8192", valid=lambda n: 64 <= n <= 8192
+    )
+    image_turns: int | None = setting(WHOLE, "a whole number of turns, 0 or more", valid=lambda n: n >= 0)
     theme: str | None = setting(TEXT, "a string")
     transcript_dir: Path | None = setting(TEXT, "a folder path", convert=lambda text: Path(text).expanduser())
     # binding id -> keys, for App.set_keymap

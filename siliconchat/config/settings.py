@@ -6,6 +6,7 @@ Precedence: command-line flags > environment (``SILICONFLOW_API_KEY``, ``SILICON
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -15,6 +16,7 @@ from siliconchat import paths
 from siliconchat.config import defaults
 from siliconchat.config.file import load_config
 from siliconchat.config.schema import Config, normalize_base_url
+from siliconchat.core.attachments import KB, MB, AttachmentLimits
 from siliconchat.core.conversation import ModelParams
 from siliconchat.core.sanitize import strip_userinfo
 from siliconchat.core.text import safe_text
@@ -37,6 +39,7 @@ class Settings:
     api_key_source: str | None = None  # "flag" | "env" | "config" | "demo"
     config_path: Path | None = field(default=None, compare=False)
     url_credentials_ignored: bool = False  # the base URL came with a user:password@, left out of base_url
+    attachments: AttachmentLimits = field(default_factory=AttachmentLimits)
 
     @property
     def url_credentials_note(self) -> str | None:
@@ -180,7 +183,25 @@ def resolve_settings(
         api_key_source=source,
         config_path=config.path,
         url_credentials_ignored=shown_url != url,
+        attachments=attachment_limits(config),
     )
+
+
+def attachment_limits(config: Config) -> AttachmentLimits:
+    """The limits on attachments: the config's, where it sets them, else the defaults."""
+    limits = AttachmentLimits()
+    changes: dict[str, int] = {}
+    if config.attachment_max_mb is not None:
+        changes["file_bytes"] = int(config.attachment_max_mb * MB)
+    if config.message_max_mb is not None:
+        changes["message_bytes"] = int(config.message_max_mb * MB)
+    if config.text_attachment_max_kb is not None:
+        changes["text_bytes"] = config.text_attachment_max_kb * KB
+    if config.image_max_side is not None:
+        changes["image_side"] = config.image_max_side
+    if config.image_turns is not None:
+        changes["image_turns"] = config.image_turns
+    return dataclasses.replace(limits, **changes)
 
 
 def _checked_url(url: str, origin: str) -> str:

@@ -56,6 +56,18 @@ class UserInfo:
     status: str
 
 
+def _safe_value(value: Any) -> Any:
+    """A message field with its texts made safe: a string, or a content part list's ``text`` parts."""
+    if isinstance(value, str):
+        return safe_text(value)
+    if isinstance(value, list):
+        return [
+            {**part, "text": safe_text(part["text"])} if isinstance(part.get("text"), str) else part
+            for part in value
+        ]
+    return value
+
+
 def _mentions_enable_thinking(exc: BaseException) -> bool:
     body = getattr(exc, "body", None)
     return "enable_thinking" in f"{body!r} {exc}"
@@ -141,11 +153,11 @@ class ChatClient:
     # -- requests ------------------------------------------------------------------------
 
     def _request(
-        self, messages: Sequence[dict[str, str]], model: str, params: ModelParams, send_thinking: bool
+        self, messages: Sequence[dict[str, Any]], model: str, params: ModelParams, send_thinking: bool
     ) -> dict[str, Any]:
         """The JSON body: SiliconFlow's extras (``enable_thinking``…) sit beside the standard fields.
         Message texts are made safe too: a lone surrogate would fail the body's UTF-8 encoding."""
-        safe = [{key: safe_text(value) for key, value in message.items()} for message in messages]
+        safe = [{key: _safe_value(value) for key, value in message.items()} for message in messages]
         body: dict[str, Any] = {"model": model, "messages": safe, "stream": True}
         for name in ("temperature", "top_p", "max_tokens"):
             value = getattr(params, name)
@@ -159,7 +171,7 @@ class ChatClient:
         return body
 
     async def stream(
-        self, messages: Sequence[dict[str, str]], model: str, params: ModelParams | None = None
+        self, messages: Sequence[dict[str, Any]], model: str, params: ModelParams | None = None
     ) -> AsyncGenerator[StreamEvent, None]:
         """Stream one answer. Close the generator (``contextlib.aclosing``) or cancel the task
         consuming it to stop: the HTTP connection is closed at once either way.

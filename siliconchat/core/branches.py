@@ -11,50 +11,14 @@ branch that was last used under it.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
-from siliconchat.core.conversation import Message, is_failed_attempt
+from siliconchat.core.conversation import Message, active_path, children_of, is_failed_attempt
 
 if TYPE_CHECKING:
     from siliconchat.core.conversation import Conversation
 
 __all__ = ["active_path", "branch_positions", "children_of", "choose", "siblings", "switch"]
-
-
-def children_of(tree: Iterable[Message]) -> dict[int | None, list[Message]]:
-    """Each message's children (by ``id()`` of the parent; None: the first prompts), in the order written."""
-    children: dict[int | None, list[Message]] = {}
-    for message in tree:
-        parent = message.parent
-        children.setdefault(None if parent is None else id(parent), []).append(message)
-    return children
-
-
-def _latest(messages: Sequence[Message]) -> Message:
-    best = messages[0]
-    for message in messages[1:]:
-        if message.chosen_at >= best.chosen_at:  # a tie: the one written later
-            best = message
-    return best
-
-
-def active_path(tree: Sequence[Message], start: Message | None = None) -> list[Message]:
-    """The path through ``tree`` that follows the most recently chosen child at each step: from the root, or
-    (with ``start``) from ``start`` down."""
-    children = children_of(tree)
-    path: list[Message] = []
-    if start is None:
-        roots = children.get(None)
-        if not roots:
-            return path
-        start = _latest(roots)
-    node: Message | None = start
-    while node is not None:
-        path.append(node)
-        below = children.get(id(node))
-        node = _latest(below) if below else None
-    return path
 
 
 def siblings(conversation: Conversation, message: Message) -> list[Message]:

@@ -13,14 +13,21 @@ the request carries only ``role`` and ``content``.
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from enum import Enum
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    from siliconchat.core.attachments import Attachment
 
 Role = Literal["system", "user", "assistant"]
 
 CUT_OFF_MARK = "\n\n[This answer was cut off here.]"
 """Follows a cut-off answer's text in later requests (never on screen, in the history or in transcripts)."""
+
+IMAGE_TURNS = 3
+"""Images go with this many of the latest user turns of a request (``AttachmentLimits.image_turns``)."""
 
 THINKING_BUDGET_MIN = 128
 THINKING_BUDGET_MAX = 32768
@@ -144,6 +151,8 @@ class Message:
     state: MessageState = MessageState.COMPLETE
     created_at: float = field(default_factory=time.time)
     id: int | None = None  # the history store's row id, once saved
+    attachments: list[Attachment] = field(default_factory=list)
+    """A user message's files and images, as sent (see :mod:`siliconchat.core.attachments`)."""
     parent: Message | None = field(default=None, repr=False, compare=False)
     """The message this one follows (None: a first prompt)."""
     chosen_at: float = 0.0
@@ -173,8 +182,6 @@ class Conversation:
 
     def __post_init__(self) -> None:
         if self.tree and not self.messages:
-            from siliconchat.core.branches import active_path
-
             self.messages = active_path(self.tree)
             return
         previous: Message | None = None
@@ -193,9 +200,9 @@ class Conversation:
         self.updated_at = message.created_at
         return message
 
-    def add_user(self, text: str) -> Message:
+    def add_user(self, text: str, attachments: list[Attachment] | None = None) -> Message:
         """A new prompt after the active path's last message."""
-        return self.append(Message(role="user", content=text))
+        return self.append(Message(role="user", content=text, attachments=list(attachments or ())))
 
     def add_assistant(self, model: str) -> Message:
         """A new answer after the active path's last message."""
@@ -207,9 +214,13 @@ class Conversation:
                 return message
         return None
 
-    def request_messages(self) -> list[dict[str, str]]:
+    def request_messages(self, image_turns: int = IMAGE_TURNS) -> list[dict[str, Any]]:
         """The ``messages`` of the next request, made of the active path: role and content only, never
         reasoning.
+
+        A user message's attachments go with it (:func:`~siliconchat.core.attachments.user_content`): its
+        text files always, its images only in the last ``image_turns`` user turns (older ones leave a line
+        saying an image was sent).
 
         A failed attempt (a prompt whose request failed, and its failed answer) is left out: the history
         keeps it, but the prompt was sent again or another one instead. Failed answers and empty partial
@@ -217,19 +228,27 @@ class Conversation:
         the next turn. An answer that was cut off (stopped, or the stream broke) goes with
         :data:`CUT_OFF_MARK` after it, so that the model knows it ended there.
         """
-        out: list[dict[str, str]] = []
+        out: list[dict[str, Any]] = []
         if self.system_prompt:
             out.append({"role": "system", "content": self.system_prompt})
         messages = self.messages
+        users = [m for m in messages if m.role == "user"]
+        with_images = {id(m) for m in users[-image_turns:]} if image_turns > 0 else set()
         for at, message in enumerate(messages):
-            content = message.content
-            if message.role == "assistant":
+            content: str | list[dict[str, Any]] = message.content
+            if message.role == "user" and at + 1 < len(messages) and is_failed_attempt(messages[at + 1]):
+                continue
+            if message.attachments:
+                from siliconchat.core.attachments import user_content
+
+                content = user_content(
+                    message.content, message.attachments, images=id(message) in with_images
+                )
+            elif message.role == "assistant":
                 if message.state in (MessageState.FAILED, MessageState.STREAMING) or not content:
                     continue
                 if message.state in (MessageState.STOPPED, MessageState.INCOMPLETE):
-                    content = f"{content}{CUT_OFF_MARK}"
-            elif at + 1 < len(messages) and is_failed_attempt(messages[at + 1]):
-                continue
+                    content = f"{message.content}{CUT_OFF_MARK}"
             out.append({"role": message.role, "content": content})
         return out
 
@@ -238,3 +257,38 @@ def is_failed_attempt(message: Message) -> bool:
     """An answer whose request failed outright: its prompt is left out of later requests, and it is no
     branch of its own (it is not counted among its siblings)."""
     return message.role == "assistant" and message.state is MessageState.FAILED
+
+
+def children_of(tree: Iterable[Message]) -> dict[int | None, list[Message]]:
+    """Each message's children (by ``id()`` of the parent; None: the first prompts), in the order written."""
+    children: dict[int | None, list[Message]] = {}
+    for message in tree:
+        parent = message.parent
+        children.setdefault(None if parent is None else id(parent), []).append(message)
+    return children
+
+
+def _latest(messages: Sequence[Message]) -> Message:
+    best = messages[0]
+    for message in messages[1:]:
+        if message.chosen_at >= best.chosen_at:  # a tie: the one written later
+            best = message
+    return best
+
+
+def active_path(tree: Sequence[Message], start: Message | None = None) -> list[Message]:
+    """The path through ``tree`` that follows the most recently chosen child at each step: from the root, or
+    (with ``start``) from ``start`` down."""
+    children = children_of(tree)
+    path: list[Message] = []
+    if start is None:
+        roots = children.get(None)
+        if not roots:
+            return path
+        start = _latest(roots)
+    node: Message | None = start
+    while node is not None:
+        path.append(node)
+        below = children.get(id(node))
+        node = _latest(below) if below else None
+    return path

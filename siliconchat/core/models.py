@@ -15,12 +15,13 @@ import time
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from siliconchat.core.files import replace_atomically
 from siliconchat.core.text import safe_text
 
 CACHE_MAX_AGE = 24 * 3600.0
+T = TypeVar("T")
 
 
 class Thinking(str, Enum):
@@ -29,20 +30,28 @@ class Thinking(str, Enum):
     NEVER = "never"  # plain, or unknown: never send ``enable_thinking``
 
 
-def _patterns(*patterns: str) -> tuple[re.Pattern[str], ...]:
+def id_patterns(*patterns: str) -> tuple[re.Pattern[str], ...]:
+    """Patterns of model ids (case does not matter), for :func:`id_matches`."""
     return tuple(re.compile(p, re.IGNORECASE) for p in patterns)
+
+
+def first_match(model: str, table: tuple[tuple[tuple[re.Pattern[str], ...], T], ...], default: T) -> T:
+    """The value of the first row of ``table`` (patterns, value) one of whose patterns matches ``model``
+    without its ``Pro/`` prefix; ``default`` when none does."""
+    name = base_id(model)
+    return next((value for patterns, value in table if any(p.search(name) for p in patterns)), default)
 
 
 # Matched against the id without its ``Pro/`` prefix. Instruct/Thinking-2507 Qwen3 releases are
 # not hybrid, so the Qwen3 pattern names the hybrid sizes exactly.
-_HYBRID = _patterns(
+_HYBRID = id_patterns(
     r"^qwen/qwen3-(0\.6b|1\.7b|4b|8b|14b|32b|30b-a3b|235b-a22b)$",
     r"^deepseek-ai/deepseek-v3\.[12](-terminus|-exp)?$",
     r"^deepseek-ai/deepseek-v4",
     r"^zai-org/glm-(4\.5|4\.6|4\.7|5)(-air)?$",
     r"^tencent/hunyuan-a13b-instruct$",
 )
-_ALWAYS = _patterns(
+_ALWAYS = id_patterns(
     r"deepseek-r1",
     r"/qwq-",
     r"-thinking",
@@ -57,12 +66,7 @@ def base_id(model: str) -> str:
 
 
 def thinking_of(model: str) -> Thinking:
-    name = base_id(model)
-    if any(p.search(name) for p in _HYBRID):
-        return Thinking.HYBRID
-    if any(p.search(name) for p in _ALWAYS):
-        return Thinking.ALWAYS
-    return Thinking.NEVER
+    return first_match(model, ((_HYBRID, Thinking.HYBRID), (_ALWAYS, Thinking.ALWAYS)), Thinking.NEVER)
 
 
 @dataclass(frozen=True)

@@ -23,17 +23,19 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import inspect
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Any, Final
 
-from siliconchat.core.conversation import Conversation, Message, MessageState
+from siliconchat.core.conversation import IMAGE_TURNS, Conversation, Message, MessageState
 
 if TYPE_CHECKING:
     from siliconchat.core.api import ChatClient
-    from siliconchat.core.events import StreamEvent
+    from siliconchat.core.attachments import Attachment
+    from siliconchat.core.events import Failed, StreamEvent
     from siliconchat.core.history.saves import HistorySaves, SaveJob
     from siliconchat.core.turn import TurnRecorder
 
@@ -55,7 +57,7 @@ class Turn:
     conversation: Conversation
     user: Message
     recorder: TurnRecorder
-    request: list[dict[str, str]]
+    request: list[dict[str, Any]]
     saves: HistorySaves | None = None
     previous: Message | None = None
     """Regenerate: the answer that was on the active path, back on it unless this one completes (see
@@ -85,6 +87,15 @@ class Turn:
     def ended(self) -> bool:
         return self.recorder.done
 
+    @property
+    def sends_images(self) -> bool:
+        """Whether the request carries an image (a server's refusal is then explained: see
+        :func:`~siliconchat.core.attachments.refusal_hint`)."""
+        return any(
+            isinstance(m.get("content"), list) and any(p.get("type") == "image_url" for p in m["content"])
+            for m in self.request
+        )
+
     async def run(self, client: ChatClient | Awaitable[ChatClient], on_event: EventSink) -> None:
         """Stream the answer to its end, with ``client`` (or what it gives once awaited: the TUI makes its
         client in a thread on first use). Cancel the task running this to stop: the partial answer is kept,
@@ -103,6 +114,12 @@ class Turn:
             stream = client.stream(self.request, self.model, self.conversation.params)
             async with contextlib.aclosing(stream) as events:
                 async for event in events:
+                    if (
+                        isinstance(event, Failed)
+                        and event.kind is ErrorKind.BAD_REQUEST
+                        and self.sends_images
+                    ):
+                        event = _explained(event, self.model)
                     apply(event)
                     in_front_end = True
                     waited = on_event(event)
@@ -178,19 +195,48 @@ class Turn:
                 self.saves.save(self.conversation, changed)
 
 
-class ChatSession:
-    """A conversation and where its turns are saved."""
+def _explained(failure: Failed, model: str) -> Failed:
+    """A refusal of a request that carried images, with what to do about it."""
+    from siliconchat.core.attachments import refusal_hint
 
-    def __init__(self, conversation: Conversation, saves: HistorySaves | None = None) -> None:
+    said = failure.message.rstrip()
+    said += "" if said.endswith((".", "!", "?")) else "."
+    return dataclasses.replace(failure, message=said + refusal_hint(model))
+
+
+class ChatSession:
+    """A conversation and where its turns are saved. ``image_turns``: how many of the latest user turns
+    send their images again (see :meth:`Conversation.request_messages`)."""
+
+    def __init__(
+        self, conversation: Conversation, saves: HistorySaves | None = None, *, image_turns: int = IMAGE_TURNS
+    ) -> None:
         self.conversation = conversation
         self.saves = saves
+        self.image_turns = image_turns
 
-    def begin(self, text: str, model: str, *, discard_if_empty: bool = False) -> Turn:
+    def begin(
+        self,
+        text: str,
+        model: str,
+        *,
+        attachments: Sequence[Attachment] = (),
+        discard_if_empty: bool = False,
+    ) -> Turn:
         """Start a turn: the prompt joins the conversation (its save queued), the request is fixed, and the
-        answer's message is added (state ``streaming``, its row queued too). Call :meth:`Turn.run` next."""
+        answer's message is added (state ``streaming``, its row queued too). Call :meth:`Turn.run` next.
+
+        Images for a model known not to take them raise
+        :class:`~siliconchat.core.attachments.AttachmentError` first: nothing is added, saved or sent."""
+        if attachments:
+            from siliconchat.core.attachments import AttachmentError, images_refused
+
+            refusal = images_refused(model, attachments)
+            if refusal is not None:
+                raise AttachmentError(refusal)
         conversation = self.conversation
         new = conversation.id is None
-        user = conversation.add_user(text)
+        user = conversation.add_user(text, list(attachments))
         saves = self.saves
         user_saved = saves.save(conversation, user) if saves is not None else None  # while the request goes
         turn = self._answer(user, model)
@@ -200,7 +246,7 @@ class ChatSession:
     def _answer(self, user: Message, model: str) -> Turn:
         """Fix the request (the active path, ending with ``user``) and add the answer's message after it."""
         conversation = self.conversation
-        request = conversation.request_messages()
+        request = conversation.request_messages(self.image_turns)
         from siliconchat.core.turn import TurnRecorder
 
         recorder = TurnRecorder(conversation.add_assistant(model))
@@ -216,19 +262,34 @@ class ChatSession:
         index = next((i for i in range(len(messages) - 1, -1, -1) if messages[i].role == "user"), None)
         if index is None:
             return None
+        from siliconchat.core.attachments import AttachmentError, images_refused
+
+        refusal = images_refused(model, messages[index].attachments)
+        if refusal is not None:  # before the old answer leaves the active path
+            raise AttachmentError(refusal)
         previous = messages[index + 1] if index + 1 < len(messages) else None
         del messages[index + 1 :]  # the active path only: the tree keeps them
         turn = self._answer(messages[index], model)
         turn.previous = previous
         return turn
 
-    def edit(self, prompt: Message, text: str, model: str) -> Turn:
+    def edit(
+        self, prompt: Message, text: str, model: str, *, attachments: Sequence[Attachment] | None = None
+    ) -> Turn:
         """Start a turn with ``text`` as a new prompt in place of ``prompt`` (a user message of the active
-        path): a sibling of it, continued from there; ``prompt`` and what follows it stay in the tree."""
+        path): a sibling of it, continued from there; ``prompt`` and what follows it stay in the tree. The new
+        prompt has ``attachments`` (None: those of ``prompt``)."""
+        if attachments is None:
+            attachments = prompt.attachments
+        from siliconchat.core.attachments import AttachmentError, images_refused
+
+        refusal = images_refused(model, attachments)
+        if refusal is not None:  # before the path is cut
+            raise AttachmentError(refusal)
         messages = self.conversation.messages
         index = next(i for i, m in enumerate(messages) if m is prompt)
         del messages[index:]  # the active path only: the tree keeps them
-        return self.begin(text, model)
+        return self.begin(text, model, attachments=attachments)
 
     def switch(self, message: Message, step: int) -> Message | None:
         """Put the sibling ``step`` places after ``message`` on the active path, with the branch last used

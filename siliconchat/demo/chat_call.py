@@ -14,6 +14,7 @@ from typing import Any
 from siliconchat.demo import scenarios
 from siliconchat.demo.error_bodies import MODEL_NOT_FOUND, json_error
 from siliconchat.demo.script import DONE, ChatRequest, Chunk, ErrorReply, Event, Model
+from siliconchat.demo.vision import image_problem
 
 THINKING_BUDGET_MIN = 128
 THINKING_BUDGET_MAX = 32768
@@ -81,11 +82,16 @@ def validate_chat(body: Any, reject_thinking: frozenset[str]) -> ChatCall | Erro
     max_tokens = body.get("max_tokens")
     if max_tokens is not None and not (_is_int(max_tokens) and max_tokens >= 1):
         return _bad_parameter("Value error, max_tokens must be a positive integer.")
+    images = image_problem(model, messages)
+    if isinstance(images, ErrorReply):
+        return images
     users = [m for m in messages if m.get("role") == "user"]
     last_user = message_text(users[-1].get("content")) if users else ""
     return ChatCall(
         model=model,
-        request=ChatRequest(model.id, last_user, thinking=body.get("enable_thinking") is not False),
+        request=ChatRequest(
+            model.id, last_user, thinking=body.get("enable_thinking") is not False, images=images
+        ),
         stream=body.get("stream") is True,
         max_tokens=max_tokens,
         thinking_budget=budget,

@@ -6,6 +6,8 @@ never a new branch in the server. The families:
 
 * the realistic ids (``Qwen/Qwen3-8B``, ``deepseek-ai/DeepSeek-R1`` …) of :mod:`.realistic`, listed:
   canned, assistant-like Markdown chosen by keywords of the last user message, with or without reasoning;
+* the vision models of :mod:`.vision` (``Qwen/Qwen2.5-VL-72B-Instruct``, ``demo/vision``), listed: they
+  describe the images and files they received;
 * the ``demo/…`` ids of :mod:`.quirks`, each one wire-level quirk or failure, listed;
 * ``demo/blast-N`` (:mod:`.blast`), listed with example sizes, accepted with any N;
 * the ids of :mod:`.text_scenarios` (invalid Unicode) and :mod:`.structured` (long structured answers),
@@ -19,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from siliconchat.demo import blast, realistic, structured, text_scenarios
+from siliconchat.demo import blast, realistic, structured, text_scenarios, vision
 from siliconchat.demo.canned import CANNED, CODE, COMPARE, GENERAL, GREETING, fill, pick_canned
 from siliconchat.demo.error_bodies import ERRORS
 from siliconchat.demo.quirks import (
@@ -64,7 +66,11 @@ FAMILIES: tuple[Callable[[str], Model | None], ...] = (
 
 MODELS: dict[str, Model] = {
     row.id: row
-    for row in (*realistic.ROWS, *(Model(model_id, build) for model_id, build in SCENARIOS.items()))
+    for row in (
+        *realistic.ROWS,
+        *vision.ROWS,
+        *(Model(model_id, build) for model_id, build in SCENARIOS.items()),
+    )
 }
 LISTED: tuple[str, ...] = (*MODELS, *blast.BLAST_EXAMPLES)
 

@@ -105,12 +105,23 @@ Reply = Script | ErrorReply
 
 
 @dataclass(frozen=True, slots=True)
+class SeenImage:
+    """An image of the last user message, as the server decoded it from its data URL."""
+
+    media_type: str
+    width: int
+    height: int
+    size: int  # bytes, decoded
+
+
+@dataclass(frozen=True, slots=True)
 class ChatRequest:
     """What a scenario may look at in a validated ``/chat/completions`` request."""
 
     model: str
     last_user: str
     thinking: bool = True  # False only when the request said ``enable_thinking: false``
+    images: tuple[SeenImage, ...] = ()  # the last user message's images (vision models only)
 
 
 Builder = Callable[[ChatRequest], Reply]
@@ -118,11 +129,13 @@ Builder = Callable[[ChatRequest], Reply]
 
 @dataclass(frozen=True, slots=True)
 class Model:
-    """A row of the model registry: ``hybrid`` models accept ``enable_thinking``, others answer 400."""
+    """A row of the model registry: ``hybrid`` models accept ``enable_thinking``, others answer 400;
+    ``vision`` models accept ``image_url`` parts, others answer 400."""
 
     id: str
     build: Builder
     hybrid: bool = False
+    vision: bool = False
     type: str = "text"
     sub_type: str = "chat"
 

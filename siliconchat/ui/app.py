@@ -231,7 +231,10 @@ class SiliconChatApp(UnhandledErrorHookApp[int]):
     def _start_chat(self) -> ChatScreen:
         from siliconchat.core.session import ChatSession
 
-        screen = ChatScreen(ChatSession(self.new_conversation(), self.history.saves), self.keys)
+        session = ChatSession(
+            self.new_conversation(), self.history.saves, image_turns=self.settings.attachments.image_turns
+        )
+        screen = ChatScreen(session, self.keys)
         self.push_screen(screen)
         # After the first frame: the balance request imports the SDK (~0.5 s; in a thread, see below).
         screen.call_after_refresh(self._fetch_balance)

@@ -2,7 +2,7 @@
 
 The rest of the package uses Textual's public API only (``tests/test_architecture.py`` checks that). A private
 name can change in any Textual release, so each one here is exercised against the installed Textual by
-``tests/test_textual_seams.py``: a rename breaks that test, not the app. The tested range is
+``tests/ui/test_textual_seams.py``: a rename breaks that test, not the app. The tested range is
 :data:`TESTED_TEXTUAL`; ``pyproject.toml`` pins the same range.
 """
 

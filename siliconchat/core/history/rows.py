@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from siliconchat.core.conversation import Message, MessageState, ModelParams, Timings, Usage
+from siliconchat.core.history.attachment_rows import insert_attachments
 from siliconchat.core.sanitize import redact, sanitize_line
 from siliconchat.core.text import safe_text
 
@@ -154,7 +155,10 @@ def insert_message(
         " finish_reason, error, state, chosen, created, parent_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (conversation_id, position, message.role, *changing_columns(message), message.created_at, parent_id),
     )
-    return rowid(cursor)
+    message_id = rowid(cursor)
+    if message.attachments:
+        insert_attachments(conn, message_id, message.attachments)
+    return message_id
 
 
 def changing_columns(message: Message) -> tuple[object, ...]:

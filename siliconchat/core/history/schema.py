@@ -9,6 +9,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Final
 
+from siliconchat.core.history.attachment_rows import create_tables
 from siliconchat.core.history.errors import (
     BUSY_TIMEOUT_MS,
     HistoryError,
@@ -109,8 +110,14 @@ def _migrate_tree(conn: sqlite3.Connection) -> None:
     conn.execute("CREATE INDEX IF NOT EXISTS messages_by_parent ON messages (parent_id)")
 
 
-# MIGRATIONS[n] takes a file from version n to n + 1.
-MIGRATIONS: Final[Sequence[Callable[[sqlite3.Connection], None]]] = (_migrate_v1, _migrate_v2, _migrate_tree)
+# MIGRATIONS[n] takes a file from version n to n + 1. Version 3: attachments (attachment_rows.py); version 4:
+# conversations as trees.
+MIGRATIONS: Final[Sequence[Callable[[sqlite3.Connection], None]]] = (
+    _migrate_v1,
+    _migrate_v2,
+    create_tables,
+    _migrate_tree,
+)
 SCHEMA_VERSION: Final = len(MIGRATIONS)
 
 

@@ -11,6 +11,7 @@ from types import TracebackType
 
 from siliconchat import paths
 from siliconchat.core.conversation import Conversation, Message
+from siliconchat.core.history.attachment_rows import load_attachments
 from siliconchat.core.history.check import Examination, examine, move_aside
 from siliconchat.core.history.errors import (
     BUSY_TIMEOUT_MS,
@@ -316,10 +317,13 @@ class HistoryStore:
                 f"SELECT parent_id, {MESSAGE_COLUMNS} FROM messages WHERE conversation_id = ? ORDER BY position",
                 (conversation_id,),
             ).fetchall()
+            attached = load_attachments(conn, conversation_id)
         tree = [message_from_row(r[1:]) for r in rows]
         by_id = {m.id: m for m in tree}
         for r, message in zip(rows, tree, strict=True):
             message.parent = by_id.get(r[0])  # a parent of another conversation (hand-edited): a root
+            if message.id in attached:
+                message.attachments = attached[message.id]
         return Conversation(
             title=row[1],
             system_prompt=row[4],

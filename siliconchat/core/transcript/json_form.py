@@ -6,17 +6,22 @@ order written: each message's ``"parent"`` is the index of its parent in that li
 and ``"chosen"`` when it was last put on the active path, which is therefore the same after an import. A
 version 1 transcript (before trees) is one linear path. :func:`import_json` validates everything
 and raises :class:`TranscriptError` with the path of the bad field. Its texts go through
-:func:`~siliconchat.core.text.safe_text`: a lone surrogate escaped in the JSON becomes U+FFFD.
+:func:`~siliconchat.core.text.safe_text`: a lone surrogate escaped in the JSON becomes U+FFFD. A message's
+attachments are embedded whole (``"data"`` in base64, with its ``"sha256"``), so that an import gives back
+exactly what was sent.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 import math
 from collections.abc import Mapping
 from typing import Any, Final
 
 from siliconchat import __version__
+from siliconchat.core.attachments import Attachment
 from siliconchat.core.conversation import (
     Conversation,
     Message,
@@ -41,8 +46,22 @@ def _finite(value: float | None) -> float | None:
     return value if value is None or math.isfinite(value) else None
 
 
+def _attachment_dict(attachment: Attachment) -> dict[str, Any]:
+    return {
+        "name": attachment.name,
+        "media_type": attachment.media_type,
+        "size": attachment.size,
+        "sha256": attachment.sha256,
+        "width": attachment.width,
+        "height": attachment.height,
+        "note": attachment.note,
+        "data": base64.b64encode(attachment.data).decode("ascii"),
+    }
+
+
 def _message_dict(message: Message, parent: int | None) -> dict[str, Any]:
     timings = message.timings
+    extra = {"attachments": [_attachment_dict(a) for a in message.attachments]} if message.attachments else {}
     return {
         "id": message.id,
         "parent": parent,
@@ -61,6 +80,7 @@ def _message_dict(message: Message, parent: int | None) -> dict[str, Any]:
         "state": message.state.value,
         "created": message.created_at,
         "chosen": _finite(message.chosen_at),
+        **extra,
     }
 
 
@@ -158,13 +178,8 @@ def _kind(value: object) -> str:
 def _read_usage(reader: _Reader | None) -> Usage | None:
     if reader is None:
         return None
-    values: dict[str, int] = {}
-    for key in ("prompt_tokens", "completion_tokens", "reasoning_tokens", "total_tokens"):
-        value = reader.data.get(key, 0)
-        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-            raise TranscriptError(f"{reader.where}.{key} must be a whole number >= 0, not {_kind(value)}")
-        values[key] = value
-    return Usage(**values)
+    keys = ("prompt_tokens", "completion_tokens", "reasoning_tokens", "total_tokens")
+    return Usage(**{key: _read_whole(reader, key) or 0 for key in keys})
 
 
 def _read_timings(reader: _Reader | None) -> Timings:
@@ -201,6 +216,45 @@ def _read_params(reader: _Reader) -> ModelParams:
         raise TranscriptError(f"{reader.where}: {exc}") from None
 
 
+def _read_whole(reader: _Reader, key: str) -> int | None:
+    value = reader.data.get(key)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise TranscriptError(f"{reader.where}.{key} must be a whole number >= 0, not {_kind(value)}")
+    return value
+
+
+def _read_attachment(data: object, where: str) -> Attachment:
+    reader = _Reader(data, where)
+    encoded = reader.text("data") or ""
+    try:
+        raw = base64.b64decode(encoded, validate=True)
+    except (binascii.Error, ValueError):
+        raise TranscriptError(f"{where}.data is not valid base64") from None
+    attachment = Attachment(
+        name=reader.text("name") or "file",
+        media_type=reader.text("media_type") or "application/octet-stream",
+        data=raw,
+        width=_read_whole(reader, "width"),
+        height=_read_whole(reader, "height"),
+        note=reader.text("note", required=False),
+    )
+    digest = reader.text("sha256", required=False)
+    if digest is not None and digest != attachment.sha256:
+        raise TranscriptError(f"{where}.data does not match its sha256 (the file was changed or cut)")
+    return attachment
+
+
+def _read_attachments(reader: _Reader) -> list[Attachment]:
+    items = reader.data.get("attachments")
+    if items is None:
+        return []
+    if not isinstance(items, list):
+        raise TranscriptError(f"{reader.where}.attachments must be a list, not {_kind(items)}")
+    return [_read_attachment(item, f"{reader.where}.attachments[{i}]") for i, item in enumerate(items)]
+
+
 def _read_message(data: object, where: str) -> Message:
     reader = _Reader(data, where)
     role_text = reader.text("role")
@@ -231,6 +285,7 @@ def _read_message(data: object, where: str) -> Message:
         state=state,
         created_at=created,
         chosen_at=chosen or 0.0,
+        attachments=_read_attachments(reader),
     )
 
 

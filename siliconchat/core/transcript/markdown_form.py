@@ -98,6 +98,19 @@ def _state_line(message: Message) -> str | None:
     return f"> **{label}** — {detail}"
 
 
+def _attachment_lines(message: Message) -> list[str]:
+    """The attachments of a message: a list (name, kind, size), then each text file inline."""
+    from siliconchat.core.attachments import text_block
+
+    out = ["**Attachments:**", ""]
+    out += [f"- {sanitize_line(a.summary)}" for a in message.attachments]
+    out.append("")
+    for attachment in message.attachments:
+        if attachment.kind == "text":
+            out += [text_block(attachment), ""]
+    return out
+
+
 def to_markdown(conversation: Conversation) -> str:
     """The conversation as a Markdown document (see the module notes for what is kept exactly)."""
     created = local_time(conversation.created_at)
@@ -125,6 +138,8 @@ def to_markdown(conversation: Conversation) -> str:
             out += ["</details>", ""]
         if message.content:
             out += [_close_fences(message.content), ""]
+        if message.attachments:
+            out += _attachment_lines(message)
         elif message.role == "assistant" and message.state is not MessageState.FAILED:
             out += ["*(no answer text)*", ""]
         for line in (_state_line(message), _usage_line(message) if message.role == "assistant" else None):

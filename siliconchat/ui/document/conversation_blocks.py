@@ -16,6 +16,7 @@ from textual.strip import Strip
 
 from siliconchat.core.conversation import Message, MessageState
 from siliconchat.core.sanitize import sanitize_line
+from siliconchat.ui.document.attachment_chips import chip_lines
 from siliconchat.ui.document.document_view import Block
 from siliconchat.ui.document.folding import fold, size_text
 from siliconchat.ui.document.markdown_render import display_text, text_lines
@@ -116,8 +117,18 @@ class UserBlock(Block):
         self.expanded = False
         self._wrapped = _Wrapped()
         self._tail = _Wrapped()
+        self._chips: tuple[int, list[Strip]] | None = None  # (width, the attachments' chip lines)
 
     def _lines(self, width: int, styles: DocumentStyles) -> list[Strip]:
+        attached = self.message.attachments if self.message is not None else None
+        if not attached:
+            return self._text_lines(width, styles)
+        if self._chips is None or self._chips[0] != width:
+            self._chips = (width, chip_lines(attached, width - 4, styles.button))
+        text = self._text_lines(width, styles) if self.body else []
+        return [*text, *self._chips[1]]
+
+    def _text_lines(self, width: int, styles: DocumentStyles) -> list[Strip]:
         if self.fold is None:
             return self._wrapped.lines(self.body, width - 4, styles.user_text)
         if self.expanded:

@@ -25,6 +25,7 @@ Every key of the chat screen (the README lists them too):
 | ctrl+s | save_transcript | save the transcript (Markdown and JSON) |
 | ctrl+y | copy_answer | copy the last answer |
 | ctrl+g | unfold | unfold the pastes in the prompt; else unfold (or fold) the last long message in view |
+| ctrl+o | attach | attach files or images to the next message (a file picker) |
 | alt+left / alt+right | previous_branch / next_branch | switch the picked prompt, else the selected answer, to its previous / next sibling |
 | up (in an empty prompt) | pick_up | pick the last prompt; then up / down (pick_down) move between the prompts |
 | e, enter (a prompt picked) | edit_picked | put the picked prompt in the prompt, to send as a new branch |
@@ -36,12 +37,15 @@ Every key of the chat screen (the README lists them too):
 
 from __future__ import annotations
 
+import asyncio
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar, NamedTuple
 
 from textual.binding import Binding, BindingType
 
+from siliconchat.core.attachments import AttachmentError
 from siliconchat.core.models import Thinking, thinking_of
 from siliconchat.core.sanitize import sanitize_line
 from siliconchat.ui.keymap import key_name
@@ -161,6 +165,12 @@ COMMANDS: tuple[Command, ...] = (
     ),
     Command("Open latest conversation", "Reopen the conversation with the latest activity", "open_latest"),
     Command(
+        "Attach files",
+        "Send files or images with the next message (a picker of the working folder)",
+        "attach",
+        "attach",
+    ),
+    Command(
         "Unfold",
         "Unfold the pastes in the prompt, else the long message in view",
         "unfold",
@@ -188,6 +198,7 @@ class ChatScreen(BranchScreen):
         # priority: the prompt (a TextArea) binds ctrl+y to redo
         Binding("ctrl+y", "copy_answer", "Copy", id="copy_answer", show=False, priority=True),
         Binding("ctrl+g", "unfold", "Unfold", id="unfold", show=False),
+        Binding("ctrl+o", "attach", "Attach", id="attach", show=False),
         Binding("alt+left", "previous_branch", "Previous branch", id="previous_branch", show=False),
         Binding("alt+right", "next_branch", "Next branch", id="next_branch", show=False),
         # priority, and only while they apply (branch_key_applies): else the prompt has them
@@ -247,6 +258,32 @@ class ChatScreen(BranchScreen):
     def action_unfold(self) -> None:
         if not self.prompt.unfold_pastes() and not self.view.toggle_fold():
             self._say("Nothing here is folded (large pastes and long messages are).")
+
+    # -- attaching -----------------------------------------------------------------------------------
+
+    def action_attach(self) -> None:
+        """The file picker; the files picked are read in a thread and join the tray (or are refused)."""
+        from siliconchat.ui.screens.attach_picker import AttachPickerScreen
+
+        def picked(paths: list[Path] | None) -> None:
+            if paths:
+                self.run_worker(self.attach_files(paths), group="attach")
+
+        self.app.push_screen(AttachPickerScreen(), picked)
+
+    async def attach_files(self, paths: Sequence[Path]) -> None:
+        """Read and check ``paths`` (off the event loop) and add them to the tray; each refusal is a toast."""
+        from siliconchat.core.attachments import attach_path, check_message
+
+        limits = self.chat_app.settings.attachments
+        for path in paths:
+            try:
+                attachment = await asyncio.to_thread(attach_path, path, limits)
+                check_message([*self.attachments.attachments, attachment], limits)
+            except AttachmentError as exc:
+                self.notify(str(exc), title="Not attached", severity="error", markup=False, timeout=8)
+                continue
+            self.attachments.add(attachment)
 
     # -- the model and the conversation's settings ---------------------------------------------------
 

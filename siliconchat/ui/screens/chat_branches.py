@@ -17,15 +17,18 @@ what they do and when they apply (:meth:`branch_key_applies`).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from textual import on
 from textual.widgets import TextArea
 
+from siliconchat.core.attachments import AttachmentError
 from siliconchat.ui.document.conversation_blocks import UserBlock
 from siliconchat.ui.screens.chat_turns import TurnScreen
 
 if TYPE_CHECKING:
+    from siliconchat.core.attachments import Attachment
     from siliconchat.core.conversation import Message
 
 __all__ = ["BranchScreen"]
@@ -148,17 +151,27 @@ class BranchScreen(TurnScreen):
         if self.picked is not None and event.text_area.text:
             self._mark(None)  # typing ends the picking
 
-    async def send(self, text: str) -> None:
-        """Send ``text``: as a new branch in place of the prompt being edited, else as the next turn."""
-        editing, self.editing = self.editing, None
+    async def send(self, text: str, attachments: Sequence[Attachment] = ()) -> bool:
+        """Send ``text``: as a new branch in place of the prompt being edited (with ``attachments``, or
+        without any, those of the prompt edited), else as the next turn. False when refused (see
+        :meth:`TurnScreen.send`)."""
+        editing = self.editing
         if self.turn is not None:
-            return
+            return False
         if editing is None or not any(m is editing for m in self.conversation.messages):
-            await super().send(text)
-            return
-        turn = self.session.edit(editing, text, self.chat_app.model)
+            self.editing = None
+            return await super().send(text, attachments)
+        try:
+            turn = self.session.edit(
+                editing, text, self.chat_app.model, attachments=list(attachments) or None
+            )
+        except AttachmentError as exc:
+            self.notify(str(exc), title="Not sent", severity="error", markup=False, timeout=8)
+            return False
+        self.editing = None
         await self.show_path()  # the path up to the new prompt, and the answer's block
         self._show(turn)
+        return True
 
     # -- switching branches --------------------------------------------------------------------------
 

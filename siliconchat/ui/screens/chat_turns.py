@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Sequence
 from typing import TYPE_CHECKING, cast
 
 from textual import events, on, work
@@ -23,10 +23,12 @@ from textual.message import Message as TextualMessage
 from textual.screen import Screen
 from textual.worker import WorkerCancelled, WorkerError, WorkerFailed
 
+from siliconchat.core.attachments import Attachment, AttachmentError
 from siliconchat.core.conversation import Conversation, Message, MessageState
 from siliconchat.ui.document.conversation_blocks import AnswerBlock, EarlierBlock, ErrorBlock, UserBlock
 from siliconchat.ui.document.document_view import DocumentView
 from siliconchat.ui.screens.chat_frames import FramePacer, ShownTurn
+from siliconchat.ui.widgets.attachment_tray import AttachmentTray
 from siliconchat.ui.widgets.conversation_view import ConversationView
 from siliconchat.ui.widgets.header_bar import HeaderBar
 from siliconchat.ui.widgets.key_footer import KeyFooter
@@ -87,7 +89,7 @@ class TurnScreen(Screen[None]):
         """Another conversation on this screen (its turns are saved where this one's were)."""
         from siliconchat.core.session import ChatSession
 
-        self.session = ChatSession(conversation, self.session.saves)
+        self.session = ChatSession(conversation, self.session.saves, image_turns=self.session.image_turns)
 
     # -- composition ------------------------------------------------------------------------
 
@@ -97,6 +99,7 @@ class TurnScreen(Screen[None]):
             yield ConversationView(id="conversation", welcome=self.welcome_text)
             yield ReasoningPane(id="reasoning")
         yield StatusLine(id="status")
+        yield AttachmentTray(id="attachments")
         yield PromptInput(id="prompt")
         yield KeyFooter()
 
@@ -171,13 +174,26 @@ class TurnScreen(Screen[None]):
             )
             return
         text = event.text
-        event.prompt.clear()
-        await self.send(text)
+        if await self.send(text, self.attachments.attachments):
+            event.prompt.clear()
+            self.attachments.clear()
 
-    async def send(self, text: str) -> None:
-        """Send ``text`` as the next user turn and stream the answer."""
-        if self.turn is None:
-            self._show(self.session.begin(text, self.chat_app.model))
+    async def send(self, text: str, attachments: Sequence[Attachment] = ()) -> bool:
+        """Send ``text`` (with ``attachments``) as the next user turn and stream the answer. False when the
+        attachments were refused (said in a toast): the prompt and the attachments stay, to send again."""
+        if self.turn is not None:
+            return False
+        try:
+            turn = self.session.begin(text, self.chat_app.model, attachments=attachments)
+        except AttachmentError as exc:
+            self.notify(str(exc), title="Not sent", severity="error", markup=False, timeout=8)
+            return False
+        self._show(turn)
+        return True
+
+    @property
+    def attachments(self) -> AttachmentTray:
+        return self.query_one(AttachmentTray)
 
     def _show(self, turn: Turn) -> None:
         """Show ``turn`` (just begun; its blocks may be on screen already, drawn with a new branch's path) and

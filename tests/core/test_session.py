@@ -4,7 +4,7 @@ real SQLite history, as the TUI and ``ask`` both run it."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,9 +14,8 @@ from siliconchat.core.conversation import CUT_OFF_MARK, Conversation, MessageSta
 from siliconchat.core.events import AnswerDelta, StreamEvent
 from siliconchat.core.history import HistoryStore
 from siliconchat.core.history.saves import HistorySaves
-from siliconchat.core.models import ModelCatalogue
 from siliconchat.core.session import ChatSession, Turn
-from siliconchat.demo.server import DEMO_API_KEY, DemoServer
+from siliconchat.demo.server import DemoServer
 
 
 @pytest.fixture(scope="module")
@@ -30,15 +29,6 @@ def store(tmp_path: Path) -> Iterator[HistoryStore]:
     opened = HistoryStore.open(tmp_path / "history.db")
     yield opened
     opened.close()
-
-
-@pytest.fixture
-async def client(server: DemoServer) -> AsyncIterator[ChatClient]:
-    made = ChatClient(
-        base_url=server.base_url, api_key=DEMO_API_KEY, catalogue=ModelCatalogue(None), max_retries=0
-    )
-    yield made
-    await made.aclose()
 
 
 def queue(store: HistoryStore) -> HistorySaves:

@@ -135,7 +135,7 @@ def test_a_crash_in_the_real_tui_restores_the_terminal_and_says_where_the_log_is
 
     master, slave = os.openpty()
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 30, 100, 0, 0))
-    env = {**os.environ, "TERM": "xterm-256color", "PYTHONPATH": str(Path(__file__).parents[1])}
+    env = {**os.environ, "TERM": "xterm-256color", "PYTHONPATH": str(Path(__file__).parents[2])}
     env.pop("TEXTUAL", None)
     process = subprocess.Popen(
         [sys.executable, "-c", TUI_SCRIPT],
@@ -203,7 +203,7 @@ def test_a_bug_outside_the_app_is_one_line_and_the_log(tmp_path: Path) -> None:
         raise SystemExit(main(["history"]))
         """
     )
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[1])}
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[2])}
     result = subprocess.run(
         [sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=30
     )

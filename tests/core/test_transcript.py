@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_history import comparable, full_conversation
+from history_support import comparable, full_conversation
 
 from siliconchat.core.conversation import Conversation, Message, MessageState, Timings
 from siliconchat.core.history import HistoryStore
@@ -298,6 +298,7 @@ def test_json_has_every_stored_field() -> None:
         "state",
     }
     assert stored | {"created", "chosen", "parent"} == set(data["messages"][0])
-    assert {f.name for f in message} == stored | {"created_at", "chosen_at", "parent"}
+    # attachments are written for the messages that have some (tests/test_history_attachments.py)
+    assert {f.name for f in message} == stored | {"created_at", "attachments", "chosen_at", "parent"}
     assert set(data["conversation"]) == {"id", "title", "created", "updated", "system_prompt", "params"}
     assert data["messages"][3]["timings"] == dataclasses.asdict(Timings(0.1, None, 1.0))

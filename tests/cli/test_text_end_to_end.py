@@ -16,7 +16,7 @@ import pytest
 from cli_support import api_env, siliconchat, siliconchat_bytes
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_text import HOSTILE_TEXT, cuts
+from text_strategies import HOSTILE_TEXT, cuts
 
 from siliconchat import paths
 from siliconchat.core.api import ChatClient

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from cli_support import api_env, siliconchat
-from test_history import comparable
+from history_support import comparable
 
 from siliconchat import paths
 from siliconchat.core.conversation import MessageState

@@ -253,3 +253,18 @@ async def test_a_focused_reasoning_pane_looks_focused(make_app) -> None:
         chat(app).prompt.focus()
         await pilot.pause()
         assert pane.styles.border.top == unfocused
+
+
+async def test_a_shorter_balance_leaves_nothing_of_the_longer_one_in_the_header(make_app) -> None:
+    # Reported: "balance 88." stayed in the header after the balance got shorter.
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        header = chat(app).header
+        await wait_for(pilot, lambda: app.balance is not None, "the balance")  # then nothing else sets it
+        header.set_balance("1288.88")
+        await pilot.pause()
+        assert "balance 1288.88" in rendered(app, header)
+        header.set_balance("5")
+        await pilot.pause()
+        line = rendered(app, header)
+        assert line.rstrip().endswith("balance 5") and "88" not in line

@@ -4,7 +4,8 @@ request is exactly the active path, and the history keeps the tree and the path.
 
 from __future__ import annotations
 
-from test_session import client, queue, run, saved, server, store
+from history_support import comparable
+from test_session import queue, run, saved, server, store
 
 from siliconchat.core.api import ChatClient
 from siliconchat.core.branches import branch_positions, siblings
@@ -14,7 +15,7 @@ from siliconchat.core.session import ChatSession
 from siliconchat.demo.server import DemoServer
 
 ECHO = "demo/echo"  # answers with the last user message: the answer says which prompt was sent last
-__all__ = ["client", "server", "store"]  # the fixtures of test_session, used here by name
+__all__ = ["server", "store"]  # the fixtures of test_session, used here by name
 
 
 def sent(server: DemoServer) -> list[tuple[str, str]]:
@@ -162,8 +163,6 @@ async def test_a_failed_attempt_stays_on_the_path_and_out_of_the_request(
 async def test_a_tree_round_trips_through_json_and_the_history(
     client: ChatClient, store: HistoryStore, server: DemoServer
 ) -> None:
-    from test_history import comparable
-
     from siliconchat.core.transcript import import_json, to_json, to_markdown
 
     session = ChatSession(Conversation(title="Tree"))

@@ -35,7 +35,7 @@ class Terminal:
     def __init__(self, *args: str) -> None:
         self.master, slave = os.openpty()
         fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 30, 100, 0, 0))
-        env = {**os.environ, "TERM": "xterm-256color", "PYTHONPATH": str(Path(__file__).parents[1])}
+        env = {**os.environ, "TERM": "xterm-256color", "PYTHONPATH": str(Path(__file__).parents[2])}
         env.pop("TEXTUAL", None)
         self.process = subprocess.Popen(
             [sys.executable, "-m", "siliconchat", "--demo", *args],

@@ -19,7 +19,7 @@ from siliconchat.ui.keymap import known_binding_ids
 from siliconchat.ui.widgets.key_footer import KeyFooter
 
 SIZE = (120, 40)
-README = Path(__file__).parent.parent / "README.md"
+README = Path(__file__).parents[2] / "README.md"
 CONFIG = """\
 # my siliconchat settings
 model = "demo/echo"   # the echo, for trying things

@@ -1,0 +1,110 @@
+"""Attachments in the TUI: the picker (Ctrl+O), the chips above the prompt, the request the demo server
+received, the chips in the conversation and after reopening, and refusals that keep the prompt."""
+
+from __future__ import annotations
+
+import base64
+import io
+from pathlib import Path
+
+import pytest
+from attachment_support import encoded, photo, twelve_megapixel_jpeg
+from PIL import Image
+from ui_support import chat, chat_requests, last_chat, one, rendered, send, wait_for, wait_turn
+
+from siliconchat.core.history import HistoryStore
+from siliconchat.ui.document.conversation_blocks import UserBlock
+from siliconchat.ui.screens.attach_picker import AttachPickerScreen
+from siliconchat.ui.widgets.attachment_tray import AttachmentChip, AttachmentTray
+
+SIZE = (120, 40)
+
+
+@pytest.fixture
+def work(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    folder = tmp_path / "work"
+    folder.mkdir()
+    (folder / "main.py").write_text("print('hi')\n", encoding="utf-8")
+    (folder / "notes.md").write_text("# Notes\n", encoding="utf-8")
+    twelve_megapixel_jpeg(folder / "photo.jpg")
+    monkeypatch.chdir(folder)
+    return folder
+
+
+async def test_two_files_and_an_image_from_the_picker_to_the_request_and_back(
+    make_app, demo_server, work: Path
+) -> None:
+    app = make_app(model="demo/vision")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = chat(app)
+        tray = screen.query_one(AttachmentTray)
+        assert not tray.display
+        await pilot.press("ctrl+o")
+        await wait_for(pilot, lambda: isinstance(app.screen, AttachPickerScreen), "the picker")
+        await pilot.press("tab", "tab", "tab", "enter")  # mark main.py, notes.md, photo.jpg; attach
+        await wait_for(pilot, lambda: len(tray.attachments) == 3, "three chips")
+        await pilot.pause()
+        assert tray.display
+        shown = rendered(app, tray)
+        assert "📎 main.py · 12 B · text ✕" in shown and "📎 notes.md · 8 B · text ✕" in shown
+
+        await send(pilot, "What are these?")
+        await wait_turn(pilot)
+        assert tray.attachments == [] and not tray.display and screen.prompt.text == ""
+        text_part, image_part = last_chat(demo_server).body["messages"][-1]["content"]
+        assert text_part["text"] == (
+            "What are these?\n\n```python main.py\nprint('hi')\n```\n\n```markdown notes.md\n# Notes\n```"
+        )
+        url = image_part["image_url"]["url"]
+        with Image.open(io.BytesIO(base64.b64decode(url.split(",", 1)[1]))) as sent:
+            assert sent.size == (2048, 1536)
+        block = rendered(app, one(screen, UserBlock))
+        assert (
+            "📎 main.py · 12 B · text" in block and "📎 photo.jpg · " in block and "JPEG 2048×1536" in block
+        )
+
+        await pilot.press("ctrl+n")
+        await pilot.pause()
+        chat(app).action_open_latest()
+        await wait_for(pilot, lambda: len(screen.conversation.messages) == 2, "the reopened conversation")
+        await pilot.pause()
+        reopened = rendered(app, one(screen, UserBlock))
+        assert reopened == block
+    with HistoryStore.open() as store:
+        latest = store.latest()
+    assert latest is not None
+    assert [a.name for a in latest.messages[0].attachments] == ["main.py", "notes.md", "photo.jpg"]
+
+
+async def test_an_image_for_a_text_model_keeps_the_prompt_and_the_chip(
+    make_app, demo_server, work: Path
+) -> None:
+    (work / "small.png").write_bytes(encoded(photo(64, 48), "PNG"))
+    app = make_app(model="Qwen/Qwen3-8B")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = chat(app)
+        await screen.attach_files([work / "small.png"])
+        sent_before = len(chat_requests(demo_server))
+        await send(pilot, "Describe it")
+        await pilot.pause()
+        assert screen.prompt.text == "Describe it"
+        assert [a.name for a in screen.attachments.attachments] == ["small.png"]
+        assert screen.conversation.messages == [] and len(chat_requests(demo_server)) == sent_before
+        toasts = [n.message for n in app._notifications]
+        assert any(t.startswith("Qwen/Qwen3-8B does not take images") for t in toasts)
+
+
+async def test_a_chip_is_removed_by_clicking_it_and_a_bad_file_is_refused(make_app, work: Path) -> None:
+    (work / "blob.bin").write_bytes(bytes(range(256)) * 4)
+    app = make_app(model="demo/vision")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = chat(app)
+        await screen.attach_files([work / "main.py", work / "blob.bin"])
+        assert [a.name for a in screen.attachments.attachments] == ["main.py"]
+        await pilot.pause()
+        toasts = [n.message for n in app._notifications]
+        assert any(t.startswith("blob.bin is neither text nor a PNG") for t in toasts), toasts
+        await pilot.pause()
+        await pilot.click(AttachmentChip)
+        await pilot.pause()
+        assert screen.attachments.attachments == [] and not screen.attachments.display
