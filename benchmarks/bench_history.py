@@ -103,7 +103,7 @@ def conversation(
             state=MessageState.COMPLETE,
             created_at=at + turn * 10 + 5,
         )
-        conv.messages.append(answer)
+        conv.append(answer)
         conv.updated_at = answer.created_at
     return conv
 

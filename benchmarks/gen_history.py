@@ -271,6 +271,13 @@ def build(path: Path, conversations: int, messages: int, long_turns: int, seed: 
         INSERT_MESSAGE, [message_row(cursor.lastrowid, i, m) for i, m in enumerate(long_messages)]
     )
     conn.execute("COMMIT")
+    # Each message's parent is the one before it (linear conversations, as the tree migration makes them).
+    conn.execute("BEGIN")
+    conn.execute(
+        "UPDATE messages SET parent_id = (SELECT p.id FROM messages p WHERE p.conversation_id ="
+        " messages.conversation_id AND p.position = messages.position - 1) WHERE position > 0"
+    )
+    conn.execute("COMMIT")
     conn.execute("PRAGMA optimize")
     conn.execute("PRAGMA journal_mode = WAL")
     conn.close()

@@ -44,16 +44,25 @@ def full_conversation() -> Conversation:
         state=MessageState.STOPPED,
         created_at=1_700_000_003.0,
     )
-    conv.messages += [answer]
+    conv.append(answer)
     conv.add_user("and at sunset?").created_at = 1_700_000_004.0
-    conv.messages += [stopped]
+    conv.append(stopped)
     conv.updated_at = 1_700_000_100.5
     return conv
 
 
 def comparable(conv: Conversation) -> dict[str, object]:
-    data = dataclasses.asdict(conv)
+    """Every field but the ids; the tree as each message's parent (its index in the tree)."""
+    plain = dataclasses.replace(conv, messages=[], tree=[])
+    data = dataclasses.asdict(plain)
     data["id"] = None
-    for message in data["messages"]:
-        message["id"] = None
+    at = {id(m): i for i, m in enumerate(conv.tree)}
+
+    def fields(message: Message) -> dict[str, object]:
+        parent = message.parent
+        values = {f.name: getattr(message, f.name) for f in dataclasses.fields(message)}
+        return {**values, "id": None, "parent": None if parent is None else at[id(parent)]}
+
+    data["messages"] = [fields(m) for m in conv.messages]
+    data["tree"] = [fields(m) for m in conv.tree]
     return data

@@ -1,5 +1,11 @@
 """Messages, conversations and model parameters, and the request built from them.
 
+A conversation is a tree: every message has a parent (None for a first prompt), regenerating adds a sibling
+answer and editing a prompt adds a sibling prompt; nothing is overwritten. :attr:`Conversation.tree` holds
+every message; :attr:`Conversation.messages` is the active path, the one shown and sent. The path follows,
+from the root down, the child chosen most recently (:attr:`Message.chosen_at`), so switching a message to a
+sibling brings back the branch last used under it (branch operations: :mod:`siliconchat.core.branches`).
+
 Reasoning is kept on each assistant message but never sent back to the API:
 the request carries only ``role`` and ``content``.
 """
@@ -7,6 +13,7 @@ the request carries only ``role`` and ``content``.
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from enum import Enum
 from typing import TYPE_CHECKING, Any, Literal
@@ -146,6 +153,14 @@ class Message:
     id: int | None = None  # the history store's row id, once saved
     attachments: list[Attachment] = field(default_factory=list)
     """A user message's files and images, as sent (see :mod:`siliconchat.core.attachments`)."""
+    parent: Message | None = field(default=None, repr=False, compare=False)
+    """The message this one follows (None: a first prompt)."""
+    chosen_at: float = 0.0
+    """When this message was last put on the active path (0: when it was written)."""
+
+    def __post_init__(self) -> None:
+        if not self.chosen_at:
+            self.chosen_at = self.created_at
 
     @property
     def is_partial(self) -> bool:
@@ -158,21 +173,53 @@ class Conversation:
     system_prompt: str | None = None
     params: ModelParams = field(default_factory=ModelParams)
     messages: list[Message] = field(default_factory=list)
+    """The active path: what is shown and what the next request is made of."""
     created_at: float = field(default_factory=time.time)
     updated_at: float = field(default_factory=time.time)
     id: int | None = None
+    tree: list[Message] = field(default_factory=list)
+    """Every message, on the active path or not, in the order they were written."""
+
+    def __post_init__(self) -> None:
+        if self.tree and not self.messages:
+            self.messages = active_path(self.tree)
+            return
+        previous: Message | None = None
+        for message in self.messages:  # a linear conversation: each message follows the one before
+            if message.parent is None and previous is not None:
+                message.parent = previous
+            previous = message
+        known = {id(m) for m in self.tree}
+        self.tree.extend(m for m in self.messages if id(m) not in known)
+
+    def adopt(self) -> None:
+        """Messages put on the active path directly (``conversation.messages.append(m)``) join the tree, each
+        after the message before it on the path, so that saving them does not leave them out."""
+        known = {id(m) for m in self.tree}
+        previous: Message | None = None
+        for message in self.messages:
+            if id(message) not in known:
+                if message.parent is None and previous is not None:
+                    message.parent = previous
+                self.tree.append(message)
+                known.add(id(message))
+            previous = message
+
+    def append(self, message: Message) -> Message:
+        """Add ``message`` after the active path's last message (to the path and the tree)."""
+        message.parent = self.messages[-1] if self.messages else None
+        self.messages.append(message)
+        self.tree.append(message)
+        self.updated_at = message.created_at
+        return message
 
     def add_user(self, text: str, attachments: list[Attachment] | None = None) -> Message:
-        message = Message(role="user", content=text, attachments=list(attachments or ()))
-        self.messages.append(message)
-        self.updated_at = message.created_at
-        return message
+        """A new prompt after the active path's last message."""
+        return self.append(Message(role="user", content=text, attachments=list(attachments or ())))
 
     def add_assistant(self, model: str) -> Message:
-        message = Message(role="assistant", model=model, state=MessageState.STREAMING)
-        self.messages.append(message)
-        self.updated_at = message.created_at
-        return message
+        """A new answer after the active path's last message."""
+        return self.append(Message(role="assistant", model=model, state=MessageState.STREAMING))
 
     def last(self, role: Role) -> Message | None:
         for message in reversed(self.messages):
@@ -180,39 +227,30 @@ class Conversation:
                 return message
         return None
 
-    def drop_failed_attempt(self) -> bool:
-        """Leave a prompt whose request failed outright (no answer at all) out of the conversation, so that
-        the next request does not carry it: the prompt is sent again, or another one instead. The history
-        keeps the attempt, marked failed. True when one was dropped."""
-        messages = self.messages
-        if (
-            len(messages) >= 2
-            and messages[-1].role == "assistant"
-            and messages[-1].state is MessageState.FAILED
-            and messages[-2].role == "user"
-        ):
-            del messages[-2:]
-            return True
-        return False
-
     def request_messages(self, image_turns: int = IMAGE_TURNS) -> list[dict[str, Any]]:
-        """The ``messages`` of the next request: role and content only, never reasoning.
+        """The ``messages`` of the next request, made of the active path: role and content only, never
+        reasoning.
 
         A user message's attachments go with it (:func:`~siliconchat.core.attachments.user_content`): its
         text files always, its images only in the last ``image_turns`` user turns (older ones leave a line
         saying an image was sent).
 
-        Failed answers and empty partial answers are left out: they are not something the model said, and
-        sending them would only confuse the next turn. An answer that was cut off (stopped, or the stream
-        broke) goes with :data:`CUT_OFF_MARK` after it, so that the model knows it ended there.
+        A failed attempt (a prompt whose request failed, and its failed answer) is left out: the history
+        keeps it, but the prompt was sent again or another one instead. Failed answers and empty partial
+        answers are left out too: they are not something the model said, and sending them would only confuse
+        the next turn. An answer that was cut off (stopped, or the stream broke) goes with
+        :data:`CUT_OFF_MARK` after it, so that the model knows it ended there.
         """
         out: list[dict[str, Any]] = []
         if self.system_prompt:
             out.append({"role": "system", "content": self.system_prompt})
-        users = [m for m in self.messages if m.role == "user"]
+        messages = self.messages
+        users = [m for m in messages if m.role == "user"]
         with_images = {id(m) for m in users[-image_turns:]} if image_turns > 0 else set()
-        for message in self.messages:
+        for at, message in enumerate(messages):
             content: str | list[dict[str, Any]] = message.content
+            if message.role == "user" and at + 1 < len(messages) and is_failed_attempt(messages[at + 1]):
+                continue
             if message.attachments:
                 from siliconchat.core.attachments import user_content
 
@@ -226,3 +264,44 @@ class Conversation:
                     content = f"{message.content}{CUT_OFF_MARK}"
             out.append({"role": message.role, "content": content})
         return out
+
+
+def is_failed_attempt(message: Message) -> bool:
+    """An answer whose request failed outright: its prompt is left out of later requests, and it is no
+    branch of its own (it is not counted among its siblings)."""
+    return message.role == "assistant" and message.state is MessageState.FAILED
+
+
+def children_of(tree: Iterable[Message]) -> dict[int | None, list[Message]]:
+    """Each message's children (by ``id()`` of the parent; None: the first prompts), in the order written."""
+    children: dict[int | None, list[Message]] = {}
+    for message in tree:
+        parent = message.parent
+        children.setdefault(None if parent is None else id(parent), []).append(message)
+    return children
+
+
+def _latest(messages: Sequence[Message]) -> Message:
+    best = messages[0]
+    for message in messages[1:]:
+        if message.chosen_at >= best.chosen_at:  # a tie: the one written later
+            best = message
+    return best
+
+
+def active_path(tree: Sequence[Message], start: Message | None = None) -> list[Message]:
+    """The path through ``tree`` that follows the most recently chosen child at each step: from the root, or
+    (with ``start``) from ``start`` down."""
+    children = children_of(tree)
+    path: list[Message] = []
+    if start is None:
+        roots = children.get(None)
+        if not roots:
+            return path
+        start = _latest(roots)
+    node: Message | None = start
+    while node is not None:
+        path.append(node)
+        below = children.get(id(node))
+        node = _latest(below) if below else None
+    return path

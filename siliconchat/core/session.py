@@ -2,14 +2,18 @@
 
 A :class:`ChatSession` holds a conversation and the history's write queue
 (:class:`~siliconchat.core.history.saves.HistorySaves`, or None when nothing is saved). :meth:`ChatSession.begin`
-starts a :class:`Turn`: it leaves a failed attempt out of the context, adds the prompt and queues its save,
-fixes the request (the context as it is now, so the request goes while the prompt is still being written),
+starts a :class:`Turn`: it adds the prompt after the active path (a failed attempt stays on it, left out of the
+request) and queues its save, fixes the request (the context as it is now, so the request goes while the prompt is still being written),
 and adds the answer's message. :meth:`Turn.run` streams the answer: each event is folded into the turn's
 :class:`~siliconchat.core.turn.TurnRecorder` and then handed to the front end's ``on_event``, which shows it
 (the TUI queues it for its next frame, ``ask`` prints it). While it streams, a checkpoint of the answer is
 queued every :data:`~siliconchat.core.history.saves.CHECKPOINT_EVERY` seconds; however the turn ends
 (finished, failed, stopped by cancelling the task that runs it, cut off by a signal, a bug), the final
 state is queued once, and a regenerated turn is settled (:meth:`Turn._settle`).
+
+Branches: :meth:`ChatSession.regenerate` adds a sibling answer under the last prompt, :meth:`ChatSession.edit`
+a sibling prompt under an earlier prompt's parent, and :meth:`ChatSession.switch` puts a sibling on the active
+path. Nothing is deleted or overwritten: every message stays in the tree and in the history.
 
 The TUI and ``ask`` are views over this: neither records, saves or decides what the context is. Turns are
 independent of one another, so several may stream at once (their writes go through the one queue, in order).
@@ -55,8 +59,9 @@ class Turn:
     recorder: TurnRecorder
     request: list[dict[str, Any]]
     saves: HistorySaves | None = None
-    replaces: list[Message] = field(default_factory=list)
-    """Regenerate: the turn this one replaces, kept until this one completes (see :meth:`_settle`)."""
+    previous: Message | None = None
+    """Regenerate: the answer that was on the active path, back on it unless this one completes (see
+    :meth:`_settle`)."""
     discard_if_empty: bool = False
     """A new conversation whose request fails with nothing received is deleted from the history (``ask``:
     the prompt is in the shell's history; a conversation holding only a failed prompt is clutter)."""
@@ -176,23 +181,18 @@ class Turn:
             self.saved = saves.drop(self.conversation)
 
     def _settle(self) -> None:
-        """A regenerated answer ended. Complete, it replaces the old turn (deleted from the history too, after
-        the new answer's saves). Failed or stopped, the old turn comes back as the conversation's last and the
-        attempt leaves the context (the history keeps it, marked), so the next regenerate sends the old turn
-        again. Idempotent."""
-        replaced, self.replaces = self.replaces, []
-        if not replaced:
-            return
+        """A regenerated answer ended. Complete, it stays on the active path (the old answer is its sibling).
+        Failed or stopped, the old answer is back on the active path (the attempt stays in the tree and the
+        history, a sibling to visit unless it failed outright). Idempotent."""
+        previous, self.previous = self.previous, None
         message = self.message
-        if message.state is MessageState.COMPLETE and not message.error:
-            if self.saves is not None:
-                self.saves.forget(replaced)
+        if previous is None or (message.state is MessageState.COMPLETE and not message.error):
             return
-        messages = self.conversation.messages
-        at = next((i for i, m in enumerate(messages) if m is message), None)
-        if at is not None and at >= 1:
-            del messages[at - 1 : at + 1]
-            messages.extend(replaced)
+        from siliconchat.core.branches import choose
+
+        for changed in choose(self.conversation, previous):
+            if self.saves is not None:
+                self.saves.save(self.conversation, changed)
 
 
 def _explained(failure: Failed, model: str) -> Failed:
@@ -235,44 +235,78 @@ class ChatSession:
             if refusal is not None:
                 raise AttachmentError(refusal)
         conversation = self.conversation
-        conversation.drop_failed_attempt()
         new = conversation.id is None
         user = conversation.add_user(text, list(attachments))
         saves = self.saves
         user_saved = saves.save(conversation, user) if saves is not None else None  # while the request goes
+        turn = self._answer(user, model)
+        turn.discard_if_empty, turn.new_conversation, turn.user_saved = discard_if_empty, new, user_saved
+        return turn
+
+    def _answer(self, user: Message, model: str) -> Turn:
+        """Fix the request (the active path, ending with ``user``) and add the answer's message after it."""
+        conversation = self.conversation
         request = conversation.request_messages(self.image_turns)
         from siliconchat.core.turn import TurnRecorder
 
         recorder = TurnRecorder(conversation.add_assistant(model))
-        if saves is not None:
-            saves.save(conversation, recorder.checkpoint())
-        return Turn(
-            conversation,
-            user,
-            recorder,
-            request,
-            saves,
-            discard_if_empty=discard_if_empty,
-            new_conversation=new,
-            user_saved=user_saved,
-        )
+        if self.saves is not None:
+            self.saves.save(conversation, recorder.checkpoint())
+        return Turn(conversation, user, recorder, request, self.saves)
 
     def regenerate(self, model: str) -> Turn | None:
-        """Start a turn that sends the last prompt again (None when there is none). The turn it replaces
-        leaves the request at once but stays in the conversation and the history until the new answer is
-        complete: if that one fails or is stopped, the old turn is back."""
+        """Start a new answer to the active path's last prompt, a sibling of the answer it had (None when
+        there is no prompt). The old answer leaves the active path at once; if the new one fails or is
+        stopped, the old one is back on it (:meth:`Turn._settle`)."""
         messages = self.conversation.messages
         index = next((i for i in range(len(messages) - 1, -1, -1) if messages[i].role == "user"), None)
         if index is None:
             return None
-        text, attachments = messages[index].content, messages[index].attachments
+        from siliconchat.core.attachments import AttachmentError, images_refused
+
+        refusal = images_refused(model, messages[index].attachments)
+        if refusal is not None:  # before the old answer leaves the active path
+            raise AttachmentError(refusal)
+        previous = messages[index + 1] if index + 1 < len(messages) else None
+        del messages[index + 1 :]  # the active path only: the tree keeps them
+        turn = self._answer(messages[index], model)
+        turn.previous = previous
+        return turn
+
+    def edit(
+        self, prompt: Message, text: str, model: str, *, attachments: Sequence[Attachment] | None = None
+    ) -> Turn:
+        """Start a turn with ``text`` as a new prompt in place of ``prompt`` (a user message of the active
+        path): a sibling of it, continued from there; ``prompt`` and what follows it stay in the tree. The new
+        prompt has ``attachments`` (None: those of ``prompt``)."""
+        if attachments is None:
+            attachments = prompt.attachments
         from siliconchat.core.attachments import AttachmentError, images_refused
 
         refusal = images_refused(model, attachments)
-        if refusal is not None:  # before the old turn leaves the conversation
+        if refusal is not None:  # before the path is cut
             raise AttachmentError(refusal)
-        replaced = messages[index:]
-        del messages[index:]
-        turn = self.begin(text, model, attachments=attachments)
-        turn.replaces = replaced
-        return turn
+        messages = self.conversation.messages
+        index = next(i for i, m in enumerate(messages) if m is prompt)
+        del messages[index:]  # the active path only: the tree keeps them
+        return self.begin(text, model, attachments=attachments)
+
+    def switch(self, message: Message, step: int) -> Message | None:
+        """Put the sibling ``step`` places after ``message`` on the active path, with the branch last used
+        under it (its choice is saved); None when ``message`` has no sibling."""
+        from siliconchat.core.branches import switch
+
+        target, changed = switch(self.conversation, message, step)
+        self._save_choices(changed)
+        return target
+
+    def choose(self, message: Message) -> None:
+        """Put ``message`` (of the tree) on the active path, with the branch last used under it (saved)."""
+        from siliconchat.core.branches import choose
+
+        self._save_choices(choose(self.conversation, message))
+
+    def _save_choices(self, changed: list[Message]) -> None:
+        if self.saves is not None:
+            for chosen in changed:
+                self.saves.save(self.conversation, chosen)

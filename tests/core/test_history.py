@@ -55,7 +55,7 @@ def test_default_location_and_private_modes(isolated_dirs: dict[str, Path]) -> N
 def test_pragmas(store: HistoryStore, db: Path) -> None:
     conn = sqlite3.connect(db)
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 4
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 5
     conn.close()
     raw = store._connection()
     assert raw.execute("PRAGMA foreign_keys").fetchone()[0] == 1
@@ -149,17 +149,6 @@ def test_delete_after_another_connection_changed_the_schema(db: Path) -> None:
             other.load(first.id)  # type: ignore[arg-type]
         assert store.delete(second.id) is True  # type: ignore[arg-type]
         assert store.count() == 1
-
-
-def test_delete_messages_of_a_retried_attempt(store: HistoryStore) -> None:
-    conv = Conversation()
-    conv.add_user("q1")
-    conv.add_assistant("m").state = MessageState.FAILED
-    store.create_conversation(conv)
-    assert store.delete_messages([m.id for m in conv.messages]) == 2  # type: ignore[misc]
-    retry = conv.add_user("q1 again")
-    store.add_message(conv.id, retry)  # type: ignore[arg-type]
-    assert [m.content for m in store.load(conv.id).messages] == ["q1 again"]  # type: ignore[arg-type]
 
 
 def test_a_message_left_streaming_by_a_dead_process_loads_as_incomplete(
@@ -558,7 +547,7 @@ def test_nothing_in_the_schema_can_hold_the_key(store: HistoryStore, db: Path) -
         "conversations": ["id", "title", "created", "updated", "system_prompt", "params", "model"],
         "messages": [
             "id", "conversation_id", "position", "role", "content", "reasoning", "model", "usage",
-            "finish_reason", "error", "created", "state", "timings",
+            "finish_reason", "error", "created", "state", "timings", "parent_id", "chosen",
         ],
     }  # fmt: skip
     assert set(ModelParams().to_dict()) == {

@@ -35,16 +35,19 @@ def text(name: str, body: str) -> Attachment:
 
 
 def conversation() -> Conversation:
-    chat = Conversation(title="With files")
-    chat.messages = [
-        Message(
-            "user", "Look", attachments=[text("a.py", "print(1)\n"), text("b.md", "# B\n"), image("cat.png")]
-        ),
-        Message("assistant", "A cat.", model="demo/vision"),
-        Message("user", "Again", attachments=[image("same-cat.png")]),  # the same bytes: stored once
-        Message("assistant", "Still a cat.", model="demo/vision"),
-    ]
-    return chat
+    return Conversation(
+        title="With files",
+        messages=[
+            Message(
+                "user",
+                "Look",
+                attachments=[text("a.py", "print(1)\n"), text("b.md", "# B\n"), image("cat.png")],
+            ),
+            Message("assistant", "A cat.", model="demo/vision"),
+            Message("user", "Again", attachments=[image("same-cat.png")]),  # the same bytes: stored once
+            Message("assistant", "Still a cat.", model="demo/vision"),
+        ],
+    )
 
 
 def table_count(path: Path, table: str) -> int:

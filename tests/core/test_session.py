@@ -136,7 +136,7 @@ async def test_a_cut_off_answer_goes_back_marked_and_a_failed_attempt_not_at_all
     assert loaded.messages[3].state is MessageState.FAILED
 
 
-async def test_regenerate_keeps_the_old_answer_until_the_new_one_completes(
+async def test_regenerate_adds_a_sibling_answer_and_keeps_the_old_one(
     client: ChatClient, store: HistoryStore
 ) -> None:
     saves = queue(store)
@@ -153,8 +153,8 @@ async def test_regenerate_keeps_the_old_answer_until_the_new_one_completes(
     assert better is not None
     await run(better, client)
     loaded = await saved(saves, store, session.conversation)
-    assert old.content not in [m.content for m in loaded.messages if m.role == "assistant"]
-    assert loaded.messages[-1].content == better.message.content
+    assert [m.content for m in loaded.messages] == ["Hello", better.message.content]  # the active path
+    assert old.content in [m.content for m in loaded.tree]  # the old answer is a sibling, not deleted
     assert [m.role for m in session.conversation.messages] == ["user", "assistant"]
 
 

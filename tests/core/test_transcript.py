@@ -297,8 +297,8 @@ def test_json_has_every_stored_field() -> None:
         "error",
         "state",
     }
-    assert stored | {"created"} == set(data["messages"][0])
+    assert stored | {"created", "chosen", "parent"} == set(data["messages"][0])
     # attachments are written for the messages that have some (tests/test_history_attachments.py)
-    assert {f.name for f in message} == stored | {"created_at", "attachments"}
+    assert {f.name for f in message} == stored | {"created_at", "attachments", "chosen_at", "parent"}
     assert set(data["conversation"]) == {"id", "title", "created", "updated", "system_prompt", "params"}
     assert data["messages"][3]["timings"] == dataclasses.asdict(Timings(0.1, None, 1.0))

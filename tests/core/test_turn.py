@@ -68,13 +68,12 @@ def test_failed_and_streaming_answers_are_not_sent_back() -> None:
     conversation.add_user("one")
     failed = recorder()
     failed.apply(Failed("x", ErrorKind.SERVER))
-    conversation.messages.append(failed.message)
+    conversation.append(failed.message)
     conversation.add_user("two")
     ok = conversation.add_assistant("m/x")
     ok.content, ok.reasoning, ok.state = "answer", "secret thoughts", MessageState.COMPLETE
-    assert conversation.request_messages() == [
+    assert conversation.request_messages() == [  # the failed attempt leaves, its prompt with it
         {"role": "system", "content": "Be brief."},
-        {"role": "user", "content": "one"},
         {"role": "user", "content": "two"},
         {"role": "assistant", "content": "answer"},
     ]

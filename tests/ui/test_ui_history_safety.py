@@ -260,13 +260,22 @@ async def test_a_regenerated_answer_that_fails_or_is_stopped_keeps_the_old_one(m
             ("assistant", "keep me"),
         ]
 
-        app.set_model("demo/echo")  # complete at last: now the old turn leaves, in the history too
+        app.set_model(
+            "demo/echo"
+        )  # complete at last: the new answer is on the active path, the old a sibling
         await chat(app).action_regenerate()
         await wait_turn(pilot)
         await wait_for(pilot, lambda: not app.history.saves.pending, "the saves")
         saved = _history_messages(cid)
         assert saved[-2:] == old  # the new turn, saying the same thing
-        assert saved.count(("assistant", "keep me", "complete")) == 1  # the old one is gone
+        assert saved.count(("assistant", "keep me", "complete")) == 1  # one answer on the path
+        with HistoryStore.open() as store:
+            tree = store.load(cid).tree
+        assert [(m.role, m.content) for m in tree if m.state.value == "complete"] == [
+            ("user", "keep me"),
+            ("assistant", "keep me"),
+            ("assistant", "keep me"),
+        ]  # the old answer is kept, beside the new one
         assert [m["content"] for m in last_chat(demo_server).body["messages"]] == ["keep me"]
         assert [(m.role, m.content) for m in screen.conversation.messages] == [
             ("user", "keep me"),

@@ -66,13 +66,13 @@ def _restore(
         except ConversationNotFound:
             saved = None
         if saved is not None:
-            held = {m.id for m in saved.messages}
-            for message, mid in zip(conversation.messages, mids, strict=False):
+            held = {m.id for m in saved.tree}
+            for message, mid in zip(conversation.tree, mids, strict=False):  # parents before children
                 if mid is not None and mid in held:
                     message.id = mid
                     store.update_message(message)
                 else:
-                    store.add_message(cid, message)
+                    store.add_message(cid, message, root=message.parent is None)
             return
     store.create_conversation(conversation)  # import_json gave its messages no ids: all are added
 

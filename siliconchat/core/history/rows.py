@@ -117,12 +117,13 @@ def _error(text: str | None) -> str | None:
 
 
 MESSAGE_COLUMNS: Final = (
-    "id, role, content, reasoning, model, usage, timings, finish_reason, error, state, created"
+    "id, role, content, reasoning, model, usage, timings, finish_reason, error, state, created, chosen"
 )
+"""The columns :func:`message_from_row` reads (``parent_id`` is read beside them: see ``HistoryStore.load``)."""
 
 
 def message_from_row(row: sqlite3.Row | tuple[Any, ...]) -> Message:
-    mid, role, content, reasoning, model, usage, timings, finish, error, state, created = row
+    mid, role, content, reasoning, model, usage, timings, finish, error, state, created, chosen = row
     message_state, message_error = _state(state, error)
     return Message(
         role=role if role in _ROLES else "user",
@@ -136,6 +137,7 @@ def message_from_row(row: sqlite3.Row | tuple[Any, ...]) -> Message:
         state=message_state,
         created_at=created,
         id=mid,
+        chosen_at=chosen if isinstance(chosen, (int, float)) else 0.0,
     )
 
 
@@ -147,14 +149,24 @@ def rowid(cursor: sqlite3.Cursor) -> int:
 
 INSERT_MESSAGE: Final = (
     "INSERT INTO messages (conversation_id, position, role, content, reasoning, model, usage, timings,"
-    " finish_reason, error, state, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    " finish_reason, error, state, chosen, created, parent_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 INSERT_CONVERSATION: Final = "INSERT INTO conversations (title, created, updated, system_prompt, params, model) VALUES (?, ?, ?, ?, ?, ?)"
 
 
-def message_row(conversation_id: int, position: int, message: Message) -> tuple[object, ...]:
-    """The parameters of :data:`INSERT_MESSAGE` for ``message``."""
-    return (conversation_id, position, message.role, *changing_columns(message), message.created_at)
+def message_row(
+    conversation_id: int, position: int, message: Message, parent_id: int | None = None
+) -> tuple[object, ...]:
+    """The parameters of :data:`INSERT_MESSAGE` for ``message`` (a child of ``parent_id``; None: a first
+    prompt)."""
+    return (
+        conversation_id,
+        position,
+        message.role,
+        *changing_columns(message),
+        message.created_at,
+        parent_id,
+    )
 
 
 def conversation_row(conversation: Conversation) -> tuple[object, ...]:
@@ -169,15 +181,20 @@ def conversation_row(conversation: Conversation) -> tuple[object, ...]:
     )
 
 
-def insert_message(conn: sqlite3.Connection, conversation_id: int, position: int, message: Message) -> int:
-    message_id = rowid(conn.execute(INSERT_MESSAGE, message_row(conversation_id, position, message)))
+def insert_message(
+    conn: sqlite3.Connection, conversation_id: int, position: int, message: Message, parent_id: int | None
+) -> int:
+    message_id = rowid(
+        conn.execute(INSERT_MESSAGE, message_row(conversation_id, position, message, parent_id))
+    )
     if message.attachments:
         insert_attachments(conn, message_id, message.attachments)
     return message_id
 
 
 def changing_columns(message: Message) -> tuple[object, ...]:
-    """content, reasoning, model, usage, timings, finish_reason, error, state: what a checkpoint rewrites."""
+    """content, reasoning, model, usage, timings, finish_reason, error, state, chosen: what a checkpoint (or
+    a switch of branches) rewrites."""
     return (
         safe_text(message.content),
         safe_text(message.reasoning),
@@ -187,6 +204,7 @@ def changing_columns(message: Message) -> tuple[object, ...]:
         optional_text(message.finish_reason),
         optional_text(_error(message.error)),
         message.state.value,
+        message.chosen_at if math.isfinite(message.chosen_at) else None,
     )
 
 

@@ -19,7 +19,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
@@ -45,12 +45,11 @@ of text, plus one write, is ever unsaved, inside the 2 s bound."""
 
 @dataclass(eq=False)
 class SaveJob:
-    """Save ``message`` (as it is when the job runs) of ``conversation``, delete ``forget``, or delete the
-    whole conversation (``drop``)."""
+    """Save ``message`` (as it is when the job runs) of ``conversation``, or delete the whole conversation
+    (``drop``)."""
 
     conversation: Conversation | None
     message: Message | None = None
-    forget: list[Message] = field(default_factory=list)
     drop: bool = False
     settings: bool = False  # save the conversation's title, system prompt and parameters
     version: int = 0  # bumped by every submit: a job saved at an older version stays queued
@@ -111,12 +110,6 @@ class HistorySaves:
     def drop(self, conversation: Conversation) -> SaveJob:
         """Queue the deletion of ``conversation`` (after the saves queued before it)."""
         return self._add(SaveJob(conversation, drop=True))
-
-    def forget(self, messages: Iterable[Message]) -> None:
-        """Queue the deletion of ``messages`` (after the saves queued before it, which may give them ids)."""
-        doomed = list(messages)
-        if doomed:
-            self._add(SaveJob(None, forget=doomed))
 
     def _add(self, job: SaveJob) -> SaveJob:
         self._jobs.append(job)
@@ -268,11 +261,6 @@ class HistorySaves:
 
 def _perform(store: HistoryStore, job: SaveJob) -> None:
     """One write (in a thread)."""
-    if job.forget:
-        ids = [m.id for m in job.forget if m.id is not None]
-        if ids:
-            store.delete_messages(ids)
-        return
     conversation = job.conversation
     assert conversation is not None
     if job.drop:

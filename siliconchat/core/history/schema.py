@@ -111,12 +111,34 @@ def _migrate_v4(conn: sqlite3.Connection) -> None:
 
 
 # MIGRATIONS[n] takes a file from version n to n + 1. Version 3: attachments (attachment_rows.py); 4: the
-# trigram search index.
+# trigram search index; 5: conversations as trees.
+def _migrate_tree(conn: sqlite3.Connection) -> None:
+    """Conversations become trees: each message gets its parent (``parent_id``; NULL for a first prompt) and
+    when it was last put on the active path (``chosen``; NULL: when it was written). A linear conversation
+    is the tree where each message's parent is the message before it, and that is what the old rows become.
+    Runs inside the migration's one transaction (:func:`_migrate`): a crash leaves the file as it was."""
+    columns = {row[1] for row in conn.execute("PRAGMA table_info(messages)")}
+    if "parent_id" not in columns:
+        conn.execute(
+            "ALTER TABLE messages ADD COLUMN parent_id INTEGER REFERENCES messages (id) ON DELETE CASCADE"
+        )
+        conn.execute(
+            "UPDATE messages SET parent_id = (SELECT p.id FROM messages p WHERE p.conversation_id ="
+            " messages.conversation_id AND p.position < messages.position ORDER BY p.position DESC LIMIT 1)"
+        )
+    if "chosen" not in columns:
+        conn.execute("ALTER TABLE messages ADD COLUMN chosen REAL")
+    conn.execute("CREATE INDEX IF NOT EXISTS messages_by_parent ON messages (parent_id)")
+
+
+# MIGRATIONS[n] takes a file from version n to n + 1. Version 3: attachments (attachment_rows.py); version 4:
+# conversations as trees.
 MIGRATIONS: Final[Sequence[Callable[[sqlite3.Connection], None]]] = (
     _migrate_v1,
     _migrate_v2,
     create_tables,
     _migrate_v4,
+    _migrate_tree,
 )
 SCHEMA_VERSION: Final = len(MIGRATIONS)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from types import TracebackType
 
@@ -175,19 +175,28 @@ class HistoryStore:
             first = next((m for m in conversation.messages if m.role == "user"), None)
             if first is not None:
                 conversation.title = make_title(first.content)
+        conversation.adopt()
         with self._write("save the conversation") as conn:
             cursor = conn.execute(INSERT_CONVERSATION, conversation_row(conversation))
             conversation_id = rowid(cursor)
-            pending = [m for m in conversation.messages if m.id is None]
-            ids = [insert_message(conn, conversation_id, pos, m) for pos, m in enumerate(pending)]
+            pending = [m for m in conversation.tree if m.id is None]  # parents before their children
+            new: dict[int, int] = {}  # id() of a message -> its row id, until committed
+            ids = []
+            for pos, message in enumerate(pending):
+                parent = message.parent
+                parent_id = None if parent is None else new.get(id(parent), parent.id)
+                ids.append(insert_message(conn, conversation_id, pos, message, parent_id))
+                new[id(message)] = ids[-1]
         # Only now that it is committed: after a failure the objects must still look unsaved.
         for message, message_id in zip(pending, ids, strict=True):
             message.id = message_id
         conversation.id = conversation_id
         return conversation_id
 
-    def add_message(self, conversation_id: int, message: Message) -> int:
-        """Append ``message`` (committed before this returns); set and return its id.
+    def add_message(self, conversation_id: int, message: Message, *, root: bool = False) -> int:
+        """Add ``message`` (committed before this returns); set and return its id. It follows its parent
+        (``message.parent``, saved before it); without one, the conversation's last message, unless ``root``
+        (a first prompt: an edit of the first prompt is one more).
 
         Updates the conversation's last activity, its model (for an assistant message) and, when the
         conversation has no title yet, its title (from a user message)."""
@@ -199,7 +208,16 @@ class HistoryStore:
             exists = conn.execute("SELECT 1 FROM conversations WHERE id = ?", (conversation_id,)).fetchone()
             if exists is None:
                 raise ConversationNotFound(self.path, conversation_id)
-            message_id = insert_message(conn, conversation_id, row[0], message)
+            parent = message.parent
+            if parent is not None or root:
+                parent_id = parent.id if parent is not None else None
+            else:
+                last = conn.execute(
+                    "SELECT id FROM messages WHERE conversation_id = ? ORDER BY position DESC LIMIT 1",
+                    (conversation_id,),
+                ).fetchone()
+                parent_id = last[0] if last else None
+            message_id = insert_message(conn, conversation_id, row[0], message, parent_id)
             conn.execute(
                 "UPDATE conversations SET updated = MAX(updated, ?), model = COALESCE(?, model),"
                 " title = CASE WHEN title = '' THEN ? ELSE title END WHERE id = ?",
@@ -219,19 +237,21 @@ class HistoryStore:
         if conversation.id is None:
             self.create_conversation(conversation)
         if message.id is None:
+            conversation.adopt()
             assert conversation.id is not None
-            self.add_message(conversation.id, message)
+            self.add_message(conversation.id, message, root=message.parent is None)
         assert message.id is not None
         return message.id
 
     def update_message(self, message: Message) -> None:
-        """Save a saved message's text, reasoning, usage, timings, finish reason, error and state."""
+        """Save a saved message's text, reasoning, usage, timings, finish reason, error, state and when it was
+        last chosen."""
         if message.id is None:
             raise ValueError("update_message() needs a message that was saved (add_message) first")
         with self._write("save the message") as conn:
             conn.execute(
                 "UPDATE messages SET content = ?, reasoning = ?, model = ?, usage = ?, timings = ?,"
-                " finish_reason = ?, error = ?, state = ? WHERE id = ?",
+                " finish_reason = ?, error = ?, state = ?, chosen = ? WHERE id = ?",
                 (*changing_columns(message), message.id),
             )
 
@@ -273,18 +293,12 @@ class HistoryStore:
             cursor = conn.execute("DELETE FROM conversations WHERE id = ?", (conversation_id,))
             return cursor.rowcount > 0
 
-    def delete_messages(self, message_ids: Iterable[int]) -> int:
-        """Delete messages (e.g. a failed attempt the user retries, or answers being regenerated)."""
-        ids = [(int(i),) for i in message_ids]
-        with self._write("delete messages") as conn:
-            # rowcount counts the statement's own rows, not the search index's trigger writes.
-            return conn.executemany("DELETE FROM messages WHERE id = ?", ids).rowcount
-
     # -- reading ---------------------------------------------------------------------------------------
 
     def load(self, conversation_id: int) -> Conversation:
-        """The conversation with its messages in order. A message whose process died while it streamed
-        comes back as ``incomplete`` (the file is not changed). Raises :class:`ConversationNotFound`."""
+        """The conversation: its whole tree, and its active path as ``messages``. A message whose process died
+        while it streamed comes back as ``incomplete`` (the file is not changed). Raises
+        :class:`ConversationNotFound`."""
         with self._read("read the conversation") as conn:
             row = conn.execute(
                 "SELECT id, title, created, updated, system_prompt, params FROM conversations WHERE id = ?",
@@ -293,22 +307,24 @@ class HistoryStore:
             if row is None:
                 raise ConversationNotFound(self.path, conversation_id)
             rows = conn.execute(
-                f"SELECT {MESSAGE_COLUMNS} FROM messages WHERE conversation_id = ? ORDER BY position",
+                f"SELECT parent_id, {MESSAGE_COLUMNS} FROM messages WHERE conversation_id = ? ORDER BY position",
                 (conversation_id,),
             ).fetchall()
             attached = load_attachments(conn, conversation_id)
-        messages = [message_from_row(r) for r in rows]
-        for message in messages:
+        tree = [message_from_row(r[1:]) for r in rows]
+        by_id = {m.id: m for m in tree}
+        for r, message in zip(rows, tree, strict=True):
+            message.parent = by_id.get(r[0])  # a parent of another conversation (hand-edited): a root
             if message.id in attached:
                 message.attachments = attached[message.id]
         return Conversation(
             title=row[1],
             system_prompt=row[4],
             params=params_from_json(row[5]),
-            messages=messages,
             created_at=row[2],
             updated_at=row[3],
             id=row[0],
+            tree=tree,
         )
 
     def latest(self) -> Conversation | None:

@@ -1,7 +1,10 @@
 """A conversation as JSON, to keep or import back.
 
 The JSON holds every field the history stores, with ``"format": "siliconchat.transcript"`` and a
-``"version"``; times are Unix seconds (floats round-trip exactly). :func:`import_json` validates everything
+``"version"``; times are Unix seconds (floats round-trip exactly). ``"messages"`` is the whole tree, in the
+order written: each message's ``"parent"`` is the index of its parent in that list (null for a first prompt)
+and ``"chosen"`` when it was last put on the active path, which is therefore the same after an import. A
+version 1 transcript (before trees) is one linear path. :func:`import_json` validates everything
 and raises :class:`TranscriptError` with the path of the bad field. Its texts go through
 :func:`~siliconchat.core.text.safe_text`: a lone surrogate escaped in the JSON becomes U+FFFD. A message's
 attachments are embedded whole (``"data"`` in base64, with its ``"sha256"``), so that an import gives back
@@ -31,7 +34,7 @@ from siliconchat.core.conversation import (
 from siliconchat.core.text import safe_text
 
 FORMAT: Final = "siliconchat.transcript"
-VERSION: Final = 1
+VERSION: Final = 2
 _ROLES: Final[dict[str, Role]] = {"system": "system", "user": "user", "assistant": "assistant"}
 
 
@@ -56,11 +59,12 @@ def _attachment_dict(attachment: Attachment) -> dict[str, Any]:
     }
 
 
-def _message_dict(message: Message) -> dict[str, Any]:
+def _message_dict(message: Message, parent: int | None) -> dict[str, Any]:
     timings = message.timings
     extra = {"attachments": [_attachment_dict(a) for a in message.attachments]} if message.attachments else {}
     return {
         "id": message.id,
+        "parent": parent,
         "role": message.role,
         "content": message.content,
         "reasoning": message.reasoning,
@@ -75,6 +79,7 @@ def _message_dict(message: Message) -> dict[str, Any]:
         "error": message.error,
         "state": message.state.value,
         "created": message.created_at,
+        "chosen": _finite(message.chosen_at),
         **extra,
     }
 
@@ -93,8 +98,18 @@ def to_dict(conversation: Conversation) -> dict[str, Any]:
             "system_prompt": conversation.system_prompt,
             "params": conversation.params.to_dict(),
         },
-        "messages": [_message_dict(m) for m in conversation.messages],
+        "messages": _tree_dicts(conversation),
     }
+
+
+def _tree_dicts(conversation: Conversation) -> list[dict[str, Any]]:
+    at: dict[int, int] = {}
+    out = []
+    for index, message in enumerate(conversation.tree):
+        parent = message.parent
+        out.append(_message_dict(message, None if parent is None else at.get(id(parent))))
+        at[id(message)] = index
+    return out
 
 
 def to_json(conversation: Conversation) -> str:
@@ -257,6 +272,7 @@ def _read_message(data: object, where: str) -> Message:
         state = MessageState.INCOMPLETE
     created = reader.number("created")
     assert created is not None
+    chosen = reader.number("chosen", required=False)
     return Message(
         role=role,
         content=reader.text("content") or "",
@@ -268,8 +284,26 @@ def _read_message(data: object, where: str) -> Message:
         error=error,
         state=state,
         created_at=created,
+        chosen_at=chosen or 0.0,
         attachments=_read_attachments(reader),
     )
+
+
+def _read_tree(raw: list[Any], version: int) -> list[Message]:
+    """The messages, each linked to its parent (version 1: each follows the one before)."""
+    tree: list[Message] = []
+    for index, data in enumerate(raw):
+        where = f"transcript.messages[{index}]"
+        message = _read_message(data, where)
+        parent = data.get("parent") if version >= 2 else index - 1 if index else None
+        if parent is not None:
+            if isinstance(parent, bool) or not isinstance(parent, int) or not 0 <= parent < index:
+                raise TranscriptError(
+                    f"{where}.parent must be the index of an earlier message, not {_kind(parent)}"
+                )
+            message.parent = tree[parent]
+        tree.append(message)
+    return tree
 
 
 def import_json(data: str | bytes | Mapping[str, Any]) -> Conversation:
@@ -311,7 +345,7 @@ def import_json(data: str | bytes | Mapping[str, Any]) -> Conversation:
         title=conv.text("title", required=False) or "",
         system_prompt=conv.text("system_prompt", required=False),
         params=_read_params(params) if params is not None else ModelParams(),
-        messages=[_read_message(m, f"transcript.messages[{i}]") for i, m in enumerate(messages)],
+        tree=_read_tree(messages, version),
         created_at=created,
         updated_at=updated if updated is not None else created,
     )

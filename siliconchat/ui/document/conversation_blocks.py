@@ -97,15 +97,22 @@ class WelcomeBlock(Block):
         return Strip([Segment("  "), *lines[y - 1]])
 
 
+def branch_label(branch: tuple[int, int] | None) -> str:
+    """``‹ 2/3 ›``: a message's place among its siblings ("" when it has none)."""
+    return f"‹ {branch[0]}/{branch[1]} ›" if branch is not None else ""
+
+
 class UserBlock(Block):
-    """What the user typed, as plain text in a box titled "You". A large text (a file pasted whole) is folded:
-    its first and last lines around a chip that says how much is hidden; a click on the chip (or
-    :meth:`toggle_fold`) shows it all, and a click on the chip then at its top folds it again."""
+    """What the user typed, as plain text in a box titled "You" (and its place among its siblings, if it has
+    any). A large text (a file pasted whole) is folded: its first and last lines around a chip that says how
+    much is hidden; a click on the chip (or :meth:`toggle_fold`) shows it all, and a click on the chip then at
+    its top folds it again."""
 
     def __init__(self, text: str, message: Message | None = None) -> None:
         self.body = text
         self.message = message
-        self.found = False
+        self.found = False  # highlighted: a search result just opened, or the prompt picked for editing
+        self.branch: tuple[int, int] | None = None
         self.fold = fold(text)
         self.expanded = False
         self._wrapped = _Wrapped()
@@ -170,7 +177,8 @@ class UserBlock(Block):
     def line(self, y: int, width: int, styles: DocumentStyles) -> Strip:
         lines = self._lines(width, styles)
         border = styles.user_border + (styles.found if self.found else Style())
-        strip = _boxed(y, len(lines) + 2, width, lines.__getitem__, "You", border, styles.user_title)
+        title = f"You  {branch_label(self.branch)}" if self.branch else "You"
+        strip = _boxed(y, len(lines) + 2, width, lines.__getitem__, title, border, styles.user_title)
         return Strip(list(Segment.apply_style(strip, styles.user_text)))
 
 
@@ -265,8 +273,9 @@ class MarkdownBlock(Block):
 
 
 class AnswerBlock(MarkdownBlock):
-    """One assistant answer: a label line (model and how it ended) and the answer as Markdown, with a bar on
-    its left (amber when the answer was stopped or cut off, bright when its turn is selected)."""
+    """One assistant answer: a label line (model, how it ended, its place among its siblings) and the answer
+    as Markdown, with a bar on its left (amber when the answer was stopped or cut off, bright when its turn is
+    selected)."""
 
     margin_top = 1
 
@@ -274,6 +283,7 @@ class AnswerBlock(MarkdownBlock):
         super().__init__(message.content)
         self.message = message
         self.selected = False
+        self.branch: tuple[int, int] | None = None
 
     def label_parts(self) -> tuple[str, str | None]:
         """The model's id and, unless the answer is complete, how it ended."""
@@ -306,6 +316,11 @@ class AnswerBlock(MarkdownBlock):
             segments = [Segment("● ", styles.bullet_label), Segment(model, styles.label_model)]
             if note:
                 segments += [Segment("  ·  ", styles.label), Segment(note, styles.label_note)]
+            if self.branch:
+                segments += [
+                    Segment("  ·  ", styles.label),
+                    Segment(branch_label(self.branch), styles.label_model),
+                ]
             return Strip([bar, *_pad(Strip(segments), max(1, width - 3), Style())])
         return Strip([bar, *super().line(y - 1, max(1, width - 3), styles)])
 

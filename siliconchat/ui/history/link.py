@@ -17,12 +17,12 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from siliconchat import paths
-from siliconchat.core.conversation import Conversation, Message
+from siliconchat.core.conversation import Conversation
 from siliconchat.core.history.saves import BUSY_MS, HistorySaves, SaveJob
 from siliconchat.core.sanitize import sanitize_line
 
@@ -151,12 +151,6 @@ class HistoryLink:
         nothing: its first message saves them with it."""
         if self.store is not None and conversation.id is not None:
             self.saves.save_settings(conversation)
-
-    def forget(self, messages: Iterable[Message]) -> None:
-        """Delete messages that leave the conversation (a regenerated answer and its prompt), once the saves
-        queued before are done."""
-        if self.store is not None:
-            self.saves.forget(messages)
 
     # -- opening conversations ----------------------------------------------------------------------
 

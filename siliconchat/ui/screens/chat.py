@@ -26,6 +26,10 @@ Every key of the chat screen (the README lists them too):
 | ctrl+y | copy_answer | copy the last answer |
 | ctrl+g | unfold | unfold the pastes in the prompt; else unfold (or fold) the last long message in view |
 | ctrl+o | attach | attach files or images to the next message (a file picker) |
+| alt+left / alt+right | previous_branch / next_branch | switch the picked prompt, else the selected answer, to its previous / next sibling |
+| up (in an empty prompt) | pick_up | pick the last prompt; then up / down (pick_down) move between the prompts |
+| e, enter (a prompt picked) | edit_picked | put the picked prompt in the prompt, to send as a new branch |
+| escape (a prompt picked or edited) | stop | stop picking, or editing (see ``chat_branches.py``) |
 | ctrl+p | command_palette | command palette |
 | f1 | help | help |
 | ctrl+q | quit | quit |
@@ -45,7 +49,7 @@ from siliconchat.core.attachments import AttachmentError
 from siliconchat.core.models import Thinking, thinking_of
 from siliconchat.core.sanitize import sanitize_line
 from siliconchat.ui.keymap import key_name
-from siliconchat.ui.screens.chat_turns import TurnScreen
+from siliconchat.ui.screens.chat_branches import BranchScreen
 from siliconchat.ui.widgets.prompt_input import PromptInput
 
 if TYPE_CHECKING:
@@ -114,7 +118,26 @@ COMMANDS: tuple[Command, ...] = (
         "toggle_thinking",
     ),
     Command("Show/hide reasoning", "Show or hide the reasoning pane", "toggle_reasoning", "toggle_reasoning"),
-    Command("Regenerate last answer", "Send the last prompt again", "regenerate"),
+    Command(
+        "Regenerate last answer",
+        "A new answer to the last prompt (the old one stays, a branch)",
+        "regenerate",
+    ),
+    Command(
+        "Previous branch",
+        "Switch the selected answer (or picked prompt) to its previous sibling",
+        "previous_branch",
+        "previous_branch",
+    ),
+    Command(
+        "Next branch",
+        "Switch the selected answer (or picked prompt) to its next sibling",
+        "next_branch",
+        "next_branch",
+    ),
+    Command(
+        "Edit an earlier prompt", "Pick a prompt (Up/Down), then e to edit it as a new branch", "pick_prompt"
+    ),
     Command("Copy last answer", "Copy the last answer to the clipboard", "copy_answer", "copy_answer"),
     Command("Copy last code block", "Copy the last code block of the last answer", "copy_code"),
     Command("Copy reasoning", "Copy the reasoning of the selected or last turn", "copy_reasoning"),
@@ -156,7 +179,7 @@ COMMANDS: tuple[Command, ...] = (
 )
 
 
-class ChatScreen(TurnScreen):
+class ChatScreen(BranchScreen):
     """The main screen. Keys: the README's key table."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -176,6 +199,12 @@ class ChatScreen(TurnScreen):
         Binding("ctrl+y", "copy_answer", "Copy", id="copy_answer", show=False, priority=True),
         Binding("ctrl+g", "unfold", "Unfold", id="unfold", show=False),
         Binding("ctrl+o", "attach", "Attach", id="attach", show=False),
+        Binding("alt+left", "previous_branch", "Previous branch", id="previous_branch", show=False),
+        Binding("alt+right", "next_branch", "Next branch", id="next_branch", show=False),
+        # priority, and only while they apply (branch_key_applies): else the prompt has them
+        Binding("up", "pick_up", "Pick a prompt", id="pick_up", show=False, priority=True),
+        Binding("down", "pick_down", "Next prompt", id="pick_down", show=False, priority=True),
+        Binding("e,enter", "edit_picked", "Edit the prompt", id="edit_picked", show=False, priority=True),
     ]
 
     def commands(self) -> Iterator[tuple[str, str, str]]:
@@ -196,9 +225,9 @@ class ChatScreen(TurnScreen):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if self.is_attached and self.app.screen is not self:
             return False  # under a dialog: its footer shows none of the keys the dialog holds back
-        if action == "stop" and not self.streaming:
+        if action == "stop" and not (self.streaming or self.picked or self.editing):
             return None  # shown, dimmed; the key falls through
-        return True
+        return self.branch_key_applies(action)
 
     def _say(self, text: str, severity: str = "information") -> None:
         self.chat_app.notify_plain(text, severity=severity)
@@ -206,7 +235,8 @@ class ChatScreen(TurnScreen):
     # -- the turn -----------------------------------------------------------------------------------
 
     def action_stop(self) -> None:
-        self.stop_answer()
+        if not self.cancel_pick():
+            self.stop_answer()
 
     async def action_new_conversation(self) -> None:
         await self.new_conversation(self.chat_app.new_conversation())

@@ -196,11 +196,17 @@ class TurnScreen(Screen[None]):
         return self.query_one(AttachmentTray)
 
     def _show(self, turn: Turn) -> None:
-        """Show ``turn`` (just begun) and stream its answer."""
+        """Show ``turn`` (just begun; its blocks may be on screen already, drawn with a new branch's path) and
+        stream its answer."""
+        from siliconchat.ui.screens.chat_path import label_branches
+
         view = self.view
         message = turn.message
-        view.add_user(turn.user.content, turn.user)
-        block = view.add_answer(message)
+        if not any(isinstance(b, UserBlock) and b.message is turn.user for b in view.blocks):
+            view.add_user(turn.user.content, turn.user)
+        drawn = [b for b in view.answer_blocks() if b.message is message]
+        block = drawn[0] if drawn else view.add_answer(message)
+        label_branches(view, self.conversation)
         view.follow()
         self.reasoning.begin(message)
         shown = ShownTurn(turn, block)
@@ -275,10 +281,15 @@ class TurnScreen(Screen[None]):
         recorder = turn.core.recorder
         message = recorder.message
         view = self.view
-        if message.state is MessageState.FAILED and not message.content:
+        if not any(m is message for m in self.conversation.messages):
+            await self.show_path()  # a regenerated answer that did not complete: the old one is back
+        elif message.state is MessageState.FAILED and not message.content:
             view.remove_block(turn.block)
         else:
             await turn.block.finish()
+        from siliconchat.ui.screens.chat_path import label_branches
+
+        label_branches(view, self.conversation)
         self.reasoning.finish(message)
         self.status.show_message(message)
         failure = recorder.failure
@@ -342,8 +353,15 @@ class TurnScreen(Screen[None]):
         turn = self.session.regenerate(self.chat_app.model)
         if turn is None:
             return False
+        await self.show_path()  # the path up to the prompt, and the new answer's block
         self._show(turn)
         return True
+
+    async def show_path(self, *, focus: int | None = None) -> None:
+        """Show the conversation's active path afresh (after a switch of branches)."""
+        from siliconchat.ui.screens.chat_path import show_path
+
+        await show_path(self, self.conversation, focus=focus)
 
     def toggle_reasoning(self) -> None:
         # ``display``, not a class on the screen: a class change restyles every widget on the screen.
