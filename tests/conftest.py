@@ -75,16 +75,6 @@ def make_app(demo_server):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def frozen_clock():  # type: ignore[no-untyped-def]
-    """Measured times show as dashes (for snapshots)."""
-    from siliconchat.ui.widgets.formatting import CLOCK
-
-    CLOCK.frozen = True
-    yield CLOCK
-    CLOCK.frozen = False
-
-
-@pytest.fixture
 async def client(server):  # type: ignore[no-untyped-def]
     """A ``ChatClient`` of the test module's ``server`` fixture (a DemoServer), with no retries."""
     from siliconchat.core.api import ChatClient

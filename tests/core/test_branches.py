@@ -5,7 +5,7 @@ request is exactly the active path, and the history keeps the tree and the path.
 from __future__ import annotations
 
 from history_support import comparable
-from test_session import queue, run, saved, server, store
+from session_support import queue, run, saved
 
 from siliconchat.core.api import ChatClient
 from siliconchat.core.branches import branch_positions, siblings
@@ -15,7 +15,6 @@ from siliconchat.core.session import ChatSession
 from siliconchat.demo.server import DemoServer
 
 ECHO = "demo/echo"  # answers with the last user message: the answer says which prompt was sent last
-__all__ = ["server", "store"]  # the fixtures of test_session, used here by name
 
 
 def sent(server: DemoServer) -> list[tuple[str, str]]:

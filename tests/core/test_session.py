@@ -4,77 +4,15 @@ real SQLite history, as the TUI and ``ask`` both run it."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
+from session_support import queue, run, saved, slow_turn
 
 from siliconchat.core.api import ChatClient
 from siliconchat.core.conversation import CUT_OFF_MARK, Conversation, MessageState
-from siliconchat.core.events import AnswerDelta, StreamEvent
+from siliconchat.core.events import AnswerDelta
 from siliconchat.core.history import HistoryStore
-from siliconchat.core.history.saves import HistorySaves
-from siliconchat.core.session import ChatSession, Turn
-from siliconchat.demo.server import DemoServer
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[DemoServer]:
-    with DemoServer(pace=0) as running:
-        yield running
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[HistoryStore]:
-    opened = HistoryStore.open(tmp_path / "history.db")
-    yield opened
-    opened.close()
-
-
-def queue(store: HistoryStore) -> HistorySaves:
-    async def ready() -> HistoryStore:
-        return store
-
-    return HistorySaves(ready, lambda text, severity: None)
-
-
-SLOW = '[["thought", "Hel"], {"pause": 2.5}, [null, "lo"], {"pause": 5}, [null, " never"]]'
-"""An answer that holds twice, long enough for a checkpoint and for the test to stop it."""
-
-
-async def run(turn: Turn, client: ChatClient) -> list[StreamEvent]:
-    seen: list[StreamEvent] = []
-    await turn.run(client, seen.append)
-    return seen
-
-
-def streaming(turn: Turn, client: ChatClient) -> tuple[asyncio.Task[None], asyncio.Queue[str]]:
-    """Run ``turn`` in a task; the answer's deltas arrive in the queue as they stream."""
-    deltas: asyncio.Queue[str] = asyncio.Queue()
-
-    def on_event(event: StreamEvent) -> None:
-        if isinstance(event, AnswerDelta) and event.text:
-            deltas.put_nowait(event.text)
-
-    return asyncio.create_task(turn.run(client, on_event)), deltas
-
-
-async def slow_turn(
-    store: HistoryStore, client: ChatClient
-) -> tuple[HistorySaves, ChatSession, Turn, asyncio.Task[None], asyncio.Queue[str]]:
-    """A turn of :data:`SLOW` in a new conversation, streaming, its first delta arrived."""
-    saves = queue(store)
-    session = ChatSession(Conversation(), saves)
-    turn = session.begin(SLOW, "demo/chunks")
-    task, deltas = streaming(turn, client)
-    await asyncio.wait_for(deltas.get(), 30)
-    return saves, session, turn, task, deltas
-
-
-async def saved(saves: HistorySaves, store: HistoryStore, conversation: Conversation) -> Conversation:
-    assert await saves.drained(10)
-    assert conversation.id is not None
-    return store.load(conversation.id)
+from siliconchat.core.session import ChatSession
 
 
 async def test_a_turn_saves_the_prompt_and_the_answer(client: ChatClient, store: HistoryStore) -> None:
