@@ -108,3 +108,26 @@ async def test_a_chip_is_removed_by_clicking_it_and_a_bad_file_is_refused(make_a
         await pilot.click(AttachmentChip)
         await pilot.pause()
         assert screen.attachments.attachments == [] and not screen.attachments.display
+
+
+async def test_ctrl_s_writes_the_images_beside_the_markdown(make_app, demo_server, work: Path) -> None:
+    from siliconchat.config import Config
+
+    (work / "small.png").write_bytes(encoded(photo(64, 48), "PNG"))
+    folder = work / "transcripts"
+    app = make_app(model="demo/vision")
+    app.config = Config(transcript_dir=folder)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = chat(app)
+        await screen.attach_files([work / "small.png", work / "main.py"])
+        await send(pilot, "Describe it")
+        await wait_turn(pilot)
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: len(list(folder.glob("*"))) == 3, "the transcript and the image")
+        image = screen.conversation.messages[0].attachments[0]
+        picture = folder / f"small-{image.sha256[:12]}.png"
+        assert picture.read_bytes() == image.data
+        markdown = next(folder.glob("*.md")).read_text(encoding="utf-8")
+        assert (
+            f"![small.png]({picture.name})" in markdown and "```python main.py\nprint('hi')\n```" in markdown
+        )
