@@ -173,7 +173,8 @@ def build_parser() -> argparse.ArgumentParser:
     export = commands.add_parser(
         "export",
         help="a conversation as Markdown or JSON, to stdout or a file",
-        description="Write a saved conversation as a transcript: Markdown (default) or JSON.",
+        description="Write a saved conversation as a transcript: Markdown (default) or JSON. A Markdown "
+        "file's images are written as files beside it and linked; on stdout they are only listed.",
     )
     which = export.add_mutually_exclusive_group(required=True)
     which.add_argument(

@@ -88,6 +88,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         save_transcript,
         to_json,
         to_markdown,
+        write_markdown,
         write_new_file,
     )
 
@@ -111,8 +112,8 @@ def cmd_export(args: argparse.Namespace) -> int:
             raise CliError(
                 f"No conversation {exc.conversation_id} in the history (see 'siliconchat history')."
             ) from exc
-    text = to_json(conversation) if fmt == "json" else to_markdown(conversation)
-    if output is None:
+    if output is None:  # on stdout, images are listed only (they are written beside a Markdown file)
+        text = to_json(conversation) if fmt == "json" else to_markdown(conversation)
         if sys.stdout.isatty():  # the file keeps the exact text; a terminal must not obey escapes in it
             from siliconchat.core.sanitize import sanitize
 
@@ -123,8 +124,10 @@ def cmd_export(args: argparse.Namespace) -> int:
     try:
         if output.is_dir():
             written = save_transcript(conversation, output, formats=(fmt,))[0]
+        elif fmt == "md":
+            written = write_markdown(conversation, output)
         else:
-            written = write_new_file(output, text.encode("utf-8"))
+            written = write_new_file(output, to_json(conversation).encode("utf-8"))
     except FileExistsError:
         raise CliError(f"{output} already exists: siliconchat never overwrites a file.") from None
     except (TranscriptError, OSError) as exc:

@@ -107,6 +107,36 @@ def test_an_image_piped_with_attach_dash(server: DemoServer, work: Path) -> None
     assert "- Image 1: 300×200 pixels, image/png" in result.stdout.decode()
 
 
+def test_markdown_export_writes_the_images_beside_it(server: DemoServer, work: Path) -> None:
+    asked = siliconchat(
+        "ask", "-m", "demo/vision", "-a", "main.py", "-a", "photo.jpg", "What?", env=api_env(server), cwd=work
+    )
+    assert asked.returncode == 0, asked.stderr
+    with HistoryStore.open() as store:
+        saved = store.latest()
+    assert saved is not None
+    image = saved.messages[0].attachments[1]
+
+    out = work / "out"
+    out.mkdir()
+    exported = siliconchat("export", "--last", "-o", str(out / "chat.md"))
+    assert exported.returncode == 0, exported.stderr
+    picture = f"photo-{image.sha256[:12]}.jpg"
+    assert sorted(os.listdir(out)) == ["chat.md", picture]
+    assert (out / picture).read_bytes() == image.data
+    markdown = (out / "chat.md").read_text(encoding="utf-8")
+    assert f"![photo.jpg]({picture})" in markdown and "```python main.py\n" in markdown
+
+    into_folder = siliconchat("export", "--last", "-o", str(out))  # the same image: linked, not written again
+    assert into_folder.returncode == 0, into_folder.stderr
+    assert len(os.listdir(out)) == 3 and f"]({picture})" in Path(into_folder.stderr.strip()).read_text(
+        "utf-8"
+    )
+
+    on_stdout = siliconchat("export", "--last")  # nowhere to write an image: it is listed only
+    assert "- photo.jpg · " in on_stdout.stdout and "![" not in on_stdout.stdout
+
+
 def test_an_image_for_a_text_model_is_refused_before_the_request(server: DemoServer, work: Path) -> None:
     before = chats(server)
     result = siliconchat(

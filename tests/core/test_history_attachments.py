@@ -16,7 +16,14 @@ from siliconchat.core.conversation import Conversation, Message
 from siliconchat.core.history import HistoryError, HistoryStore
 from siliconchat.core.history.attachment_rows import create_tables
 from siliconchat.core.history.schema import MIGRATIONS, SCHEMA_VERSION
-from siliconchat.core.transcript import import_json, to_json, to_markdown
+from siliconchat.core.transcript import (
+    image_filename,
+    import_json,
+    save_transcript,
+    to_json,
+    to_markdown,
+    write_markdown,
+)
 
 LIMITS = AttachmentLimits()
 BEFORE = MIGRATIONS.index(create_tables)
@@ -161,3 +168,67 @@ def test_markdown_lists_attachments_and_shows_text_inline() -> None:
     markdown = to_markdown(conversation())
     assert "**Attachments:**\n\n- a.py · 9 B · text\n- b.md · 4 B · text\n- cat.png · " in markdown
     assert "· PNG 64×48\n\n```python a.py\nprint(1)\n```\n\n```markdown b.md\n# B\n```" in markdown
+
+
+def test_markdown_saved_with_its_images_beside_it(tmp_path: Path) -> None:
+    tmp_path = tmp_path / "out"  # (the tests' own XDG folders are in tmp_path)
+    tmp_path.mkdir()
+    conv = conversation()
+    cat = conv.messages[0].attachments[2]
+    picture = f"cat-{cat.sha256[:12]}.png"
+    assert image_filename(cat) == picture
+    (md,) = save_transcript(conv, tmp_path, ("md",))
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([md.name, picture])  # one file per content
+    assert (tmp_path / picture).read_bytes() == cat.data
+    markdown = md.read_text(encoding="utf-8")
+    assert f"```markdown b.md\n# B\n```\n\n![cat.png]({picture})\n" in markdown
+    assert f"![same-cat.png]({picture})" in markdown
+
+    # saved again: the image file that holds the same bytes is linked, not written again
+    (again,) = save_transcript(conv, tmp_path, ("md",))
+    assert again.name.endswith(" (2).md") and len(list(tmp_path.iterdir())) == 3
+    assert again.read_text(encoding="utf-8") == markdown
+
+
+def test_an_image_never_overwrites_another_file(tmp_path: Path) -> None:
+    tmp_path = tmp_path / "out"  # (the tests' own XDG folders are in tmp_path)
+    tmp_path.mkdir()
+    conv = conversation()
+    cat = conv.messages[0].attachments[2]
+    taken = tmp_path / f"cat-{cat.sha256[:12]}.png"
+    taken.write_bytes(b"someone else's picture")
+    written = write_markdown(conv, tmp_path / "chat.md")
+    assert taken.read_bytes() == b"someone else's picture"
+    numbered = f"cat-{cat.sha256[:12]} (2).png"
+    assert (tmp_path / numbered).read_bytes() == cat.data
+    assert f"![cat.png]({numbered.replace(' ', '%20').replace('(', '%28').replace(')', '%29')})" in (
+        written.read_text(encoding="utf-8")
+    )
+    with pytest.raises(FileExistsError):
+        write_markdown(conv, tmp_path / "chat.md")
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("../../etc/passwd.png", "etc passwd"),
+        ("[x](y).png", "[x](y)"),
+        ("CON.png", "CON image"),
+        (".hidden.png", "hidden"),
+        ("\u202e\x1b[31m.png", "[31m"),  # the controls go, the rest is text
+        ("\u202e.png", "image"),
+        ("a" * 300 + ".png", "a" * 40),
+    ],
+)
+def test_image_file_names_are_safe(name: str, expected: str, tmp_path: Path) -> None:
+    tmp_path = tmp_path / "out"
+    tmp_path.mkdir()
+    attachment = image(name)
+    file_name = image_filename(attachment)
+    assert file_name == f"{expected}-{attachment.sha256[:12]}.png"
+    markdown = write_markdown(
+        Conversation(messages=[Message("user", "x", attachments=[attachment])]), tmp_path / "c.md"
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["c.md", file_name])
+    links = [line for line in markdown.read_text(encoding="utf-8").splitlines() if line.startswith("![")]
+    assert len(links) == 1 and links[0].endswith(")") and "/" not in links[0].rpartition("](")[2]

@@ -108,3 +108,75 @@ async def test_a_chip_is_removed_by_clicking_it_and_a_bad_file_is_refused(make_a
         await pilot.click(AttachmentChip)
         await pilot.pause()
         assert screen.attachments.attachments == [] and not screen.attachments.display
+
+
+async def test_ctrl_s_writes_the_images_beside_the_markdown(make_app, demo_server, work: Path) -> None:
+    from siliconchat.config import Config
+
+    (work / "small.png").write_bytes(encoded(photo(64, 48), "PNG"))
+    folder = work / "transcripts"
+    app = make_app(model="demo/vision")
+    app.config = Config(transcript_dir=folder)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = chat(app)
+        await screen.attach_files([work / "small.png", work / "main.py"])
+        await send(pilot, "Describe it")
+        await wait_turn(pilot)
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: len(list(folder.glob("*"))) == 3, "the transcript and the image")
+        image = screen.conversation.messages[0].attachments[0]
+        picture = folder / f"small-{image.sha256[:12]}.png"
+        assert picture.read_bytes() == image.data
+        markdown = next(folder.glob("*.md")).read_text(encoding="utf-8")
+        assert (
+            f"![small.png]({picture.name})" in markdown and "```python main.py\nprint('hi')\n```" in markdown
+        )
+
+
+async def test_a_dropped_file_is_attached_after_yes(make_app, work: Path) -> None:
+    from textual import events
+
+    from siliconchat.ui.screens.dialogs import ConfirmScreen
+
+    (work / "my cat.png").write_bytes(encoded(photo(64, 48), "PNG"))
+    app = make_app(model="demo/vision")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = chat(app)
+        await pilot.press(*"Look: ")
+        app.post_message(events.Paste(f"'{work}/my cat.png' {work}/main.py\n"))  # as dropped on a terminal
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the question")
+        await pilot.pause()
+        question = rendered(app, app.screen)
+        assert "Attach 2 files (" in question and "my cat.png, main.py?" in question
+        await pilot.press("y")
+        await wait_for(pilot, lambda: len(screen.attachments.attachments) == 2, "two chips")
+        assert [a.name for a in screen.attachments.attachments] == ["my cat.png", "main.py"]
+        assert screen.prompt.text == "Look: "  # the paths are not in the prompt
+
+        app.post_message(events.Paste(str(work / "notes.md")))
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the question")
+        await pilot.pause()
+        assert "Attach notes.md (8 B)?" in rendered(app, app.screen)
+        await pilot.press("n")
+        await pilot.pause()
+        assert app.screen is screen and screen.prompt.text == f"Look: {work}/notes.md"
+        assert len(screen.attachments.attachments) == 2
+
+
+async def test_pasted_text_that_is_not_only_paths_is_text_and_large_pastes_stay_chips(
+    make_app, work: Path
+) -> None:
+    from textual import events
+
+    app = make_app(model="demo/vision")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = chat(app)
+        for text in (f"see {work}/main.py", f"{work}/missing.py", "main.py"):
+            app.post_message(events.Paste(text))
+            await pilot.pause()
+            assert app.screen is screen and screen.prompt.text == text
+            screen.prompt.clear()
+        app.post_message(events.Paste(f"{work}/main.py\n" * 5000))  # large: a chip, not a question
+        await pilot.pause()
+        assert app.screen is screen and screen.prompt.text.startswith("⟦pasted ")
+        assert screen.attachments.attachments == []

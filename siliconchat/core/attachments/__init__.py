@@ -9,6 +9,7 @@ The package, by job:
 * ``prepare``: a path or a stream to an attachment; the limit per message.
 * ``content``: the ``content`` of a user message: fenced text files, ``image_url`` data URLs.
 * ``vision``: whether a model takes images, and the sentence when it does not.
+* ``pasted``: whether pasted text is only the paths of files (a file dropped on the terminal).
 
 Everything public is imported here.
 """
@@ -24,6 +25,7 @@ from siliconchat.core.attachments.model import (
     AttachmentLimits,
     human_size,
 )
+from siliconchat.core.attachments.pasted import pasted_files
 from siliconchat.core.attachments.prepare import attach_path, attach_raw, attach_stream, check_message
 from siliconchat.core.attachments.reading import STDIN_NAME, RawFile
 from siliconchat.core.attachments.vision import ImageInput, image_input, images_refused, refusal_hint
@@ -47,6 +49,7 @@ __all__ = [
     "human_size",
     "image_input",
     "images_refused",
+    "pasted_files",
     "refusal_hint",
     "text_block",
     "user_content",

@@ -6,8 +6,9 @@ The package, by job:
   only the one-line labels siliconchat composes are sanitized.
 * ``json_form``: :func:`to_dict`, :func:`to_json` and :func:`import_json`, which validates everything and
   raises :class:`TranscriptError` with the path of the bad field.
-* ``new_files``: :func:`transcript_filename` (safe names), :func:`write_new_file` and
-  :func:`save_transcript`: written atomically, never over an existing file.
+* ``new_files``: :func:`transcript_filename` and :func:`image_filename` (safe names), :func:`write_new_file`,
+  :func:`write_images`, :func:`write_markdown` and :func:`save_transcript`: written atomically, never over
+  an existing file; a Markdown transcript's images as files beside it.
 
 Everything public is imported here.
 """
@@ -23,17 +24,27 @@ from siliconchat.core.transcript.json_form import (
     to_json,
 )
 from siliconchat.core.transcript.markdown_form import to_markdown
-from siliconchat.core.transcript.new_files import save_transcript, transcript_filename, write_new_file
+from siliconchat.core.transcript.new_files import (
+    image_filename,
+    save_transcript,
+    transcript_filename,
+    write_images,
+    write_markdown,
+    write_new_file,
+)
 
 __all__ = [
     "FORMAT",
     "VERSION",
     "TranscriptError",
+    "image_filename",
     "import_json",
     "save_transcript",
     "to_dict",
     "to_json",
     "to_markdown",
     "transcript_filename",
+    "write_images",
+    "write_markdown",
     "write_new_file",
 ]

@@ -5,13 +5,19 @@ a record, and Markdown from the model already is Markdown. Only the one-line lab
 model ids, error lines) are sanitized. Whoever prints a transcript to a terminal sanitizes it there
 (``siliconchat export`` does). The one addition: a code fence left open by a cut-off answer is closed after
 it, so the turns that follow still render.
+
+Images are not in the document itself: given ``images`` (each image's content hash to the name of a file
+written beside the document, see ``new_files``), each one is linked where its message lists it
+(``![cat.png](cat-1f2e3d4c5b6a.png)``); without, it is only listed.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
 import re
+from collections.abc import Mapping
 from typing import Final
+from urllib.parse import quote
 
 from siliconchat import __version__
 from siliconchat.core.conversation import Conversation, Message, MessageState
@@ -98,8 +104,16 @@ def _state_line(message: Message) -> str | None:
     return f"> **{label}** — {detail}"
 
 
-def _attachment_lines(message: Message) -> list[str]:
-    """The attachments of a message: a list (name, kind, size), then each text file inline."""
+def image_link(name: str, file_name: str) -> str:
+    """``![name](file_name)``: the alt text a sanitized line with its brackets escaped, the file name
+    percent-encoded (a space or a parenthesis in it would end the link)."""
+    alt = re.sub(r"([\\\[\]])", r"\\\1", sanitize_line(name))
+    return f"![{alt}]({quote(file_name, safe='')})"
+
+
+def _attachment_lines(message: Message, images: Mapping[str, str]) -> list[str]:
+    """The attachments of a message: a list (name, kind, size), then each text file inline and each image
+    written beside the document linked, in their order."""
     from siliconchat.core.attachments import text_block
 
     out = ["**Attachments:**", ""]
@@ -108,11 +122,14 @@ def _attachment_lines(message: Message) -> list[str]:
     for attachment in message.attachments:
         if attachment.kind == "text":
             out += [text_block(attachment), ""]
+        elif attachment.sha256 in images:
+            out += [image_link(attachment.name, images[attachment.sha256]), ""]
     return out
 
 
-def to_markdown(conversation: Conversation) -> str:
-    """The conversation as a Markdown document (see the module notes for what is kept exactly)."""
+def to_markdown(conversation: Conversation, images: Mapping[str, str] | None = None) -> str:
+    """The conversation as a Markdown document (see the module notes for what is kept exactly). ``images``
+    maps an image's content hash to the file beside the document that holds it, to link."""
     created = local_time(conversation.created_at)
     title = sanitize_line(conversation.title) or "Untitled conversation"
     out: list[str] = [f"# {title}", ""]
@@ -139,7 +156,7 @@ def to_markdown(conversation: Conversation) -> str:
         if message.content:
             out += [_close_fences(message.content), ""]
         if message.attachments:
-            out += _attachment_lines(message)
+            out += _attachment_lines(message, images or {})
         elif message.role == "assistant" and message.state is not MessageState.FAILED:
             out += ["*(no answer text)*", ""]
         for line in (_state_line(message), _usage_line(message) if message.role == "assistant" else None):

@@ -2,6 +2,11 @@
 
 Files are written atomically (a temporary file, then a hard link to the final name, which fails rather than
 replace an existing file), UTF-8, and never overwrite: ``name (2).md``, ``name (3).md`` …
+
+A Markdown transcript's images are written beside it first, one file per content, named for the image and
+its hash (``cat-1f2e3d4c5b6a.png``), and linked from it. A file of that name that already holds the same
+bytes (the same conversation saved again) is linked as it is; one that holds other bytes is left alone and
+the image gets a numbered name.
 """
 
 from __future__ import annotations
@@ -10,16 +15,20 @@ import datetime as _dt
 import errno
 import os
 import re
+import stat
 import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from siliconchat import paths
 from siliconchat.core.conversation import Conversation
 from siliconchat.core.files import fsync_dir, write_temp
 from siliconchat.core.transcript.json_form import TranscriptError, to_json
 from siliconchat.core.transcript.markdown_form import local_time, to_markdown
+
+if TYPE_CHECKING:
+    from siliconchat.core.attachments import Attachment
 
 NAME_LIMIT: Final = 80  # characters in a file name's stem
 NAME_BYTES: Final = 200  # and UTF-8 bytes (file systems allow 255)
@@ -29,6 +38,9 @@ _WINDOWS_RESERVED: Final = frozenset(
     {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(10)), *(f"LPT{i}" for i in range(10))}
 )
 _BLANKED: Final = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp", "Zs"})  # unicodedata categories
+IMAGE_STEM_LIMIT: Final = 40  # characters of the image's own name in the name of its file
+IMAGE_HASH_DIGITS: Final = 12
+_IMAGE_EXTENSIONS: Final = {"image/png": "png", "image/jpeg": "jpg", "image/webp": "webp", "image/gif": "gif"}
 _UNSAFE_CHARS = re.compile(r'[/\\:*?"<>|]')
 _DOTS = re.compile(r"\.{2,}")
 
@@ -123,6 +135,58 @@ def _write_new(folder: Path, name: str, data: bytes, *, start: int, numbered: bo
     return target
 
 
+def image_filename(attachment: Attachment) -> str:
+    """``"cat-1f2e3d4c5b6a.png"``: the image's own name without its extension, made safe as in
+    :func:`transcript_filename` (or "image"), then the start of its content hash and the extension of its
+    type."""
+    stem = _clean_name(attachment.name.rpartition(".")[0] or attachment.name)
+    if stem.split(".")[0].upper() in _WINDOWS_RESERVED:
+        stem = f"{stem} image"
+    stem = _bounded(stem, IMAGE_STEM_LIMIT, NAME_BYTES // 2) or "image"
+    ext = _IMAGE_EXTENSIONS.get(attachment.media_type, "img")
+    return f"{stem}-{attachment.sha256[:IMAGE_HASH_DIGITS]}.{ext}"
+
+
+def _holds(path: Path, data: bytes) -> bool:
+    """Whether ``path`` is a regular file (not a link, FIFO or device: nothing that could hang) holding
+    exactly ``data``."""
+    try:
+        info = os.lstat(path)
+        if not stat.S_ISREG(info.st_mode) or info.st_size != len(data):
+            return False
+        return path.read_bytes() == data
+    except OSError:
+        return False
+
+
+def write_images(conversation: Conversation, folder: Path) -> dict[str, str]:
+    """Write each image of the conversation (once per content) into ``folder``, which exists; returns each
+    image's content hash mapped to its file's name, for :func:`to_markdown`."""
+    names: dict[str, str] = {}
+    for message in conversation.messages:
+        for attachment in message.attachments:
+            if attachment.kind != "image" or attachment.sha256 in names:
+                continue
+            name = image_filename(attachment)
+            n = 1
+            while os.path.lexists(target := folder / _numbered(name, n)) and not _holds(
+                target, attachment.data
+            ):
+                n += 1
+            if not os.path.lexists(target):
+                target = _write_new(folder, name, attachment.data, start=n, numbered=True)
+            names[attachment.sha256] = target.name
+    return names
+
+
+def write_markdown(conversation: Conversation, path: Path) -> Path:
+    """Write the conversation as a new Markdown file at ``path`` (FileExistsError if it exists), its images
+    beside it; returns the path."""
+    path = Path(path)
+    images = write_images(conversation, path.parent)
+    return write_new_file(path, to_markdown(conversation, images).encode("utf-8"))
+
+
 def save_transcript(
     conversation: Conversation, folder: Path | None = None, formats: Sequence[str] = FORMATS
 ) -> list[Path]:
@@ -133,19 +197,21 @@ def save_transcript(
     unknown = [f for f in formats if f not in FORMATS]
     if unknown or not formats:
         raise ValueError(f"formats must be among {FORMATS}, not {list(formats)!r}")
-    rendered = {
-        fmt: (to_markdown if fmt == "md" else to_json)(conversation).encode("utf-8") for fmt in formats
-    }
     names = {fmt: transcript_filename(conversation.title, conversation.created_at, fmt) for fmt in formats}
     try:
         paths.ensure_dir(folder)
+        rendered = {
+            "md": lambda: to_markdown(conversation, write_images(conversation, folder)),
+            "json": lambda: to_json(conversation),
+        }
+        data = {fmt: rendered[fmt]().encode("utf-8") for fmt in formats}
         # The first number free for every format, so that "x (2).md" goes with "x (2).json".
         n = 1
         while any(os.path.lexists(folder / _numbered(names[fmt], n)) for fmt in formats):
             n += 1
         written = []
         for fmt in formats:
-            written.append(_write_new(folder, names[fmt], rendered[fmt], start=n, numbered=True))
+            written.append(_write_new(folder, names[fmt], data[fmt], start=n, numbered=True))
     except OSError as exc:
         raise TranscriptError(f"cannot save the transcript in {folder}: {exc.strerror or exc}") from None
     return written

@@ -68,6 +68,26 @@ WELCOME = (
 _CODE_BLOCK = re.compile(r"^(```|~~~)[^\n]*\n(.*?)^\1[ \t]*$", re.MULTILINE | re.DOTALL)
 
 
+def files_question(files: Sequence[Path]) -> tuple[str, str]:
+    """``("Attach cat.png (12 KB)?", "/home/me")``: the question asked before attaching pasted paths, and
+    where they are (file names are untrusted text: sanitized)."""
+    from siliconchat.core.attachments import human_size
+
+    def size(path: Path) -> int:
+        try:
+            return path.stat().st_size
+        except OSError:
+            return 0
+
+    total = human_size(sum(size(path) for path in files))
+    if len(files) == 1:
+        question = f"Attach {sanitize_line(files[0].name)} ({total})?"
+    else:
+        question = f"Attach {len(files)} files ({total}): {', '.join(sanitize_line(p.name) for p in files)}?"
+    folders = sorted({str(path.parent) for path in files})
+    return question, ", ".join(folders)
+
+
 def last_code_block(markdown: str) -> str | None:
     """The text of the last fenced code block in ``markdown``, if any."""
     blocks = _CODE_BLOCK.findall(markdown)
@@ -270,6 +290,22 @@ class ChatScreen(BranchScreen):
                 self.run_worker(self.attach_files(paths), group="attach")
 
         self.app.push_screen(AttachPickerScreen(), picked)
+
+    def on_prompt_input_files_pasted(self, event: PromptInput.FilesPasted) -> None:
+        """A paste that is only paths of files (a file dropped on the terminal): attach them if the user
+        says yes, or insert the text as pasted."""
+        from siliconchat.ui.screens.dialogs import ConfirmScreen
+
+        event.stop()
+        question, detail = files_question(event.files)
+
+        def answered(attach: bool | None) -> None:
+            if attach:
+                self.run_worker(self.attach_files(event.files), group="attach")
+            else:
+                event.prompt.insert_paste(event.text)
+
+        self.app.push_screen(ConfirmScreen(question, detail, confirm_label="Attach"), answered)
 
     async def attach_files(self, paths: Sequence[Path]) -> None:
         """Read and check ``paths`` (off the event loop) and add them to the tray; each refusal is a toast."""

@@ -9,11 +9,16 @@ A large paste (see ``document/folding.py``) is shown as a chip, ``⟦pasted 200 
 text that stands for the paste: what is sent (and saved) is the text with each chip replaced by its paste.
 :meth:`PromptInput.unfold_pastes` (the app's ``unfold``, Ctrl+G) puts the pastes themselves in the prompt. A
 chip that is edited is no longer a chip: what is left of it is sent as it reads.
+
+A paste that is only the paths of existing files (a file dropped on the terminal, see
+``core/attachments/pasted.py``) is not inserted: :class:`PromptInput.FilesPasted` asks the screen to offer
+attaching them; :meth:`PromptInput.insert_paste` inserts the text after all when the user says no.
 """
 
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 from typing import ClassVar
 
 from textual import events
@@ -21,6 +26,7 @@ from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.widgets.text_area import EditResult
 
+from siliconchat.core.attachments import pasted_files
 from siliconchat.ui.document.folding import is_large, size_text
 from siliconchat.ui.keymap import key_name
 from siliconchat.ui.textual_seams import BlinkHookTextArea
@@ -55,6 +61,19 @@ class PromptInput(BlinkHookTextArea):
         def control(self) -> PromptInput:
             return self.prompt
 
+    class FilesPasted(Message):
+        """The user pasted ``text``, which is only the paths of ``files`` (a file dropped on the terminal)."""
+
+        def __init__(self, prompt: PromptInput, text: str, files: list[Path]) -> None:
+            super().__init__()
+            self.prompt = prompt
+            self.text = text
+            self.files = files
+
+        @property
+        def control(self) -> PromptInput:
+            return self.prompt
+
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id, soft_wrap=True, show_line_numbers=False, tab_behavior="focus")
         self.placeholder = "Ask anything…"
@@ -78,15 +97,28 @@ class PromptInput(BlinkHookTextArea):
         if self.text.strip():
             self.post_message(self.Submitted(self, self.full_text))
 
-    # -- large pastes ---------------------------------------------------------------------------
+    # -- pastes: large ones, and paths of files ---------------------------------------------------
 
     def on_paste(self, event: events.Paste) -> None:
         text = event.text.replace("\r\n", "\n").replace("\r", "\n")
-        if not is_large(text):
-            return  # the TextArea inserts it
-        event.stop()
-        event.prevent_default()
-        self._insert_chip(text)
+        if is_large(text):
+            event.stop()
+            event.prevent_default()
+            self._insert_chip(text)
+        elif not self.read_only and (files := pasted_files(text)):
+            event.stop()
+            event.prevent_default()
+            self.post_message(self.FilesPasted(self, event.text, files))
+        # otherwise the TextArea inserts it
+
+    def insert_paste(self, text: str) -> None:
+        """Insert pasted ``text`` where the cursor is (over the selection), as a paste would."""
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+        if is_large(text):
+            self._insert_chip(text)
+        else:
+            result = self.replace(text, *self.selection)
+            self.move_cursor(result.end_location)
 
     def _insert_chip(self, text: str) -> None:
         label = f"pasted {size_text(text)}"
