@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from attachment_support import encoded, photo, twelve_megapixel_jpeg
 from PIL import Image
+from textual.strip import Strip
 from ui_support import chat, chat_requests, last_chat, one, rendered, send, wait_for, wait_turn
 
 from siliconchat.core.history import HistoryStore
@@ -180,3 +181,37 @@ async def test_pasted_text_that_is_not_only_paths_is_text_and_large_pastes_stay_
         await pilot.pause()
         assert app.screen is screen and screen.prompt.text.startswith("⟦pasted ")
         assert screen.attachments.attachments == []
+
+
+async def test_a_sent_image_shows_a_half_block_picture_of_itself_under_its_chip(
+    make_app, demo_server, tmp_path: Path
+) -> None:
+    # Red above, blue below: each cell of the picture is "▀" in red on blue, for as many rows as it has.
+    flag = Image.new("RGB", (400, 200), (220, 30, 30))
+    flag.paste((20, 40, 200), (0, 100, 400, 200))
+    path = tmp_path / "flag.png"
+    path.write_bytes(encoded(flag, "PNG"))
+    app = make_app(model="demo/vision")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = chat(app)
+        await screen.attach_files([path])
+        await send(pilot, "What flag is this?")
+        await wait_turn(pilot)
+        block = one(screen, UserBlock)
+        view = screen.view
+        width, styles = view.content_width, view.styles_for_blocks
+        lines = [block.line(y, width, styles) for y in range(block.height(width, styles))]
+        picture = [line for line in lines if "▀" in line.text]
+        assert len(picture) == 6  # 24 cells wide, so 12 pixel rows: 6 lines of two
+
+        def colours(line: Strip) -> set[tuple[tuple[int, ...], tuple[int, ...]]]:
+            """(colour, background) of the picture's cells on ``line``."""
+            return {
+                (tuple(segment.style.color.get_truecolor()), tuple(segment.style.bgcolor.get_truecolor()))
+                for segment in line
+                if "▀" in segment.text and segment.style and segment.style.color and segment.style.bgcolor
+            }
+
+        red, blue = (220, 30, 30), (20, 40, 200)
+        assert colours(picture[0]) == {(red, red)} and colours(picture[-1]) == {(blue, blue)}
+        assert all(line.text.count("▀") == 24 for line in picture)  # as wide as a thumbnail gets

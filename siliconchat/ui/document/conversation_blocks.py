@@ -22,6 +22,7 @@ from siliconchat.ui.document.folding import fold, size_text
 from siliconchat.ui.document.markdown_render import display_text, text_lines
 from siliconchat.ui.document.markdown_text import MarkdownText
 from siliconchat.ui.document.theme_styles import DocumentStyles
+from siliconchat.ui.document.thumbnails import thumbnail_lines
 
 STATE_NOTES = {
     MessageState.STREAMING: "answering…",
@@ -124,7 +125,8 @@ class UserBlock(Block):
         if not attached:
             return self._text_lines(width, styles)
         if self._chips is None or self._chips[0] != width:
-            self._chips = (width, chip_lines(attached, width - 4, styles.button))
+            pictures = [line for a in attached for line in thumbnail_lines(a, width - 4)]
+            self._chips = (width, [*chip_lines(attached, width - 4, styles.button), *pictures])
         text = self._text_lines(width, styles) if self.body else []
         return [*text, *self._chips[1]]
 
