@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from cli_support import api_env, siliconchat
 
-from siliconchat.cli.ask import _Printer
+from siliconchat.cli.ask import Printer
 from siliconchat.demo import scenarios
 from siliconchat.demo.server import DemoServer
 
@@ -80,7 +80,7 @@ def test_terminal_output_is_sanitized() -> None:
             return True
 
     out, err = Terminal(), Terminal()
-    printer = _Printer(out, err, show_reasoning=True)
+    printer = Printer(out, err, show_reasoning=True)
     printer.reasoning("think \x1b]0;pwned\x07")
     printer.answer("\x1b[2Jhello \x1b]52;c;aGk=\x07world")
     printer.finish()
