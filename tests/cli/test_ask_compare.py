@@ -4,11 +4,17 @@ to the demo server, the real history)."""
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 
 import pytest
 from cli_support import api_env, siliconchat
 
+from siliconchat.core.conversation import MessageState
 from siliconchat.core.history import HistoryStore
 from siliconchat.demo.server import DemoServer
 
@@ -92,3 +98,37 @@ def test_more_than_four_models_is_refused_before_any_request(server: DemoServer)
     assert result.returncode != 0
     assert "2 to 4 different models" in result.stderr
     assert chat_bodies(server, before) == []
+
+
+SLOW_CHUNKS = '[[null, "Hel"], {"pause": 30}, [null, "lo"]]'
+"""For ``demo/chunks``: an answer that holds long after its first delta."""
+
+
+def test_a_signal_ends_every_answer_saved_as_cut_off(server: DemoServer) -> None:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "siliconchat", "ask", "-m", "demo/chunks", "-m", "demo/slow", SLOW_CHUNKS],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, **api_env(server)},
+    )
+    assert process.stdout is not None
+    assert process.stdout.readline() == "## demo/chunks\n"
+    assert process.stdout.read(4) == "\nHel"  # the first answer has started streaming
+    time.sleep(0.5)
+    process.send_signal(signal.SIGTERM)
+    out, err = process.communicate(timeout=15)
+    assert process.returncode == 128 + signal.SIGTERM
+    assert "## demo/slow" in out  # what the second answer received is written too
+    assert "siliconchat: Ended by SIGTERM" in err and "Traceback" not in err
+    store = HistoryStore.open()
+    try:
+        latest = store.latest()
+        assert latest is not None
+        answers = [m for m in latest.tree if m.role == "assistant"]
+    finally:
+        store.close()
+    assert [a.model for a in answers] == ["demo/chunks", "demo/slow"]
+    assert all(a.state is MessageState.STOPPED and a.error and "SIGTERM" in a.error for a in answers)
+    assert answers[0].content == "Hel"
