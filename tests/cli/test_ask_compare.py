@@ -4,15 +4,12 @@ to the demo server, the real history)."""
 from __future__ import annotations
 
 import json
-import os
 import signal
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 
 import pytest
-from cli_support import api_env, siliconchat
+from cli_support import api_env, siliconchat, start_siliconchat
 
 from siliconchat.core.conversation import MessageState
 from siliconchat.core.history import HistoryStore
@@ -105,13 +102,8 @@ SLOW_CHUNKS = '[[null, "Hel"], {"pause": 30}, [null, "lo"]]'
 
 
 def test_a_signal_ends_every_answer_saved_as_cut_off(server: DemoServer) -> None:
-    process = subprocess.Popen(
-        [sys.executable, "-m", "siliconchat", "ask", "-m", "demo/chunks", "-m", "demo/slow", SLOW_CHUNKS],
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, **api_env(server)},
+    process = start_siliconchat(
+        "ask", "-m", "demo/chunks", "-m", "demo/slow", SLOW_CHUNKS, env=api_env(server)
     )
     assert process.stdout is not None
     assert process.stdout.readline() == "## demo/chunks\n"
