@@ -62,6 +62,7 @@ import time
 from pathlib import Path
 
 import part_blast
+import part_compare
 import part_keys
 import part_paced
 import part_scripts
@@ -75,6 +76,7 @@ from table import render
 # line here. The JSON's "raw" has each family's keys, the shared-server families' first.
 FAMILIES: tuple[Family, ...] = (
     part_blast.FAMILY,
+    part_compare.FAMILY,
     part_keys.FAMILY,
     part_paced.FAMILY,
     part_startup.LAUNCH,

@@ -66,3 +66,15 @@ def siliconchat_bytes(
         timeout=timeout,
         stdin=None if stdin is not None else subprocess.DEVNULL,
     )
+
+
+def start_siliconchat(*args: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
+    """Start ``python -m siliconchat ARGS`` (stdin closed, stdout and stderr piped as text), to signal it."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "siliconchat", *args],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, **(env or {})},
+    )

@@ -35,7 +35,13 @@ def _add_connection_options(parser: argparse.ArgumentParser, *, suppress: bool) 
     # given before the sub-command name.
     default = argparse.SUPPRESS if suppress else None
     parser.add_argument(
-        "--model", "-m", type=_model_id, default=default, metavar="ID", help="model id, e.g. Qwen/Qwen3-8B"
+        "--model",
+        "-m",
+        type=_model_id,
+        action=_ModelAction,
+        default=default,
+        metavar="ID",
+        help="model id, e.g. Qwen/Qwen3-8B (ask: repeat it to compare 2 to 4 models)",
     )
     parser.add_argument(
         "--base-url", default=default, metavar="URL", help="API base URL (overrides --region)"
@@ -85,6 +91,21 @@ def _conversation_id(text: str) -> int:
             f"no conversation has the id {text[:40]} (see 'siliconchat history')"
         )
     return value
+
+
+class _ModelAction(argparse.Action):
+    """``--model``: the last one given is the model; all of them, in order, are ``models`` (``ask -m A -m B``
+    compares them)."""
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: str | Sequence[object] | None,
+        option_string: str | None = None,
+    ) -> None:
+        setattr(namespace, self.dest, values)
+        namespace.models = [*(getattr(namespace, "models", None) or ()), values]
 
 
 def _model_id(text: str) -> str:
@@ -141,6 +162,11 @@ def build_parser() -> argparse.ArgumentParser:
         action=argparse.BooleanOptionalAction,
         default=None,
         help="render the answer as Markdown (default: when stdout is a terminal)",
+    )
+    ask.add_argument(
+        "--json",
+        action="store_true",
+        help="with several models: one JSON object per answer on stdout, as each ends (see README)",
     )
     follow_up = ask.add_mutually_exclusive_group()
     follow_up.add_argument(
@@ -275,10 +301,14 @@ def _handler(command: str | None) -> Callable[[argparse.Namespace], int]:
     """The function of ``command`` (None: the TUI); only its own module is imported."""
     if command is None:
         return cmd_tui
-    if command in ("ask", "models"):
-        from siliconchat.cli import ask
+    if command == "ask":
+        from siliconchat.cli.ask_command import cmd_ask
 
-        return ask.cmd_ask if command == "ask" else ask.cmd_models
+        return cmd_ask
+    if command == "models":
+        from siliconchat.cli.ask import cmd_models
+
+        return cmd_models
     from siliconchat.cli import history
 
     handlers: dict[str, Callable[[argparse.Namespace], int]] = {

@@ -8,13 +8,12 @@ import contextlib
 import os
 import signal
 import sys
+from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING, TextIO
 
-from siliconchat.cli.attach import STDIN, read_attachments
+from siliconchat.cli.attach import STDIN
 from siliconchat.cli.common import (
-    EXIT_BROKEN_PIPE,
     EXIT_FAILED,
-    EXIT_INTERRUPTED,
     EXIT_OK,
     CliError,
     read_text_stdin,
@@ -26,11 +25,13 @@ from siliconchat.runtime import make_client
 if TYPE_CHECKING:
     from siliconchat.cli.markdown_out import MarkdownWriter
     from siliconchat.config import Settings
+    from siliconchat.core.api import ChatClient
     from siliconchat.core.attachments import Attachment
     from siliconchat.core.conversation import Conversation
     from siliconchat.core.events import StreamEvent
     from siliconchat.core.history import HistoryStore
     from siliconchat.core.history.saves import HistorySaves
+    from siliconchat.core.session import ChatSession, Turn
 
 DIM = "\x1b[2m"
 RESET = "\x1b[0m"
@@ -39,7 +40,7 @@ RESET = "\x1b[0m"
 # -- ask -------------------------------------------------------------------------------------
 
 
-def _read_prompt(args: argparse.Namespace, stdin: TextIO) -> str:
+def read_prompt(args: argparse.Namespace, stdin: TextIO) -> str:
     """The prompt: the argument, stdin, or both (``cat notes.md | siliconchat ask "Summarise"``: the
     argument, then the piped text as a fenced block, as ``llm`` and ``mods`` do). With ``--attach -``
     stdin is an attachment, and the prompt must be the argument."""
@@ -49,7 +50,7 @@ def _read_prompt(args: argparse.Namespace, stdin: TextIO) -> str:
             raise CliError("With --attach - stdin is the attachment: give the prompt as an argument.")
         return prompt
     if prompt is None or prompt == "-":
-        if prompt is None and _is_terminal(stdin):
+        if prompt is None and is_terminal(stdin):
             raise CliError("No prompt: give it as an argument, or pipe it in (siliconchat ask - < file).")
         prompt = read_text_stdin(stdin)
         if not prompt.strip():
@@ -57,7 +58,7 @@ def _read_prompt(args: argparse.Namespace, stdin: TextIO) -> str:
         return prompt
     if not prompt.strip():
         raise CliError("The prompt is empty: give some text to ask.")
-    if not _is_terminal(stdin):
+    if not is_terminal(stdin):
         try:
             piped = read_text_stdin(stdin)
         except (OSError, ValueError):  # closed, or not readable: nothing was piped
@@ -69,7 +70,7 @@ def _read_prompt(args: argparse.Namespace, stdin: TextIO) -> str:
     return prompt
 
 
-def _is_terminal(stream: TextIO | None) -> bool:
+def is_terminal(stream: TextIO | None) -> bool:
     try:
         return stream is not None and stream.isatty()
     except (OSError, ValueError):
@@ -78,10 +79,10 @@ def _is_terminal(stream: TextIO | None) -> bool:
 
 def use_colour(stream: TextIO) -> bool:
     """Colour and dim codes only on a terminal, and never with ``NO_COLOR`` set (https://no-color.org)."""
-    return _is_terminal(stream) and not os.environ.get("NO_COLOR")
+    return is_terminal(stream) and not os.environ.get("NO_COLOR")
 
 
-class _Printer:
+class Printer:
     """Writes answer text to stdout and reasoning to stderr as they arrive.
 
     The model's text is sanitized as the TUI shows it (no terminal escapes, bidi or invisible controls),
@@ -181,7 +182,7 @@ class _Printer:
         self.err.flush()
 
 
-class _TurnLog:
+class TurnLog:
     """Where ``ask`` keeps its turn: the history, written through the same queue as the TUI's
     (:mod:`siliconchat.core.history.saves`). A history that stays busy costs a warning line and, at the end, a
     recovery file that the next start imports; never the answer."""
@@ -270,7 +271,7 @@ SAVE_WAIT = 5.0
 """How long ``ask`` waits, after the answer, for a busy history before it writes a recovery file."""
 
 
-def _conversation(args: argparse.Namespace, settings: Settings, turn_log: _TurnLog) -> Conversation:
+def conversation_for(args: argparse.Namespace, settings: Settings, turn_log: TurnLog) -> Conversation:
     """A new conversation, or the one to continue."""
     from siliconchat.core.conversation import Conversation
     from siliconchat.core.history import ConversationNotFound, HistoryError
@@ -297,50 +298,35 @@ def _conversation(args: argparse.Namespace, settings: Settings, turn_log: _TurnL
     return conversation
 
 
-async def _ask(
+def session_for(args: argparse.Namespace, settings: Settings, turn_log: TurnLog) -> ChatSession:
+    """The session of this ``ask``: a new conversation or the one continued, saved through ``turn_log``."""
+    from siliconchat.core.session import ChatSession
+
+    return ChatSession(
+        conversation_for(args, settings, turn_log),
+        turn_log.queue(),
+        image_turns=settings.attachments.image_turns,
+    )
+
+
+async def ask_one(
     settings: Settings,
     prompt: str,
-    printer: _Printer,
-    turn_log: _TurnLog,
+    printer: Printer,
+    turn_log: TurnLog,
     args: argparse.Namespace,
     attachments: list[Attachment],
 ) -> int:
     from siliconchat.core.attachments import AttachmentError
-    from siliconchat.core.session import ChatSession
 
-    session = ChatSession(
-        _conversation(args, settings, turn_log),
-        turn_log.queue(),
-        image_turns=settings.attachments.image_turns,
-    )
+    session = session_for(args, settings, turn_log)
     try:
         turn = session.begin(
             prompt, settings.model, attachments=attachments, discard_if_empty=not turn_log.follow_up
         )
     except AttachmentError as exc:  # images for a text model: nothing was saved or sent
         raise CliError(str(exc)) from exc
-    # SIGTERM and SIGHUP end the turn as Ctrl+C does: what arrived is saved, marked cut off by the signal.
-    task = asyncio.current_task()
-    ended: list[int] = []
-
-    def on_signal(signum: int) -> None:
-        if not ended and task is not None:
-            ended.append(signum)
-            turn.stop_reason = cut_off_reason(signum)
-            task.cancel()
-
-    signals = ExitSignals(on_signal)
-    signals.install()
-    client = make_client(settings)
-    try:
-        await turn.run(client, printer.on_event)
-    except asyncio.CancelledError:
-        if ended:
-            raise EndedBySignal(ended[0]) from None
-        raise
-    finally:
-        await client.aclose()
-        signals.remove()
+    await run_until_signal(settings, [turn], lambda client: turn.run(client, printer.on_event))
     await turn_log.settle()
     message = turn.message
     if turn.recorder.failure is not None:
@@ -353,55 +339,41 @@ async def _ask(
     return EXIT_OK
 
 
+async def run_until_signal(
+    settings: Settings, turns: Sequence[Turn], run: Callable[[ChatClient], Awaitable[None]]
+) -> None:
+    """Run ``run`` with a new client (closed after). SIGTERM and SIGHUP end the turns as Ctrl+C does: what
+    arrived is saved, marked cut off by the signal, and :class:`EndedBySignal` is raised."""
+    task = asyncio.current_task()
+    ended: list[int] = []
+
+    def on_signal(signum: int) -> None:
+        if not ended and task is not None:
+            ended.append(signum)
+            for turn in turns:
+                turn.stop_reason = cut_off_reason(signum)
+            task.cancel()
+
+    signals = ExitSignals(on_signal)
+    signals.install()
+    client = make_client(settings)
+    try:
+        await run(client)
+    except asyncio.CancelledError:
+        if ended:
+            raise EndedBySignal(ended[0]) from None
+        raise
+    finally:
+        await client.aclose()
+        signals.remove()
+
+
 class EndedBySignal(Exception):
     """The turn was ended by SIGTERM or SIGHUP (after what arrived was saved): exit with 128 + ``signum``."""
 
     def __init__(self, signum: int) -> None:
         super().__init__(signal.Signals(signum).name)
         self.signum = signum
-
-
-def cmd_ask(args: argparse.Namespace) -> int:
-    markdown = args.markdown if args.markdown is not None else _is_terminal(sys.stdout)
-    printer = _Printer(
-        sys.stdout, sys.stderr, show_reasoning=args.reasoning == "show", raw=args.raw, markdown=markdown
-    )
-    try:
-        return _cmd_ask(args, printer)
-    except CliError:
-        raise
-    except Exception as exc:  # a bug: one line (after what was printed), the traceback in the log
-        from siliconchat.crash import EXIT_CRASHED, report
-
-        printer.problem(report(exc))
-        return EXIT_CRASHED
-
-
-def _cmd_ask(args: argparse.Namespace, printer: _Printer) -> int:
-    prompt = _read_prompt(args, sys.stdin)
-
-    with settings_for(args) as settings:
-        piped = None if _is_terminal(sys.stdin) else getattr(sys.stdin, "buffer", None)
-        attachments = read_attachments(args.attach or (), settings.attachments, stdin=piped)
-        turn_log = _TurnLog(args, sys.stderr)
-        turn_log.open()
-        try:
-            return asyncio.run(_ask(settings, prompt, printer, turn_log, args, attachments))
-        except KeyboardInterrupt:
-            printer.problem("Stopped (Ctrl+C); the partial answer above is all that arrived.")
-            return EXIT_INTERRUPTED
-        except EndedBySignal as ended:
-            with contextlib.suppress(OSError):  # after a SIGHUP the terminal may be gone
-                printer.problem(f"Ended by {ended}; the partial answer above is all that arrived.")
-            return 128 + ended.signum
-        except BrokenPipeError:
-            # The reader went away (`| head`): stop quietly, like any Unix tool. Point stdout at
-            # devnull so the interpreter's last flush does not fail again.
-            devnull = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(devnull, sys.stdout.fileno())
-            return EXIT_BROKEN_PIPE
-        finally:
-            turn_log.close()
 
 
 # -- models ----------------------------------------------------------------------------------

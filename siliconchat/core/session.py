@@ -12,7 +12,8 @@ queued every :data:`~siliconchat.core.history.saves.CHECKPOINT_EVERY` seconds; h
 state is queued once, and a regenerated turn is settled (:meth:`Turn._settle`).
 
 Branches: :meth:`ChatSession.regenerate` adds a sibling answer under the last prompt, :meth:`ChatSession.edit`
-a sibling prompt under an earlier prompt's parent, and :meth:`ChatSession.switch` puts a sibling on the active
+a sibling prompt under an earlier prompt's parent, :meth:`ChatSession.compare` one answer per model under
+one prompt (:mod:`siliconchat.core.compare`), and :meth:`ChatSession.switch` puts a sibling on the active
 path. Nothing is deleted or overwritten: every message stays in the tree and in the history.
 
 The TUI and ``ask`` are views over this: neither records, saves or decides what the context is. Turns are
@@ -35,6 +36,7 @@ from siliconchat.core.conversation import IMAGE_TURNS, Conversation, Message, Me
 if TYPE_CHECKING:
     from siliconchat.core.api import ChatClient
     from siliconchat.core.attachments import Attachment
+    from siliconchat.core.compare import Comparison
     from siliconchat.core.events import Failed, StreamEvent
     from siliconchat.core.history.saves import HistorySaves, SaveJob
     from siliconchat.core.turn import TurnRecorder
@@ -242,6 +244,47 @@ class ChatSession:
         turn = self._answer(user, model)
         turn.discard_if_empty, turn.new_conversation, turn.user_saved = discard_if_empty, new, user_saved
         return turn
+
+    def compare(
+        self,
+        text: str,
+        models: Sequence[str],
+        *,
+        attachments: Sequence[Attachment] = (),
+        discard_if_empty: bool = False,
+    ) -> Comparison:
+        """Start a comparison: the prompt joins the conversation and each of ``models`` (2 to 4, repeats
+        ignored; else ValueError) gets an answer under it, a sibling of the others, each its own turn with the
+        same request (saves queued). The first model's answer is on the active path. Call
+        :meth:`Comparison.run` next, and :meth:`choose` with the answer picked.
+
+        Images for a model known not to take them raise
+        :class:`~siliconchat.core.attachments.AttachmentError` first: nothing is added, saved or sent."""
+        from siliconchat.core.compare import Comparison, check_models
+
+        unique = check_models(list(models))
+        if attachments:
+            from siliconchat.core.attachments import AttachmentError, images_refused
+
+            for model in unique:
+                refusal = images_refused(model, attachments)
+                if refusal is not None:
+                    raise AttachmentError(refusal)
+        first = self.begin(text, unique[0], attachments=attachments)
+        turns = [first]
+        messages = self.conversation.messages
+        for model in unique[1:]:
+            del messages[-1]  # the active path only, back to the prompt: the next answer is a sibling
+            turns.append(self._answer(first.user, model))
+        self.choose(first.message)
+        return Comparison(
+            self.conversation,
+            first.user,
+            turns,
+            self.saves,
+            discard_if_empty=discard_if_empty,
+            new_conversation=first.new_conversation,
+        )
 
     def _answer(self, user: Message, model: str) -> Turn:
         """Fix the request (the active path, ending with ``user``) and add the answer's message after it."""

@@ -12,9 +12,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from cli_support import api_env, siliconchat
+from cli_support import api_env, siliconchat, start_siliconchat
 
-from siliconchat.cli.ask import _Printer
+from siliconchat.cli.ask import Printer
 from siliconchat.demo import scenarios
 from siliconchat.demo.server import DemoServer
 
@@ -80,7 +80,7 @@ def test_terminal_output_is_sanitized() -> None:
             return True
 
     out, err = Terminal(), Terminal()
-    printer = _Printer(out, err, show_reasoning=True)
+    printer = Printer(out, err, show_reasoning=True)
     printer.reasoning("think \x1b]0;pwned\x07")
     printer.answer("\x1b[2Jhello \x1b]52;c;aGk=\x07world")
     printer.finish()
@@ -167,14 +167,7 @@ def test_malformed_config_names_file_and_line(server: DemoServer, tmp_path: Path
 
 
 def test_ctrl_c_keeps_what_arrived_and_exits_130(server: DemoServer) -> None:
-    process = subprocess.Popen(
-        [sys.executable, "-m", "siliconchat", "ask", "-m", "demo/slow", "hello"],
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, **api_env(server)},
-    )
+    process = start_siliconchat("ask", "-m", "demo/slow", "hello", env=api_env(server))
     assert process.stderr is not None
     first = process.stderr.read(1)  # the reasoning has started streaming
     time.sleep(0.3)

@@ -233,13 +233,13 @@ def test_a_bug_in_ask_is_one_line_after_the_answer_and_a_non_zero_exit(
 ) -> None:
     from siliconchat.cli import ask
 
-    answered = ask._Printer.answer
+    answered = ask.Printer.answer
 
-    def answer_then_fail(self: ask._Printer, text: str) -> None:
+    def answer_then_fail(self: ask.Printer, text: str) -> None:
         answered(self, text)
         raise RuntimeError(f"a bug in the printer {KEY}")
 
-    monkeypatch.setattr(ask._Printer, "answer", answer_then_fail)
+    monkeypatch.setattr(ask.Printer, "answer", answer_then_fail)
     monkeypatch.setenv("SILICONFLOW_API_KEY", KEY)
     monkeypatch.setenv("SILICONFLOW_BASE_URL", demo_server.base_url)
     code = main(["ask", "--model", "demo/echo", "hello there"])
