@@ -62,6 +62,7 @@ import time
 from pathlib import Path
 
 import part_blast
+import part_first
 import part_keys
 import part_paced
 import part_scripts
@@ -76,6 +77,7 @@ from table import render
 FAMILIES: tuple[Family, ...] = (
     part_blast.FAMILY,
     part_keys.FAMILY,
+    part_first.FAMILY,
     part_paced.FAMILY,
     part_startup.LAUNCH,
     part_startup.VERSION,
