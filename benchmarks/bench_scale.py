@@ -268,6 +268,8 @@ async def _one_app(out: dict[str, list[float]], notes: set[str]) -> None:
         async with app.run_test(size=(120, 40)) as pilot:
             frames = Frames(app)
             await app.history.wait()
+            # The sidebar is mounted hidden and filled once the history is open (a user presses F9 later).
+            await _until(lambda: app.history.sidebar is not None and app.history.sidebar.loaded)
             await pilot.pause()
             # The sidebar.
             frames.probe = lambda: bool(

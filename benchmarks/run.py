@@ -63,6 +63,7 @@ from pathlib import Path
 
 import part_blast
 import part_compare
+import part_first
 import part_keys
 import part_paced
 import part_scripts
@@ -78,6 +79,7 @@ FAMILIES: tuple[Family, ...] = (
     part_blast.FAMILY,
     part_compare.FAMILY,
     part_keys.FAMILY,
+    part_first.FAMILY,
     part_paced.FAMILY,
     part_startup.LAUNCH,
     part_startup.VERSION,

@@ -37,9 +37,18 @@ if TYPE_CHECKING:
     from siliconchat.ui.host import ChatHost
     from siliconchat.ui.screens.setup import SetupResult, SetupScreen
 
-# Imported in a thread after the first frame, in this order: the Markdown widgets (markdown-it, Pygments;
-# the first answer needs them) and the SDK (the first request needs it, ~0.5 s).
-WARM_UP_MODULES = ("siliconchat.ui.document.markdown_render", "openai", "siliconchat.core.api")
+# Imported in a thread after the first frame, in this order: the Markdown renderer (its parser is built too,
+# see ``_ready``; the first answer needs them), the SDK (the first request needs it, ~0.5 s), and what the
+# first turn imports.
+WARM_UP_MODULES = (
+    "siliconchat.ui.document.markdown_render",
+    "openai",
+    "siliconchat.core.api",
+    "siliconchat.core.turn",
+    "siliconchat.core.branches",
+    "siliconchat.ui.screens.chat_path",
+    "siliconchat.ui.widgets.conversation_pages",
+)
 # What the SDK's HTTP stack imports only when its first request is sent (~20 ms); skipped if absent.
 FIRST_REQUEST_MODULES = ("anyio._backends._asyncio",)
 DOUBLE_INTERRUPT_SECONDS = 1.0
@@ -50,6 +59,9 @@ def _ready(client: ChatClient | None, settings: Settings) -> ChatClient:
     """In a thread: what the first request needs, and the client with its SDK client made (an SSL context)."""
     for name in WARM_UP_MODULES:
         importlib.import_module(name)
+    from siliconchat.ui.document.markdown_render import warm_up
+
+    warm_up()
     for name in FIRST_REQUEST_MODULES:
         with contextlib.suppress(ImportError):
             importlib.import_module(name)

@@ -77,12 +77,14 @@ async def _open_sidebar(pilot: Pilot[object]) -> Sidebar:
     app = pilot.app
     assert isinstance(app, SiliconChatApp)
     await _history_ready(pilot)
-    await pilot.press("f9")
+    # Once the history is open, the sidebar is mounted hidden and filled (a page): F9 shows it.
     await wait_for(
-        pilot, lambda: app.history.sidebar is not None and app.history.sidebar.loaded, "the sidebar"
+        pilot, lambda: app.history.sidebar is not None and app.history.sidebar.loaded, "the hidden sidebar"
     )
     sidebar = app.history.sidebar
-    assert sidebar is not None
+    assert sidebar is not None and not sidebar.display
+    await pilot.press("f9")
+    await wait_for(pilot, lambda: sidebar.display and sidebar.loaded, "the sidebar")
     return sidebar
 
 
@@ -249,7 +251,9 @@ async def test_the_sidebar_reads_a_page_at_a_time_as_the_highlight_nears_the_end
         assert sidebar.list.has_focus
         shown = [o.id for o in sidebar.list.options]
         assert shown == newest_first[: len(shown)]
-        assert 18 < len(shown) < total and sidebar.pages == len(shown) // 5  # the view's rows and a margin
+        assert (
+            18 < len(shown) < total and sidebar.pages == 1 + len(shown) // 5
+        )  # the hidden page; the view's rows and a margin
         for step in range(1, total):
             await pilot.press("down")
             await wait_for(
@@ -259,7 +263,7 @@ async def test_the_sidebar_reads_a_page_at_a_time_as_the_highlight_nears_the_end
             assert shown == newest_first[: len(shown)]  # in order, each row once
         await wait_for(pilot, lambda: sidebar.complete, "the last page")
         assert [o.id for o in sidebar.list.options] == newest_first
-        assert sidebar.pages == total // 5 + 1  # the last one came back empty
+        assert sidebar.pages == 1 + total // 5 + 1  # the hidden page; the last one came back empty
         assert "Conversation 00" in rendered(app, sidebar)
         # A new conversation (as another instance would add it) shows up on top at the next refresh.
         [added] = _prepare([("Conversation new", [("qn", "an", "")], T0 + 99 * 60)])

@@ -78,6 +78,16 @@ def parser() -> MarkdownIt:
     return MarkdownIt("commonmark", {"html": False}).enable(["table", "strikethrough"])
 
 
+def warm_up() -> None:
+    """Import markdown-it and build the parser, parsing a little of each kind of block (the app runs this in
+    a thread after its first frame: the first answer's first frame otherwise paid for it, ~100 ms)."""
+    from markdown_it.tree import SyntaxTreeNode
+
+    SyntaxTreeNode(
+        parser().parse("# a\n\n**b** *c* `d` [e](f)\n\n- g\n\n> h\n\n```\ni\n```\n\n|j|\n|-|\n|k|\n")
+    )
+
+
 @cache
 def _console() -> Console:
     # Rendering only: never printed, so no terminal is asked about (width is given per call).

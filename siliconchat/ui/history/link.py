@@ -100,6 +100,8 @@ class HistoryLink:
         screen = self.app.chat_screen
         if screen is not None and screen.is_mounted:
             screen.header.set_history_note(self.note)
+        if self.store is not None:
+            await self.prepare_sidebar()
 
     async def wait(self) -> HistoryStore | None:
         """The store once it is open (None when the history is off)."""
@@ -245,22 +247,39 @@ class HistoryLink:
         found = screen.query(Sidebar)
         return found.first() if found else None
 
-    async def toggle_sidebar(self) -> None:
+    async def _mount_sidebar(self, screen: ChatScreen, *, shown: bool) -> Sidebar:
         from siliconchat.ui.widgets.sidebar import Sidebar
 
+        sidebar = Sidebar(id="sidebar")
+        sidebar.display = shown
+        await screen.query_one("#body").mount(sidebar, before=0)
+        return sidebar
+
+    async def prepare_sidebar(self) -> None:
+        """Mount the sidebar hidden and fill it, once the store is open (after the first frame): F9 then
+        only shows it (one frame; mounting it and its first rows took two). Kept filled while hidden
+        (``refresh_sidebar``)."""
+        screen = self._screen()
+        if screen is None or self.sidebar is not None:
+            return  # the setup screen is up (F9 mounts it later), or F9 came first
+        sidebar = await self._mount_sidebar(screen, shown=False)
+        self.app.run_worker(self._fill_sidebar(sidebar), group="sidebar", exclusive=True, exit_on_error=False)
+
+    async def toggle_sidebar(self) -> None:
         screen = self._screen()
         if screen is None:
             return
         sidebar = self.sidebar
         if sidebar is None:
-            sidebar = Sidebar(id="sidebar")
-            await screen.query_one("#body").mount(sidebar, before=0)
+            sidebar = await self._mount_sidebar(screen, shown=True)
         elif sidebar.display:
             sidebar.display = False
             screen.prompt.focus()
             return
         sidebar.display = True
         sidebar.list.focus()
+        # The rows read while it was hidden are on screen in this frame; they are read again after it.
+        sidebar.loaded = False
         self.refresh_sidebar()
 
     def close_sidebar(self) -> None:
@@ -271,9 +290,9 @@ class HistoryLink:
             screen.prompt.focus()
 
     def refresh_sidebar(self) -> None:
-        """Read the list again (in a thread) if the sidebar is shown."""
+        """Read the list again (in a thread), hidden or shown (a page: about a millisecond)."""
         sidebar = self.sidebar
-        if sidebar is not None and sidebar.display:
+        if sidebar is not None:
             self.app.run_worker(
                 self._fill_sidebar(sidebar), group="sidebar", exclusive=True, exit_on_error=False
             )

@@ -157,7 +157,7 @@ class Sidebar(Vertical):
         self.note = Static(Content("loading…"), markup=False, id="sidebar-note")
         self.summaries: dict[int, ConversationSummary] = {}
         self.current: int | None = None
-        self.loaded = False  # the first rows are in
+        self.loaded = False  # the rows are in (False again from F9 until they are read again)
         self.complete = False  # every row is in (the last page read came short)
         self.pages = 0  # pages read (tests and benchmarks watch it)
         self._pages: Pages | None = None
