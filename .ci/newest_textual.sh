@@ -13,8 +13,7 @@ TEXTUAL_PIN="textual>=8.2.6,<9"  # as in pyproject.toml
 # The seams, the snapshots and the UI tests of the chat screen and its document: what a new Textual breaks
 # first. (All the UI tests took 2.3 minutes here, which the 10-minute budget cannot spare beside the main job.)
 UI_TESTS=(tests/ui/test_textual_seams.py tests/ui/test_snapshots*.py tests/ui/test_ui_chat.py
-  tests/ui/test_ui_screen_fidelity_cases.py tests/ui/test_ui_fidelity.py tests/ui/test_ui_painting.py
-  tests/ui/test_ui_history.py)
+  tests/ui/test_ui_screen_fidelity_cases.py tests/ui/test_ui_fidelity.py tests/ui/test_ui_painting.py)
 
 venv="$(mktemp -d)/venv"
 trap 'rm -rf "$(dirname "$venv")"' EXIT
