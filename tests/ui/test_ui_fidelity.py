@@ -28,7 +28,7 @@ from siliconchat.ui.document.document_view import DocumentView
 from siliconchat.ui.widgets.conversation_pages import load_earlier
 
 Cells = list[list[tuple[str, object]]]
-EXAMPLES = int(os.environ.get("SILICONCHAT_FIDELITY_EXAMPLES", "20"))
+EXAMPLES = int(os.environ.get("SILICONCHAT_FIDELITY_EXAMPLES", "12"))
 """Examples of the oracle (each up to three conversations); CI's second job runs fewer."""
 SIZES = st.tuples(st.integers(40, 240), st.integers(12, 70))
 
