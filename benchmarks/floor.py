@@ -4,7 +4,8 @@ same demo server as the app (``async for chunk in stream``, reading ``delta.reas
 
 :func:`run_floor` and :func:`run_paced_floor` start this file as a child: ``floor.py URL MODEL`` prints the
 blast's wall and CPU time as JSON, ``floor.py --first URL MODEL`` the time to its first answer delta,
-``floor.py --paced URL SECONDS`` the CPU share at the server's pace.
+``floor.py --cold URL MODEL`` the time to it from a cold start (the SDK imported, its client made and the
+connection opened on the way), ``floor.py --paced URL SECONDS`` the CPU share at the server's pace.
 """
 
 from __future__ import annotations
@@ -63,6 +64,25 @@ async def _floor_first_main(url: str, key: str, model: str) -> dict[str, Any]:
     return {"first": first}
 
 
+async def _floor_cold_main(url: str, key: str, model: str) -> dict[str, Any]:
+    """The floor's time to its first answer delta from a cold start: the SDK's import (not imported before
+    this), its client, the connection and the request, in that order."""
+    t0 = time.perf_counter()
+    from openai import AsyncOpenAI
+
+    client = AsyncOpenAI(api_key=key, base_url=url, max_retries=0)
+    messages: Any = [{"role": "user", "content": PROMPT}]
+    first = None
+    stream = await client.chat.completions.create(model=model, messages=messages, stream=True)
+    async for chunk in stream:
+        if chunk.choices and chunk.choices[0].delta.content:
+            first = time.perf_counter() - t0
+            break
+    await stream.close()
+    await client.close()
+    return {"first": first}
+
+
 async def _floor_paced_main(url: str, key: str, seconds: float) -> dict[str, Any]:
     """The floor at the server's pace: this process's CPU over ``seconds``, from PACED_WARMUP after the request."""
     from openai import AsyncOpenAI
@@ -107,9 +127,13 @@ def run_paced_floor(server: Server, seconds: float) -> dict[str, Any]:
     return dict(json.loads(out))
 
 
-def run_floor(server: Server, model: str, timeout: float, *, first: bool = False) -> dict[str, Any]:
-    """The blast's wall and CPU time; with ``first``, the time to its first answer delta."""
-    argv = [sys.executable, __file__, *(["--first"] if first else []), server.url, model]
+def run_floor(
+    server: Server, model: str, timeout: float, *, first: bool = False, cold: bool = False
+) -> dict[str, Any]:
+    """The blast's wall and CPU time; with ``first``, the time to its first answer delta (``cold``: from a
+    cold start, see ``_floor_cold_main``)."""
+    mode = ["--cold"] if cold else ["--first"] if first else []
+    argv = [sys.executable, __file__, *mode, server.url, model]
     proc = spawn(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO)
     try:
         out, err = proc.communicate(timeout=timeout)
@@ -127,9 +151,10 @@ def main(argv: list[str]) -> int:
     if argv[:1] == ["--paced"]:
         url, seconds = argv[1:3]
         print(json.dumps(asyncio.run(_floor_paced_main(url, demo_key(), float(seconds)))))
-    elif argv[:1] == ["--first"]:
+    elif argv[:1] in (["--first"], ["--cold"]):
         url, model = argv[1:3]
-        print(json.dumps(asyncio.run(_floor_first_main(url, demo_key(), model))))
+        main = _floor_first_main if argv[0] == "--first" else _floor_cold_main
+        print(json.dumps(asyncio.run(main(url, demo_key(), model))))
     else:
         url, model = argv[:2]
         print(json.dumps(asyncio.run(_floor_main(url, demo_key(), model))))
