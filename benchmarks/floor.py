@@ -43,35 +43,20 @@ async def _floor_main(url: str, key: str, model: str) -> dict[str, Any]:
     return {"wall": t1 - t0, "cpu": cpu1 - cpu0, "reasoning": reasoning, "answer": answer}
 
 
-async def _floor_first_main(url: str, key: str, model: str) -> dict[str, Any]:
-    """The floor's time to its first answer delta, on a warmed connection (a request before it)."""
-    from openai import AsyncOpenAI
-
-    client = AsyncOpenAI(api_key=key, base_url=url, max_retries=0)
-    messages: Any = [{"role": "user", "content": PROMPT}]
-    warm = await client.chat.completions.create(model="demo/blast-10", messages=messages, stream=True)
-    async for _chunk in warm:
-        pass
-    t0 = time.perf_counter()
-    first = None
-    stream = await client.chat.completions.create(model=model, messages=messages, stream=True)
-    async for chunk in stream:
-        if chunk.choices and chunk.choices[0].delta.content:
-            first = time.perf_counter() - t0
-            break
-    await stream.close()
-    await client.close()
-    return {"first": first}
-
-
-async def _floor_cold_main(url: str, key: str, model: str) -> dict[str, Any]:
-    """The floor's time to its first answer delta from a cold start: the SDK's import (not imported before
-    this), its client, the connection and the request, in that order."""
+async def _floor_first_main(url: str, key: str, model: str, *, cold: bool = False) -> dict[str, Any]:
+    """The floor's time to its first answer delta: on a warmed connection (a request before it), or ``cold``
+    from a cold start (the SDK's import, not imported before this, its client, the connection and the
+    request, in that order)."""
     t0 = time.perf_counter()
     from openai import AsyncOpenAI
 
     client = AsyncOpenAI(api_key=key, base_url=url, max_retries=0)
     messages: Any = [{"role": "user", "content": PROMPT}]
+    if not cold:
+        warm = await client.chat.completions.create(model="demo/blast-10", messages=messages, stream=True)
+        async for _chunk in warm:
+            pass
+        t0 = time.perf_counter()
     first = None
     stream = await client.chat.completions.create(model=model, messages=messages, stream=True)
     async for chunk in stream:
@@ -131,7 +116,7 @@ def run_floor(
     server: Server, model: str, timeout: float, *, first: bool = False, cold: bool = False
 ) -> dict[str, Any]:
     """The blast's wall and CPU time; with ``first``, the time to its first answer delta (``cold``: from a
-    cold start, see ``_floor_cold_main``)."""
+    cold start, see ``_floor_first_main``)."""
     mode = ["--cold"] if cold else ["--first"] if first else []
     argv = [sys.executable, __file__, *mode, server.url, model]
     proc = spawn(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO)
@@ -153,8 +138,7 @@ def main(argv: list[str]) -> int:
         print(json.dumps(asyncio.run(_floor_paced_main(url, demo_key(), float(seconds)))))
     elif argv[:1] in (["--first"], ["--cold"]):
         url, model = argv[1:3]
-        main = _floor_first_main if argv[0] == "--first" else _floor_cold_main
-        print(json.dumps(asyncio.run(main(url, demo_key(), model))))
+        print(json.dumps(asyncio.run(_floor_first_main(url, demo_key(), model, cold=argv[0] == "--cold"))))
     else:
         url, model = argv[:2]
         print(json.dumps(asyncio.run(_floor_main(url, demo_key(), model))))
