@@ -247,7 +247,9 @@ async def test_a_new_conversation_is_listed_while_it_streams_in_a_shown_sidebar_
         screen.prompt.focus()
         await send(pilot, "listed once its turn ended")
         await wait_turn(pilot)
-        await wait_for(pilot, lambda: len(sidebar.list.options) == 2, "the second conversation in the sidebar")
+        await wait_for(
+            pilot, lambda: len(sidebar.list.options) == 2, "the second conversation in the sidebar"
+        )
         assert not sidebar.display
 
 
