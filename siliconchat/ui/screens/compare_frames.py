@@ -3,7 +3,7 @@
 Each answer's stream only appends its text to two pending lists (see
 :mod:`siliconchat.ui.screens.chat_compare`) and, when no frame is asked for, asks for one (:meth:`ComparePacer.wake`).
 A frame takes a bounded share of the waiting text of the columns that waited longest, as many columns as this
-machine repaints in about :data:`FRAME_COST` (repainting a column costs about the same whatever it shows), and
+machine repaints in about :data:`COLUMNS_COST` (repainting a column costs about the same whatever it shows), and
 writes it in one update of the screen; the next frame comes no sooner than its cost allows (rendering takes about :data:`UI_SHARE` of the time, the
 readers of the streams the rest), at most 15 a second. A typed key on its way to the screen goes first (no
 frame starts meanwhile). When an answer's stream is over, frames go on until all its text is shown, then
@@ -43,6 +43,8 @@ __all__ = ["ComparePacer", "ComparedAnswer"]
 FRAME_COST = 0.04
 """A frame writes at most about as much text (all the columns) as this machine writes in this much CPU time."""
 MAX_FRAME_CHARS = 16_000
+COLUMNS_COST = 0.02
+"""A frame repaints as many columns as this machine repaints in this much CPU time (at least one)."""
 
 
 @dataclass(eq=False)
@@ -168,9 +170,9 @@ class ComparePacer:
             fit = int(written / max(cost, 0.001) * FRAME_COST)
             self._chars = max(MIN_FRAME_CHARS, min(MAX_FRAME_CHARS, fit))
         # Repainting a column costs about the same whatever it shows: a frame repaints as many columns as fit
-        # in FRAME_COST (at least one), so that a key waits for a short frame, not for all the columns at once.
+        # in COLUMNS_COST (at least one), so that a key waits for a short frame, not for all the columns at once.
         per_column = cost / max(1, columns)
-        self._columns = max(1, min(len(self.answers) or 1, int(FRAME_COST / max(per_column, 0.001))))
+        self._columns = max(1, min(len(self.answers) or 1, int(COLUMNS_COST / max(per_column, 0.001))))
         if any(a.received and a.waiting for a in self.answers):
             spacing = MIN_FRAME_SECONDS / 2  # a stream is over: the rest soon, keys still go in between
         else:
