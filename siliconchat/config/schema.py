@@ -159,6 +159,9 @@ class Config:
     favourites: list[str] = setting(
         TEXT_LIST, "a list of strings (model ids)", convert=unique_models, factory=list
     )
+    compare_models: list[str] = setting(
+        TEXT_LIST, "a list of strings (model ids)", convert=unique_models, factory=list
+    )
     system_prompt: str | None = setting(TEXT, "a string")
     temperature: float | None = setting(NUMBER, "a number between 0 and 2", valid=lambda x: 0.0 <= x <= 2.0)
     top_p: float | None = setting(

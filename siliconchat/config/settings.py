@@ -35,6 +35,7 @@ class Settings:
     idle_timeout: float
     favourites: tuple[str, ...]
     max_retries: int = 2
+    compare_models: tuple[str, ...] = ()  # the last comparison's models
     demo: bool = False
     api_key_source: str | None = None  # "flag" | "env" | "config" | "demo"
     config_path: Path | None = field(default=None, compare=False)
@@ -180,6 +181,7 @@ def resolve_settings(
         params=params,
         idle_timeout=idle_timeout,
         favourites=tuple(config.favourites),
+        compare_models=tuple(config.compare_models),
         api_key_source=source,
         config_path=config.path,
         url_credentials_ignored=shown_url != url,

@@ -239,13 +239,32 @@ class DocumentView(ScrollView, can_focus=True):
         height = self._ends[-1] if self._ends else 0
         size = Size(self._width, height)
         if self.virtual_size != size:
-            self.virtual_size = size
+            if self._scrollbar_stays(size):
+                # Only the scrollbar's thumb changes: no layout of the screen (a layout per frame repainted
+                # every widget on it, several times the cost of the frame's text when answers stream side by
+                # side). The rows that changed are repainted by whoever changed them.
+                self.set_reactive(DocumentView.virtual_size, size)
+                self.vertical_scrollbar.window_virtual_size = height
+            else:
+                self.virtual_size = size
         if self.scroll_y >= self.max_scroll_y:
             pinned = self._at_end = True  # all of it fits, or it shrank under the view: the end is in view
             if self.scroll_y > self.max_scroll_y:  # past the new end: nothing is below the last row
                 self.scroll_to(y=self.max_scroll_y, animate=False, force=True, immediate=True)
         if self.follows and pinned and self.scroll_y < self.max_scroll_y:
             self.scroll_to(y=self.max_scroll_y, animate=False, force=True, immediate=True)
+
+    def _scrollbar_stays(self, size: Size) -> bool:
+        """The view is laid out with its vertical scrollbar shown, and ``size`` (same width) keeps it shown: the
+        new virtual size changes nothing but the thumb."""
+        return (
+            self.is_mounted
+            and size.width == self.virtual_size.width
+            and self.show_vertical_scrollbar
+            and self.vertical_scrollbar.window_size > 0
+            and size.height > self.scrollable_content_region.height
+            and self.virtual_size.height > self.scrollable_content_region.height
+        )
 
     def _materialize(self, pinned: bool, *, keep_place: bool = True) -> None:
         """Draw what the visible rows show (blocks draw long texts when seen; until then their heights are

@@ -11,12 +11,16 @@ Every key of the chat screen (the README lists them too):
 |---|---|---|
 | enter | send | send the prompt |
 | ctrl+j, shift+enter | newline | new line in the prompt |
-| escape | stop | stop the answer being streamed (the partial answer is kept) |
+| escape | stop | stop the answer being streamed (the partial answer is kept); comparing: the highlighted one, or close |
 | ctrl+c | interrupt | stop the answer being streamed; when idle (or pressed twice within 1 s), quit |
 | ctrl+n | new_conversation | new conversation |
 | f2 | model_picker | model picker |
 | f3 / shift+f3 | next_favourite / previous_favourite | cycle favourite models |
 | f4 | toggle_favourite | mark / unmark the current model as a favourite |
+| f8 | compare | compare models: the prompt to 2-4 models at once (the model picker marks them) |
+| shift+f8 | compare_again | compare on the models of the last comparison |
+| tab / shift+tab (comparing) | next_column / previous_column | highlight the next / previous answer |
+| enter (comparing, empty prompt) | pick_answer | pick the highlighted answer (see ``chat_compare.py``) |
 | f5 | conversation_settings | system prompt, temperature, top_p, max tokens, thinking budget |
 | ctrl+t | toggle_thinking | thinking on / off (hybrid models) |
 | ctrl+r | toggle_reasoning | show / hide the reasoning pane |
@@ -46,10 +50,12 @@ from typing import TYPE_CHECKING, ClassVar, NamedTuple
 from textual.binding import Binding, BindingType
 
 from siliconchat.core.attachments import AttachmentError
+from siliconchat.core.compare import MIN_MODELS
 from siliconchat.core.models import Thinking, thinking_of
 from siliconchat.core.sanitize import sanitize_line
 from siliconchat.ui.keymap import key_name
-from siliconchat.ui.screens.chat_branches import BranchScreen
+from siliconchat.ui.screens.chat_branches import BRANCH_ACTIONS, BranchScreen
+from siliconchat.ui.screens.chat_compare import COMPARE_ACTIONS
 from siliconchat.ui.widgets.prompt_input import PromptInput
 
 if TYPE_CHECKING:
@@ -111,6 +117,18 @@ COMMANDS: tuple[Command, ...] = (
         "Pick the model of the next turn from the account's models",
         "model_picker",
         "model_picker",
+    ),
+    Command(
+        "Compare models",
+        "Send the prompt to 2 to 4 models at once, their answers side by side (mark them in the picker)",
+        "compare",
+        "compare",
+    ),
+    Command(
+        "Compare again",
+        "Send the prompt to the models of the last comparison",
+        "compare_again",
+        "compare_again",
     ),
     Command("Next favourite model", "Switch to the next favourite model", "next_favourite", "next_favourite"),
     Command(
@@ -209,6 +227,14 @@ class ChatScreen(BranchScreen):
         Binding("f3", "next_favourite", "Next fav", id="next_favourite"),
         Binding("shift+f3", "previous_favourite", "Prev fav", id="previous_favourite", show=False),
         Binding("f4", "toggle_favourite", "Favourite", id="toggle_favourite", show=False),
+        Binding("f8", "compare", "Compare", id="compare", show=False),
+        Binding("shift+f8", "compare_again", "Compare again", id="compare_again", show=False),
+        # priority, and only while a comparison is on screen (compare_key_applies): else the prompt has them
+        Binding("tab", "next_column", "Next answer", id="next_column", show=False, priority=True),
+        Binding(
+            "shift+tab", "previous_column", "Previous answer", id="previous_column", show=False, priority=True
+        ),
+        Binding("enter", "pick_answer", "Pick", id="pick_answer", show=False, priority=True),
         Binding("f5", "conversation_settings", "Settings", id="conversation_settings", show=False),
         Binding("ctrl+t", "toggle_thinking", "Thinking", id="toggle_thinking", show=False),
         Binding("ctrl+r", "toggle_reasoning", "Reasoning", id="toggle_reasoning"),
@@ -245,8 +271,12 @@ class ChatScreen(BranchScreen):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if self.is_attached and self.app.screen is not self:
             return False  # under a dialog: its footer shows none of the keys the dialog holds back
-        if action == "stop" and not (self.streaming or self.picked or self.editing):
+        if action == "stop" and not (self.streaming or self.picked or self.editing or self.comparing):
             return None  # shown, dimmed; the key falls through
+        if action in COMPARE_ACTIONS:
+            return self.compare_key_applies(action)
+        if self.comparing is not None and action in BRANCH_ACTIONS:
+            return None  # a comparison is on screen: its answers are the branches (Tab, Enter)
         return self.branch_key_applies(action)
 
     def _say(self, text: str, severity: str = "information") -> None:
@@ -254,9 +284,33 @@ class ChatScreen(BranchScreen):
 
     # -- the turn -----------------------------------------------------------------------------------
 
-    def action_stop(self) -> None:
-        if not self.cancel_pick():
+    async def action_stop(self) -> None:
+        if self.comparing is not None:
+            if not self.stop_column() and not self.comparing.streaming:
+                await self.close_comparison()
+        elif not self.cancel_pick():
             self.stop_answer()
+
+    # -- comparing -------------------------------------------------------------------------------------
+
+    def action_compare(self) -> None:
+        self.chat_app.open_model_picker(compare=True)
+
+    async def action_compare_again(self) -> None:
+        models = self.chat_app.compare_models
+        if len(models) < MIN_MODELS:
+            self.chat_app.open_model_picker(compare=True)
+            return
+        await self.compare(models)
+
+    def action_next_column(self) -> None:
+        self.highlight_column(1)
+
+    def action_previous_column(self) -> None:
+        self.highlight_column(-1)
+
+    async def action_pick_answer(self) -> None:
+        await self.pick_answer()
 
     async def action_new_conversation(self) -> None:
         await self.new_conversation(self.chat_app.new_conversation())
@@ -273,7 +327,10 @@ class ChatScreen(BranchScreen):
             self._say("There is no prompt to send again yet.")
 
     def action_toggle_reasoning(self) -> None:
-        self.toggle_reasoning()
+        if self.comparing is not None:
+            self.toggle_compared_reasoning()
+        else:
+            self.toggle_reasoning()
 
     def action_unfold(self) -> None:
         if not self.prompt.unfold_pastes() and not self.view.toggle_fold():

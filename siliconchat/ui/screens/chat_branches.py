@@ -25,19 +25,21 @@ from textual.widgets import TextArea
 
 from siliconchat.core.attachments import AttachmentError
 from siliconchat.ui.document.conversation_blocks import UserBlock
-from siliconchat.ui.screens.chat_turns import TurnScreen
+from siliconchat.ui.screens.chat_compare import CompareScreen
 
 if TYPE_CHECKING:
     from siliconchat.core.attachments import Attachment
     from siliconchat.core.conversation import Message
 
-__all__ = ["BranchScreen"]
+__all__ = ["BRANCH_ACTIONS", "BranchScreen"]
 
 PICKING_KEYS = frozenset({"pick_down", "edit_picked"})
 """Actions of keys that act only while a prompt is picked (else they go to the prompt, as typed)."""
+BRANCH_ACTIONS = frozenset({"pick_up", "previous_branch", "next_branch", *PICKING_KEYS})
+"""The actions of the branch keys."""
 
 
-class BranchScreen(TurnScreen):
+class BranchScreen(CompareScreen):
     """Switching branches and editing earlier prompts (the keys: the module's docstring)."""
 
     picked: Message | None = None

@@ -29,6 +29,7 @@ from siliconchat.ui.document.conversation_blocks import AnswerBlock, EarlierBloc
 from siliconchat.ui.document.document_view import DocumentView
 from siliconchat.ui.screens.chat_frames import FramePacer, ShownTurn
 from siliconchat.ui.widgets.attachment_tray import AttachmentTray
+from siliconchat.ui.widgets.compare_columns import ComparePanel
 from siliconchat.ui.widgets.conversation_view import ConversationView
 from siliconchat.ui.widgets.header_bar import HeaderBar
 from siliconchat.ui.widgets.key_footer import KeyFooter
@@ -98,6 +99,7 @@ class TurnScreen(Screen[None]):
         with Horizontal(id="body"):
             yield ConversationView(id="conversation", welcome=self.welcome_text)
             yield ReasoningPane(id="reasoning")
+        yield ComparePanel(id="compare")  # in place of the body while a comparison is on screen
         yield StatusLine(id="status")
         yield AttachmentTray(id="attachments")
         yield PromptInput(id="prompt")

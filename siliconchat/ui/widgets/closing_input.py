@@ -25,11 +25,20 @@ class ClosingInput(Input):
     whether the dialog closes. Once it has, the keys that still arrive here go to the screen below."""
 
     def __init__(
-        self, value: str | None = None, *, on_enter: Callable[[str], bool], **kwargs: object
+        self,
+        value: str | None = None,
+        *,
+        on_enter: Callable[[str], bool],
+        leaves: frozenset[str] = frozenset(),
+        **kwargs: object,
     ) -> None:
         super().__init__(value, **kwargs)  # type: ignore[arg-type]
         self._enter = on_enter
+        self._leaves = leaves  # keys it does not type: the dialog's bindings have them
         self.closed = False
+
+    def check_consume_key(self, key: str, character: str | None) -> bool:
+        return key not in self._leaves and super().check_consume_key(key, character)
 
     def on_key(self, event: events.Key) -> None:
         if self.closed:

@@ -58,6 +58,11 @@ class StatusLine(Static):
         ]
         self.update(Content.assemble(*parts), layout=False)  # one line, as wide as the screen: no layout
 
+    def show_note(self, text: str) -> None:
+        """A few words in place of the numbers (a comparison: the numbers are in its columns)."""
+        self._last = ()
+        self.update(Content(text), layout=False)
+
     def show_message(self, message: Message | None) -> None:
         """The numbers of a finished message (or "ready")."""
         if message is None:
