@@ -179,6 +179,11 @@ COMMANDS: tuple[Command, ...] = (
         "save_transcript",
         "save_transcript",
     ),
+    Command(
+        "Save transcript with all branches",
+        "Save as Markdown with every branch after the one shown (and JSON)",
+        "save_transcript_all_branches",
+    ),
     Command("Rename conversation", "Give this conversation a new title", "rename_conversation"),
     Command(
         "Delete conversation", "Delete this conversation from the history (asks first)", "delete_conversation"
@@ -403,6 +408,9 @@ class ChatScreen(BranchScreen):
 
     def action_save_transcript(self) -> None:
         self.chat_app.history.save_transcript()
+
+    def action_save_transcript_all_branches(self) -> None:
+        self.chat_app.history.save_transcript(all_branches=True)
 
     def action_rename_conversation(self) -> None:
         self.chat_app.history.rename()
