@@ -237,26 +237,28 @@ def branch_sections(conversation: Conversation) -> list[BranchSection]:
     at = 0
     while at < len(sections):
         section = sections[at]
-        parents: list[Message | None] = [None] if at == 0 else []
-        parents += section.messages
+        # The messages this section holds, and for the active path the root above the first prompts (depth 0).
+        parents: list[Message | None] = [None, *section.messages] if at == 0 else [*section.messages]
+        top = section.depth if at else 0  # the depth of parents[0]
         for offset, parent in enumerate(parents):
-            depth = section.depth + offset - (1 if at == 0 else 0) + 1
+            depth = top + offset + 1  # of parent's children
             for child in children.get(None if parent is None else id(parent), []):
                 if id(child) in placed:
                     continue
-                path = active_path(conversation.tree, child)
+                path = active_path(conversation.tree, child, children)
                 placed.update(id(m) for m in path)
                 sections.append(BranchSection(path, depth, None if parent is None else at))
         at += 1
     return sections
 
 
-def _place(tree: Sequence[Message], message: Message) -> str:
-    """``answer 2 of 3``: the message's place among its siblings (in ``tree``, the order written) as the chat
-    counts them; a failed attempt is no branch (``a failed attempt``)."""
+def _place(children: Mapping[int | None, list[Message]], message: Message) -> str:
+    """``answer 2 of 3``: the message's place among its siblings (``children`` of its parent, in the order
+    written) as the chat counts them; a failed attempt is no branch (``a failed attempt``)."""
     if is_failed_attempt(message):
         return "a failed attempt"
-    group = [m for m in tree if m.parent is message.parent and not is_failed_attempt(m)]
+    parent = message.parent
+    group = [m for m in children[None if parent is None else id(parent)] if not is_failed_attempt(m)]
     kind = "answer" if message.role == "assistant" else "prompt"
     return f"{kind} {next(i for i, m in enumerate(group) if m is message) + 1} of {len(group)}"
 
@@ -264,10 +266,11 @@ def _place(tree: Sequence[Message], message: Message) -> str:
 def _other_branches(
     tree: Sequence[Message], sections: list[BranchSection], day: _dt.date, images: Mapping[str, str]
 ) -> list[str]:
+    children = children_of(tree)
     out = ["---", "", "# Other branches", "", BRANCHES_NOTE, ""]  # each branch: a rule, then its heading
     for number, section in enumerate(sections[1:], start=2):
         first = section.messages[0]
-        out += ["---", "", f"## Branch {number}: message {section.depth}, {_place(tree, first)}", ""]
+        out += ["---", "", f"## Branch {number}: message {section.depth}, {_place(children, first)}", ""]
         if section.after is None or first.parent is None:
             out += ["*Another first prompt of the conversation.*", ""]
         else:
