@@ -5,6 +5,7 @@ to hand over), the demo server, a real history."""
 
 from __future__ import annotations
 
+import signal
 import stat
 from pathlib import Path
 
@@ -62,6 +63,13 @@ def test_an_editor_that_fails_changes_nothing_and_leaves_no_file(tmp_path: Path)
         edit_text("keep me", command)
     (run,) = seen(tmp_path)
     assert not run.path.exists()
+
+
+def test_ctrl_c_while_the_editor_runs_is_the_editor_s(tmp_path: Path) -> None:
+    handler = signal.getsignal(signal.SIGINT)
+    command = editor_command({"EDITOR": editor(tmp_path, append=" still here", interrupt=True)})
+    assert edit_text("the app", command) == "the app still here"  # no KeyboardInterrupt here
+    assert signal.getsignal(signal.SIGINT) is handler
 
 
 def test_bytes_that_are_not_text_come_back_replaced(tmp_path: Path) -> None:

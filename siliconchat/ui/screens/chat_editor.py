@@ -1,5 +1,5 @@
-"""The chat screen's prompt in the user's own editor (F7, binding id ``open_editor``): ``$VISUAL``, else ``$EDITOR``, else
-``vi``.
+"""The chat screen's prompt in the user's own editor (F7, binding id ``open_editor``): ``$VISUAL``, else
+``$EDITOR``, else ``vi``.
 
 The prompt's text (large pastes unfolded) is written to a new temporary file that only the user can read
 (``mkstemp``: mode 0600), the app hands the terminal over (Textual's ``App.suspend()``) and waits for the
@@ -12,9 +12,10 @@ non-zero status (``:cq`` in vi): a toast says why. The file is read as UTF-8 wit
 byte that is not UTF-8 becomes U+FFFD, as does a NUL (a text prompt never holds one), and Windows line ends
 become ``\\n``; the final newline editors add is dropped.
 
-The editor runs while the app is suspended, so the app waits for it; while an answer streams, the editor
-does not open (the stream would stall). In a headless app (tests) there is no terminal to hand over: the
-editor runs without suspending. Where the terminal cannot be handed over (Textual Web), a toast says so.
+The editor runs while the app is suspended, so the app waits for it; Ctrl+C meanwhile is the editor's and
+does not end the app. While an answer streams the editor does not open (the stream would stall). In a
+headless app (tests) there is no terminal to hand over: the editor runs without suspending. Where the
+terminal cannot be handed over (Textual Web), a toast says so.
 """
 
 from __future__ import annotations
@@ -22,9 +23,12 @@ from __future__ import annotations
 import os
 import shlex
 import shutil
+import signal
 import subprocess
 import tempfile
-from collections.abc import Callable, Mapping, Sequence
+import threading
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
@@ -79,12 +83,32 @@ class EditorRun:
     error: OSError | None = None
 
 
-def _run(command: Sequence[str]) -> EditorRun:
-    """Run the editor and wait for it; never raises (the app may be suspended around it)."""
+@contextmanager
+def _keys_left_to_the_editor() -> Iterator[None]:
+    """While the editor runs, Ctrl+C and Ctrl+\\ are the editor's: the terminal is in its own mode then, and
+    sends SIGINT / SIGQUIT to this process too, which would end the app (as git does, they are ignored here
+    meanwhile). Only the main thread can set signal handlers; elsewhere nothing changes."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    names = [getattr(signal, name) for name in ("SIGINT", "SIGQUIT") if hasattr(signal, name)]
+    saved = {number: signal.signal(number, signal.SIG_IGN) for number in names}
     try:
-        return EditorRun(status=subprocess.run(list(command), check=False).returncode)
+        yield
+    finally:
+        for number, handler in saved.items():
+            signal.signal(number, signal.SIG_DFL if handler is None else handler)
+
+
+def _run(command: Sequence[str]) -> EditorRun:
+    """Run the editor and wait for it; never raises (the app may be suspended around it). The editor starts
+    with the signals as they were; this process ignores Ctrl+C meanwhile (:func:`_keys_left_to_the_editor`)."""
+    try:
+        child = subprocess.Popen(list(command))
     except OSError as exc:
         return EditorRun(error=exc)
+    with _keys_left_to_the_editor():
+        return EditorRun(status=child.wait())
 
 
 def edit_text(
