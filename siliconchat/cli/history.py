@@ -94,6 +94,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
     output = Path(args.output).expanduser() if args.output not in (None, "-") else None
     fmt = args.format or ("json" if output is not None and output.suffix.lower() == ".json" else "md")
+    branches: bool = args.all_branches
     if output is not None and output.exists() and not output.is_dir():
         raise CliError(
             f"{output} already exists: siliconchat never overwrites a file (give a new name or a folder)."
@@ -113,7 +114,7 @@ def cmd_export(args: argparse.Namespace) -> int:
                 f"No conversation {exc.conversation_id} in the history (see 'siliconchat history')."
             ) from exc
     if output is None:  # on stdout, images are listed only (they are written beside a Markdown file)
-        text = to_json(conversation) if fmt == "json" else to_markdown(conversation)
+        text = to_json(conversation) if fmt == "json" else to_markdown(conversation, all_branches=branches)
         if sys.stdout.isatty():  # the file keeps the exact text; a terminal must not obey escapes in it
             from siliconchat.core.sanitize import sanitize
 
@@ -123,9 +124,9 @@ def cmd_export(args: argparse.Namespace) -> int:
         return EXIT_OK
     try:
         if output.is_dir():
-            written = save_transcript(conversation, output, formats=(fmt,))[0]
+            written = save_transcript(conversation, output, formats=(fmt,), all_branches=branches)[0]
         elif fmt == "md":
-            written = write_markdown(conversation, output)
+            written = write_markdown(conversation, output, all_branches=branches)
         else:
             written = write_new_file(output, to_json(conversation).encode("utf-8"))
     except FileExistsError:

@@ -121,7 +121,10 @@ async def test_hints_name_the_keys_bound_after_the_keymap(demo_server) -> None:
         await pilot.pause()
         help_text = rendered(app, app.screen)
         assert "f10 / esc to close" in help_text
-        assert "f8 " in help_text and "^o" in help_text
+        assert "f8 " in help_text
+        await pilot.press("pagedown")  # the prompt's keys come last
+        await pilot.pause()
+        assert "^o" in rendered(app, app.screen)
         await pilot.press("escape")
         await pilot.press("f8")
         await wait_for(pilot, lambda: type(app.screen).__name__ == "ModelPickerScreen", "the picker")

@@ -421,7 +421,9 @@ class HistoryLink:
         folder = self.app.config.transcript_dir
         return Path(folder) if folder is not None else paths.default_transcript_dir()
 
-    def save_transcript(self) -> None:
+    def save_transcript(self, *, all_branches: bool = False) -> None:
+        """Save the conversation on screen as Markdown (``all_branches``: every branch, not only the one shown)
+        and JSON (the whole tree) in the transcript folder."""
         screen = self._screen()
         if screen is None:
             return
@@ -429,9 +431,11 @@ class HistoryLink:
         if not conversation.messages and conversation.id is None:
             self.app.notify_plain("There is nothing to save yet: the conversation is empty.")
             return
-        self.app.run_worker(self._save_transcript(conversation), group="transcript", exit_on_error=False)
+        self.app.run_worker(
+            self._save_transcript(conversation, all_branches), group="transcript", exit_on_error=False
+        )
 
-    async def _save_transcript(self, conversation: Conversation) -> None:
+    async def _save_transcript(self, conversation: Conversation, all_branches: bool) -> None:
         from siliconchat.core.transcript import TranscriptError, save_transcript
 
         folder = self.transcript_folder()
@@ -452,7 +456,7 @@ class HistoryLink:
 
                 first = next((m for m in record.messages if m.role == "user"), None)
                 record.title = make_title(first.content) if first is not None else ""
-            return save_transcript(record, folder, ("md", "json"))
+            return save_transcript(record, folder, ("md", "json"), all_branches=all_branches)
 
         await self.saves.drained(READ_WAIT)
         try:

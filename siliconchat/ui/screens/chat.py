@@ -34,6 +34,7 @@ Every key of the chat screen (the README lists them too):
 | up (in an empty prompt) | pick_up | pick the last prompt; then up / down (pick_down) move between the prompts |
 | e, enter (a prompt picked) | edit_picked | put the picked prompt in the prompt, to send as a new branch |
 | escape (a prompt picked or edited) | stop | stop picking, or editing (see ``chat_branches.py``) |
+| f7 | open_editor | edit the prompt (or the picked prompt) in $VISUAL / $EDITOR (see ``chat_editor.py``) |
 | ctrl+p | command_palette | command palette |
 | f1 | help | help |
 | ctrl+q | quit | quit |
@@ -176,6 +177,12 @@ COMMANDS: tuple[Command, ...] = (
     Command(
         "Edit an earlier prompt", "Pick a prompt (Up/Down), then e to edit it as a new branch", "pick_prompt"
     ),
+    Command(
+        "Edit the prompt in $EDITOR",
+        "Open the prompt (or the picked prompt) in $VISUAL or $EDITOR; its text comes back, unsent",
+        "open_editor",
+        "open_editor",
+    ),
     Command("Copy last answer", "Copy the last answer to the clipboard", "copy_answer", "copy_answer"),
     Command("Copy last code block", "Copy the last code block of the last answer", "copy_code"),
     Command("Copy reasoning", "Copy the reasoning of the selected or last turn", "copy_reasoning"),
@@ -196,6 +203,11 @@ COMMANDS: tuple[Command, ...] = (
         "Save this conversation as Markdown and JSON in the transcript folder",
         "save_transcript",
         "save_transcript",
+    ),
+    Command(
+        "Save transcript with all branches",
+        "Save as Markdown with every branch after the one shown (and JSON)",
+        "save_transcript_all_branches",
     ),
     Command("Rename conversation", "Give this conversation a new title", "rename_conversation"),
     Command(
@@ -251,6 +263,8 @@ class ChatScreen(BranchScreen):
         Binding("up", "pick_up", "Pick a prompt", id="pick_up", show=False, priority=True),
         Binding("down", "pick_down", "Next prompt", id="pick_down", show=False, priority=True),
         Binding("e,enter", "edit_picked", "Edit the prompt", id="edit_picked", show=False, priority=True),
+        # priority: the prompt (a TextArea) binds f7 to select all
+        Binding("f7", "open_editor", "Edit in $EDITOR", id="open_editor", show=False, priority=True),
     ]
 
     def commands(self) -> Iterator[tuple[str, str, str]]:
@@ -331,6 +345,11 @@ class ChatScreen(BranchScreen):
             self.toggle_compared_reasoning()
         else:
             self.toggle_reasoning()
+
+    def action_open_editor(self) -> None:
+        from siliconchat.ui.screens.chat_editor import open_editor
+
+        open_editor(self)
 
     def action_unfold(self) -> None:
         if not self.prompt.unfold_pastes() and not self.view.toggle_fold():
@@ -460,6 +479,9 @@ class ChatScreen(BranchScreen):
 
     def action_save_transcript(self) -> None:
         self.chat_app.history.save_transcript()
+
+    def action_save_transcript_all_branches(self) -> None:
+        self.chat_app.history.save_transcript(all_branches=True)
 
     def action_rename_conversation(self) -> None:
         self.chat_app.history.rename()
