@@ -31,6 +31,7 @@ __all__ = [
     "format_cost",
     "format_tokens",
     "price_for",
+    "totals_cost",
     "totals_of",
     "totals_text",
 ]
@@ -159,9 +160,15 @@ def format_tokens(tokens: int) -> str:
     return f"{tokens:,} tok"
 
 
+def totals_cost(totals: ConversationTotals, currency: str = CURRENCY) -> str | None:
+    """``¥0.012``, ``≥¥0.012`` when partial (a lower bound), None when unknown."""
+    if totals.cost is None:
+        return None
+    return ("≥" if totals.partial else "") + format_cost(totals.cost, currency)
+
+
 def totals_text(totals: ConversationTotals, currency: str = CURRENCY) -> str:
     """``Σ 12,345 tok · ¥0.012`` (``≥¥0.012`` when partial; tokens only when the cost is unknown)."""
-    text = f"Σ {format_tokens(totals.tokens)}"
-    if totals.cost is not None:
-        text += f" · {'≥' if totals.partial else ''}{format_cost(totals.cost, currency)}"
-    return text
+    cost = totals_cost(totals, currency)
+    tokens = f"Σ {format_tokens(totals.tokens)}"
+    return tokens if cost is None else f"{tokens} · {cost}"
