@@ -2,9 +2,9 @@
 reason and, for a finished answer whose model has a price, its cost; at the right, the conversation's running
 total (``Σ 12,345 tok · ¥0.012``: every answer of every branch, see :mod:`siliconchat.core.costs`).
 
-The turn's numbers always come first. What does not fit in the width goes, in this order: the labels are
-shortened (``p 12 · r 340 · a 560``), the answer's cost is left out, the total's tokens are shortened
-(``12.3k``), the total is left out. The total is worked out when it changes (a turn ended, another
+The turn's numbers always come first. What does not fit in the width goes, in this order: the answer's cost
+is left out, the labels are shortened (``p 12 · r 340 · a 560``: the total fits beside them at 80 columns),
+the total's tokens are shortened (``12.3k``), the total is left out. The total is worked out when it changes (a turn ended, another
 conversation or branch is shown), never while an answer streams.
 """
 
