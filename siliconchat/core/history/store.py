@@ -359,8 +359,8 @@ class HistoryStore:
         return [ConversationSummary(*row) for row in rows]
 
     def usage_by_model(self, conversation_ids: Sequence[int]) -> dict[int, list[ModelUsage]]:
-        """The usage of each conversation's answers (all branches), summed by model in SQL, reading only the
-        answers of ``conversation_ids`` (see :mod:`~siliconchat.core.history.usage_sums`). A conversation
+        """The prompt and completion tokens of each conversation's answers (all branches), summed by model in SQL,
+        reading only the answers of ``conversation_ids`` (see :mod:`~siliconchat.core.history.usage_sums`). A conversation
         without any answer with usage is left out. For prices: :func:`siliconchat.core.costs.totals_of`."""
         return usage_by_model(self._read, conversation_ids)
 
