@@ -128,10 +128,10 @@ class StatusLine(Static):
             full = [(_counts(counts, short=False), ""), *numbers]
             short = [(_counts(counts, short=True), ""), *numbers]
             turns = [(full, priced), (full, []), (short, priced), (short, [])]
-        totals = []
+        totals: list[str] = []
         if self._totals is not None:
-            tokens, cost = self._totals
-            totals = [_total(tokens, cost, short=False), _total(tokens, cost, short=True)]
+            tokens, spent = self._totals
+            totals = [_total(tokens, spent, short=False), _total(tokens, spent, short=True)]
         choices = [(left + priced, total) for total in totals[:1] for left, priced in turns]
         choices += [(turns[-1][0], total) for total in totals[1:]]
         choices += [(left + priced, "") for left, priced in turns]
@@ -141,7 +141,7 @@ class StatusLine(Static):
                 if not width or line.cell_length <= width:
                     return line
                 continue
-            room = width - line.cell_length - len(total)
+            room = width - line.cell_length - Content(total).cell_length
             if not width or room >= GAP:
                 return Content.assemble(line, " " * max(GAP, room), total)
         return Content.assemble(*choices[-1][0])  # too narrow for anything: the shortest, cut at the edge
