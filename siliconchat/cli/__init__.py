@@ -195,6 +195,12 @@ def build_parser() -> argparse.ArgumentParser:
     history.add_argument("--search", metavar="TEXT", help="only messages containing every word of TEXT")
     history.add_argument("--reasoning", action="store_true", help="with --search: search the reasoning too")
     history.add_argument("--limit", type=_positive_int, metavar="N", help="show at most N (default: all)")
+    history.add_argument(
+        "--totals",
+        action="store_true",
+        help="add each conversation's tokens and cost (every answer, all branches; prices from [prices] in the "
+        "config, '≥' when some models have none, '-' when none has)",
+    )
 
     export = commands.add_parser(
         "export",

@@ -18,6 +18,7 @@ from siliconchat.config.file import load_config
 from siliconchat.config.schema import Config, normalize_base_url
 from siliconchat.core.attachments import KB, MB, AttachmentLimits
 from siliconchat.core.conversation import ModelParams
+from siliconchat.core.costs import CURRENCY, Price
 from siliconchat.core.sanitize import strip_userinfo
 from siliconchat.core.text import safe_text
 
@@ -41,6 +42,8 @@ class Settings:
     config_path: Path | None = field(default=None, compare=False)
     url_credentials_ignored: bool = False  # the base URL came with a user:password@, left out of base_url
     attachments: AttachmentLimits = field(default_factory=AttachmentLimits)
+    prices: Mapping[str, Price] = field(default_factory=dict)  # model id -> price per million tokens
+    currency: str = CURRENCY  # written before a cost
 
     @property
     def url_credentials_note(self) -> str | None:
@@ -186,6 +189,8 @@ def resolve_settings(
         config_path=config.path,
         url_credentials_ignored=shown_url != url,
         attachments=attachment_limits(config),
+        prices=dict(config.prices),
+        currency=config.currency if config.currency is not None else CURRENCY,
     )
 
 

@@ -130,6 +130,8 @@ class TurnScreen(Screen[None]):
         return self.query_one(PromptInput)
 
     def on_mount(self) -> None:
+        settings = self.chat_app.settings
+        self.status.set_prices(settings.prices, settings.currency)
         self.frames.mount()
         self._apply_layout(self.app.size.width)
         self.refresh_header()
@@ -294,6 +296,7 @@ class TurnScreen(Screen[None]):
         label_branches(view, self.conversation)
         self.reasoning.finish(message)
         self.status.show_message(message)
+        self.status.show_totals(self.conversation)
         failure = recorder.failure
         if failure is not None:
             view.add_error(failure.message, message=message)
@@ -344,6 +347,7 @@ class TurnScreen(Screen[None]):
         self.view.clear()
         self.reasoning.clear()
         self.status.show_message(None)
+        self.status.show_totals(None)
         self.prompt.clear()
         self.refresh_header()
         self.prompt.focus()
