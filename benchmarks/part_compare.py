@@ -19,15 +19,14 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import re
+import shutil
 import statistics
 import subprocess
 import sys
 import time
 from typing import Any
-
-import os
-import re
-import shutil
 
 from family import Family, Run
 from harness import PROMPT, REPO, app_command, app_env, demo_key, kill, secs, spawn, temp_dir, use_this_tree

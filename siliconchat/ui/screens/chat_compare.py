@@ -33,6 +33,7 @@ from textual.message import Message as TextualMessage
 
 from siliconchat.core.attachments import AttachmentError
 from siliconchat.core.conversation import Message, MessageState
+from siliconchat.core.costs import cost_of, format_cost, price_for
 from siliconchat.core.sanitize import sanitize_line
 from siliconchat.ui.screens.chat_turns import TurnScreen
 from siliconchat.ui.screens.compare_frames import ComparedAnswer, ComparePacer
@@ -49,6 +50,7 @@ if TYPE_CHECKING:
     from siliconchat.core.compare import CompareSink, Comparison
     from siliconchat.core.events import StreamEvent
     from siliconchat.core.session import Turn
+    from siliconchat.ui.widgets.status_line import StatusLine
 
 __all__ = ["COMPARE_ACTIONS", "CompareScreen", "ShownComparison"]
 
@@ -73,8 +75,11 @@ class ShownComparison:
         return next(answer for answer in self.answers if answer.core is turn)
 
 
-def answer_numbers(message: Message, first_token: float | None, generating: float | None) -> str:
-    """A column's numbers: time to first token, tokens per second, tokens (and cost, where priced)."""
+def answer_numbers(
+    message: Message, first_token: float | None, generating: float | None, status: StatusLine
+) -> str:
+    """A column's numbers: time to first token, tokens per second, tokens, and the cost so far where the
+    config gives the model's price (``status``'s prices)."""
     usage = message.usage
     tokens = usage.completion_tokens if usage is not None else 0
     parts = [
@@ -82,6 +87,9 @@ def answer_numbers(message: Message, first_token: float | None, generating: floa
         rate(tokens, generating),
         f"{tokens:,} tok" if usage is not None else "– tok",
     ]
+    price = price_for(status.prices, message.model)
+    if usage is not None and price is not None:
+        parts.append(format_cost(cost_of(usage, price), status.currency))
     return " · ".join(parts)
 
 
@@ -251,6 +259,7 @@ class CompareScreen(TurnScreen):
         pick = self.chat_app.key_for("next_column")
         self.status.show_note(f"compared {count} models: {done} of {count} done · {pick} and Enter pick one")
         self.panel.refresh_tabs()
+        self.status.show_totals(self.conversation)  # every answer compared counts
         self.app.refresh_bindings()
         self.post_message(self.ComparisonEnded(comparing))
 
@@ -277,7 +286,7 @@ class CompareScreen(TurnScreen):
             if message.state is MessageState.COMPLETE and message.error:
                 word = "no answer"
             column.set_state(word, streaming=False)
-            column.show_numbers(answer_numbers(message, timings.first_token, generating))
+            column.show_numbers(answer_numbers(message, timings.first_token, generating, self.status))
             spent = timings.reasoning
             column.show_thinking(f"thought for {seconds(spent)}" if message.reasoning else "none")
             return
@@ -290,7 +299,11 @@ class CompareScreen(TurnScreen):
         else:
             word = recorder.waiting or "waiting…"
         column.set_state(word, streaming=True)
-        column.show_numbers(answer_numbers(message, first, recorder.elapsed - first if first else None))
+        column.show_numbers(
+            answer_numbers(
+                message, first, recorder.elapsed - first if first is not None else None, self.status
+            )
+        )
         thinking = recorder.thinking_seconds
         if thinking is None:
             column.show_thinking("none yet" if recorder.first_answer_at is None else "none")

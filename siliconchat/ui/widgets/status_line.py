@@ -46,6 +46,7 @@ class StatusLine(Static):
         super().__init__(Content(READY), markup=False, id=id)
         self._last: _Turn | None = None
         self._cost: str | None = None  # the cost of the finished answer shown
+        self._note: str | None = None  # words in place of the turn's numbers (see show_note)
         self._totals: tuple[int, str | None] | None = None  # the conversation's tokens and cost
         self.prices: Mapping[str, Price] = {}
         self.currency = CURRENCY
@@ -73,20 +74,23 @@ class StatusLine(Static):
             finish,
             None if cost is None else format_cost(cost, self.currency),
         )
-        if key == self._last:
+        if key == self._last and self._note is None:
             return
         self._last = key
+        self._note = None
         self._draw()
 
     def show_note(self, text: str) -> None:
-        """A few words in place of the numbers (a comparison: the numbers are in its columns)."""
-        self._last = ()
-        self.update(Content(text), layout=False)
+        """A few words in place of the turn's numbers (a comparison: the numbers are in its columns)."""
+        self._note = text
+        self._last = None
+        self._draw()
 
     def show_message(self, message: Message | None) -> None:
         """The numbers of a finished message (or "ready")."""
         if message is None:
             self._last = None
+            self._note = None
             self._draw()
             return
         timings = message.timings
@@ -125,7 +129,7 @@ class StatusLine(Static):
     def _content(self, width: int) -> Content:
         """The line for ``width`` cells (0: not laid out yet, everything), as the module says."""
         if self._last is None:
-            turns: list[tuple[list[_Part], list[_Part]]] = [([(READY, "")], [])]
+            turns: list[tuple[list[_Part], list[_Part]]] = [([(self._note or READY, "")], [])]
         else:
             counts, ttft, speed, finish, cost = self._last
             numbers = [_BAR, (f"ttft {ttft}", ""), _BAR, (speed, ""), _BAR, (finish, "bold")]
