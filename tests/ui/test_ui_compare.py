@@ -25,9 +25,7 @@ async def _mark(pilot: Pilot[object], *models: str) -> None:
     picker = pilot.app.screen
     assert isinstance(picker, ModelPickerScreen)
     for model in models:
-        await pilot.press("ctrl+u", *model)
-        await pilot.pause()
-        await pilot.press("space")
+        await pilot.press("ctrl+u", *model, "space")  # at once: the space marks what was typed before it
     await pilot.press("ctrl+u")
 
 

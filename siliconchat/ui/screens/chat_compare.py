@@ -165,9 +165,7 @@ class CompareScreen(TurnScreen):
         await panel.show_columns(comparison.user.content, columns, self._hint())
         first = comparison.turns[0]
         self.chat_app.history.refresh_when_saved(first.user_saved if first.new_conversation else None)
-        self.status.show_turn(
-            None, first_token=None, elapsed=None, finish=f"comparing {len(columns)} models…"
-        )
+        self.status.show_note(f"comparing {len(columns)} models…")
         self.prompt.hold_still(True)
         self.frames.pause_gc()
         self.compare_frames.begin(shown.answers)
@@ -288,7 +286,7 @@ class CompareScreen(TurnScreen):
             column.set_state(word, streaming=False)
             column.show_numbers(answer_numbers(message, timings.first_token, generating, self.status))
             spent = timings.reasoning
-            column.show_thinking(f"thought for {seconds(spent)}" if message.reasoning else "none")
+            column.show_thinking(f"thought for {seconds(spent)}" if message.reasoning else "no reasoning")
             return
         starts = [t for t in (recorder.first_reasoning_at, recorder.first_answer_at) if t is not None]
         first = min(starts) if starts else None
@@ -306,7 +304,7 @@ class CompareScreen(TurnScreen):
         )
         thinking = recorder.thinking_seconds
         if thinking is None:
-            column.show_thinking("none yet" if recorder.first_answer_at is None else "none")
+            column.show_thinking("no reasoning yet" if recorder.first_answer_at is None else "no reasoning")
         elif recorder.first_answer_at is None:
             column.show_thinking(f"thinking… {seconds(thinking)}")
         else:
@@ -470,8 +468,8 @@ class CompareScreen(TurnScreen):
     def _hint(self) -> Content:
         app = self.chat_app
         keys = [
-            (f"{app.key_for('next_column')}", "next answer"),
-            ("enter", "pick it (empty prompt)"),
+            (app.key_for("next_column"), "next answer"),
+            ("enter", "pick it"),
             (app.key_for("stop"), "stop it / close"),
             (app.key_for("toggle_reasoning"), "reasoning"),
         ]

@@ -119,8 +119,9 @@ class ModelPickerScreen(ModalScreen[str | tuple[str, ...] | None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Close", id="model_picker.close"),
         Binding("ctrl+t", "toggle_favourite", "Favourite", id="model_picker.favourite"),
-        # priority, and the filter input leaves it to the screen (a model id has no space)
-        Binding("space", "toggle_mark", "Mark", id="model_picker.mark", priority=True),
+        # the filter input handles space (in the order the keys were typed; a model id has no space): this
+        # binding names it in the hint and the help, and lets a keymap move it to another key
+        Binding("space", "toggle_mark", "Mark", id="model_picker.mark"),
         Binding("up", "cursor('up')", "Up", show=False),
         Binding("down", "cursor('down')", "Down", show=False),
         Binding("pageup", "cursor('page_up')", "Page up", show=False),
@@ -181,7 +182,7 @@ class ModelPickerScreen(ModalScreen[str | tuple[str, ...] | None]):
                 placeholder="Type to filter, or type any model id",
                 id="picker-filter",
                 on_enter=self._choose,
-                leaves=frozenset({"space"}),  # marks a model (see BINDINGS)
+                on_keys={"space": self._mark_typed},  # marks a model, after the keys typed before it
             )
             yield _ModelList(id="picker-list", markup=False)
             yield Static(id="picker-status", markup=False)
@@ -418,6 +419,11 @@ class ModelPickerScreen(ModalScreen[str | tuple[str, ...] | None]):
             current = option_list.highlighted or 0
             step = -page if where == "page_up" else page
             option_list.highlighted = max(0, min(option_list.option_count - 1, current + step))
+
+    def _mark_typed(self, query: str) -> None:
+        if query != self._query:
+            self._refresh_list()  # the space came before the list caught up with the last keys typed
+        self.action_toggle_mark()
 
     def action_toggle_mark(self) -> None:
         """Mark the highlighted model for a comparison, or unmark it."""

@@ -97,6 +97,8 @@ class CompareColumn(Vertical):
     def on_resize(self, event: events.Resize) -> None:
         word, streaming = self._state
         self.set_state(word, streaming=streaming)  # the model's name fits the new width
+        numbers, self._numbers_text = self._numbers_text, ""
+        self.call_after_refresh(self.show_numbers, numbers)  # wrapped (or not) at the new width
 
     def on_click(self, event: events.Click) -> None:
         self.post_message(self.Clicked(self))
@@ -165,17 +167,26 @@ class CompareColumn(Vertical):
             self.reasoning_view.display = True
 
     def show_thinking(self, text: str) -> None:
-        """The reasoning's line: "▸ reasoning · thinking… 4 s" (its key is in the panel's hint)."""
-        mark = "▾" if self.unfolded else "▸"
-        line = f"{mark} reasoning · {text}" if text else f"{mark} reasoning"
+        """The reasoning's line: "▸ thinking… 4 s", "▾ thought for 6 s" (unfolded), "▸ no reasoning"."""
+        line = f"{'▾' if self.unfolded else '▸'} {text or 'reasoning'}"
         if line != self._fold_text:
             self._fold_text = line
             self.fold.update(Content(line), layout=False)
 
     def show_numbers(self, text: str) -> None:
-        if text != self._numbers_text:
-            self._numbers_text = text
-            self.numbers.update(Content(text or "–"), layout=False)
+        """The numbers' line; two lines when the column is narrower than the text (wrapped between figures)."""
+        if text == self._numbers_text:
+            return
+        self._numbers_text = text
+        width = self.numbers.size.width
+        lines = 1
+        if width and len(text) > width:
+            head, _, tail = text.rpartition(" · ") if len(text) - width < 20 else text.partition(" · ")
+            text = f"{head}\n{tail}"
+            lines = 2
+        if self.numbers.styles.height is None or self.numbers.styles.height.value != lines:
+            self.numbers.styles.height = lines  # a layout, only when the line count changes
+        self.numbers.update(Content(text or "–"), layout=False)
 
     def set_highlighted(self, highlighted: bool) -> None:
         self.set_class(highlighted, "-highlighted")
