@@ -387,6 +387,7 @@ def test_round_trip_of_every_field(tmp_path: Path) -> None:
         "base_url": "http://localhost:8080/v1/",
         "model": "Qwen/Qwen3-8B",
         "favourites": ("a/b", "c/d"),
+        "compare_models": ("a/b", "e/f", "a/b"),
         "system_prompt": 'Say "hi" \\ then\n\ttab, bell\x07, del\x7f, nul\x00, é ✓ 中文 🙂',
         "temperature": 0.7,
         "top_p": 0.95,
@@ -421,6 +422,7 @@ def test_round_trip_of_every_field(tmp_path: Path) -> None:
         base_url="http://localhost:8080/v1",
         model="Qwen/Qwen3-8B",
         favourites=["a/b", "c/d"],
+        compare_models=["a/b", "e/f"],  # repeats once
         system_prompt=str(updates["system_prompt"]),
         temperature=0.7,
         top_p=0.95,
