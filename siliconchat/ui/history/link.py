@@ -263,7 +263,7 @@ class HistoryLink:
         if screen is None or self.sidebar is not None:
             return  # the setup screen is up (F9 mounts it later), or F9 came first
         sidebar = await self._mount_sidebar(screen, shown=False)
-        self.app.run_worker(self._fill_sidebar(sidebar), group="sidebar", exclusive=True, exit_on_error=False)
+        self._run_fill(sidebar)
 
     async def toggle_sidebar(self) -> None:
         screen = self._screen()
@@ -293,9 +293,16 @@ class HistoryLink:
         """Read the list again (in a thread), hidden or shown (a page: about a millisecond)."""
         sidebar = self.sidebar
         if sidebar is not None:
-            self.app.run_worker(
-                self._fill_sidebar(sidebar), group="sidebar", exclusive=True, exit_on_error=False
-            )
+            self._run_fill(sidebar)
+
+    def _run_fill(self, sidebar: Sidebar) -> None:
+        # The work as a function, not a coroutine: a fill replaced by the next one (exclusive) before it began
+        # is never called, where a coroutine made for it was left never awaited (a RuntimeWarning).
+        async def fill() -> None:
+            await self._fill_sidebar(sidebar)
+
+        # (Textual types a work function's coroutine as Coroutine[None, None, T]: an async def's is Any, Any.)
+        self.app.run_worker(fill, group="sidebar", exclusive=True, exit_on_error=False)  # type: ignore[arg-type]
 
     async def _fill_sidebar(self, sidebar: Sidebar) -> None:
         """The sidebar reads its rows from the store, a page at a time (see ``Sidebar.fill``)."""

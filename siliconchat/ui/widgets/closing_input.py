@@ -22,8 +22,8 @@ __all__ = ["ClosingInput"]
 
 class ClosingInput(Input):
     """An ``Input`` whose Enter calls ``on_enter(value)`` with the value as typed up to the Enter; it returns
-    whether the dialog closes (and each key of ``on_keys`` calls its callable with the value as typed up to it,
-instead of being typed). Once it has, the keys that still arrive here go to the screen below."""
+        whether the dialog closes (and each key of ``on_keys`` calls its callable with the value as typed up to it,
+    instead of being typed). Once it has, the keys that still arrive here go to the screen below."""
 
     def __init__(
         self,
