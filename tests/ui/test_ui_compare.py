@@ -52,6 +52,7 @@ async def _ended(pilot: Pilot[object], screen: ChatScreen) -> None:
 
 async def test_compare_three_models_then_pick_the_second(make_app, demo_server) -> None:
     app = make_app(model="demo/echo")
+    before = len(chat_requests(demo_server))
     async with app.run_test(size=WIDE) as pilot:
         screen = await _compare(pilot, "Qwen/Qwen2.5-7B-Instruct", "deepseek-ai/DeepSeek-R1")
         comparing = screen.comparing
@@ -59,7 +60,7 @@ async def test_compare_three_models_then_pick_the_second(make_app, demo_server) 
         models = [answer.message.model for answer in comparing.answers]
         assert models == ["demo/echo", "Qwen/Qwen2.5-7B-Instruct", "deepseek-ai/DeepSeek-R1"]
         # One request per model, each with the same conversation: the prompt alone.
-        requests = chat_requests(demo_server)
+        requests = chat_requests(demo_server)[before:]
         assert sorted(r.body["model"] for r in requests) == sorted(models)
         assert all([m["content"] for m in r.body["messages"]] == [PROMPT] for r in requests)
         # Every column shows its model's whole answer and how it ended, side by side.
