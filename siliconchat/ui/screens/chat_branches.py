@@ -175,6 +175,17 @@ class BranchScreen(CompareScreen):
         self._show(turn)
         return True
 
+    async def compare(self, models: Sequence[str]) -> bool:
+        """As :meth:`CompareScreen.compare`, which sends a new prompt at the end: not while editing one."""
+        if self.editing is not None:
+            self.chat_app.notify_plain(
+                f"A comparison sends a new prompt: leave the edit first ({self.chat_app.key_for('stop')}).",
+                severity="warning",
+            )
+            return False
+        self.cancel_pick()
+        return await super().compare(models)
+
     # -- switching branches --------------------------------------------------------------------------
 
     async def switch_branch(self, step: int) -> None:

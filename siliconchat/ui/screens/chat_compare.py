@@ -49,7 +49,8 @@ if TYPE_CHECKING:
     from siliconchat.core.attachments import Attachment
     from siliconchat.core.compare import CompareSink, Comparison
     from siliconchat.core.events import StreamEvent
-    from siliconchat.core.session import Turn
+    from siliconchat.core.session import ChatSession, Turn
+    from siliconchat.ui.key_priority import KeyPriority
     from siliconchat.ui.widgets.status_line import StatusLine
 
 __all__ = ["COMPARE_ACTIONS", "CompareScreen", "ShownComparison"]
@@ -96,8 +97,13 @@ def answer_numbers(
 class CompareScreen(TurnScreen):
     """Comparisons on the chat screen (see the module docstring)."""
 
-    comparing: ShownComparison | None = None
-    """The comparison on screen (streaming or not), until it is picked from or closed."""
+    def __init__(self, session: ChatSession, keys: KeyPriority) -> None:
+        super().__init__(session, keys)
+        self.comparing: ShownComparison | None = None
+        """The comparison on screen (streaming or not), until it is picked from or closed."""
+        self.compare_frames = ComparePacer(
+            self, keys, self._all_shown, self._show_numbers, self._refresh_column
+        )
 
     class ComparisonEnded(TextualMessage, bubble=True):
         """Every answer of the comparison on screen has ended and is shown in full (tests wait for it)."""
@@ -135,8 +141,6 @@ class CompareScreen(TurnScreen):
             refusal = f"An answer is still streaming: stop it first ({self.chat_app.key_for('stop')})."
         elif not text.strip():
             refusal = "Type the prompt to compare first, then choose the models."
-        elif getattr(self, "editing", None) is not None:
-            refusal = "A comparison sends a new prompt: leave the edit first (Escape)."
         if refusal is not None:
             self.chat_app.notify_plain(refusal, severity="warning")
             return False
@@ -203,16 +207,6 @@ class CompareScreen(TurnScreen):
             return None
 
         return on_event
-
-    @property
-    def compare_frames(self) -> ComparePacer:
-        pacer: ComparePacer | None = getattr(self, "_compare_pacer", None)
-        if pacer is None:
-            pacer = ComparePacer(
-                self, self.chat_app.keys, self._all_shown, self._show_numbers, self._refresh_column
-            )
-            self._compare_pacer = pacer
-        return pacer
 
     # -- streaming and ending -------------------------------------------------------------------------
 
