@@ -7,12 +7,21 @@ takes different ids). The app's figure is the time from its requests to the last
 ``ask`` measures it (the largest ``timings.total`` of its JSON lines, no launch); the floor's is the same span
 in the bare loops (from before the first request to the last chunk of the last stream, after a warm-up
 request). Also recorded: the ``ask`` process's wall time from spawn to exit (launch included).
+
+The TUI's comparison is measured the same way in a real terminal (:mod:`pty_app`): the app starts with the four
+models as its comparison set (``compare_models`` in its config), the prompt is typed, Shift+F8 compares, and the
+figure is the time from that key to the status line's "compared 4 models" (written in the frame that shows
+the last text of the last answer). Meanwhile keys are typed into the prompt one at a time; each one's time
+until it is on screen is the key latency row.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import os
+import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -21,11 +30,15 @@ from typing import Any
 
 from family import Family, Run
 from harness import PROMPT, REPO, app_command, app_env, demo_key, kill, secs, spawn, temp_dir, use_this_tree
+from pty_app import READY, KeyProbe, PtyApp, type_prompt
 from table import Row
 
 DELTAS = 20_000
 MODELS = tuple(f"demo/blast-{'0' * n}{DELTAS}" for n in range(4))
 TARGET = 1.3
+KEY_TARGET = 0.1
+COMPARED = re.compile(rb"compared 4 models")
+SHIFT_F8 = "\x1b[19;2~"
 
 
 async def _floor_main(url: str, key: str, models: list[str]) -> dict[str, Any]:
@@ -90,6 +103,34 @@ def _ask(url: str, timeout: float) -> dict[str, Any]:
     return {"last_delta": max(a["timings"]["total"] for a in answers), "process_wall": wall, "tokens": tokens}
 
 
+def _tui(url: str, timeout: float) -> dict[str, Any]:
+    """The TUI compares the four models (see the module docstring): Shift+F8 → "compared 4 models" on screen,
+    and the latencies of the keys typed meanwhile."""
+    home = temp_dir("compare-tui")
+    config = os.path.join(home, "config", "siliconchat")
+    os.makedirs(config, exist_ok=True)
+    with open(os.path.join(config, "config.toml"), "w") as f:
+        f.write("compare_models = [" + ", ".join(f'"{m}"' for m in MODELS) + "]\n")
+    app = PtyApp(MODELS[0], url, home=home)
+    try:
+        if app.wait_for(READY, 0, 30) is None:
+            return {"wall": None, "error": "no first frame in 30 s"}
+        type_prompt(app)
+        app.drain(0.2)
+        start = app.end
+        t0 = time.perf_counter()
+        app.send(SHIFT_F8)
+        probe = KeyProbe(app, t0 + 0.3)
+        shown = app.wait_for(COMPARED, start, timeout, tick=probe.tick)
+        probe.finish()
+        if shown is None:
+            return {"wall": None, "error": f"not compared within {timeout:.0f} s", "probes": probe.latencies}
+        return {"wall": shown - t0, "probes": probe.latencies}
+    finally:
+        app.close()
+        shutil.rmtree(home, ignore_errors=True)
+
+
 def _measure(run: Run) -> dict[str, Any]:
     url = run.shared().url
     timeout = 120 * run.scale
@@ -97,10 +138,12 @@ def _measure(run: Run) -> dict[str, Any]:
     for i in range(run.repeats):
         floor = _floor(url, timeout)
         app = _ask(url, timeout)
-        samples.append({"floor": floor, "app": app})
+        tui = _tui(url, timeout)
+        samples.append({"floor": floor, "app": app, "tui": tui})
+        keys = ", ".join("–" if p is None else f"{p * 1000:.0f}" for p in tui.get("probes") or [])
         run.progress(
             f"compare ×4 #{i + 1}: ask {secs(app.get('last_delta'))} (process {secs(app.get('process_wall'))}), "
-            f"floor {secs(floor.get('wall'))}"
+            f"TUI {secs(tui.get('wall'))} (keys, ms: {keys}), floor {secs(floor.get('wall'))}"
         )
     return {"samples": samples}
 
@@ -128,7 +171,30 @@ def _rows(run: Run) -> list[Row]:
     errors = [s[k].get("error") for s in samples for k in ("floor", "app") if s[k].get("error")]
     ratio.note = "; ".join(errors)[:200]
     rows.append(ratio)
+    rows.extend(_tui_rows(samples))
     return rows
+
+
+def _tui_rows(samples: list[dict[str, Any]]) -> list[Row]:
+    tuis = [s.get("tui") or {} for s in samples]
+    walls = [t["wall"] for t in tuis if t.get("wall")]
+    ratios = [
+        s["tui"]["wall"] / s["floor"]["wall"]
+        for s in samples
+        if (s.get("tui") or {}).get("wall") and s["floor"].get("wall")
+    ]
+    rows = [Row("compare 4 × 20k: TUI, Shift+F8 → all four shown", "s", walls or None)]
+    ratio = Row("compare 4 × 20k: TUI / floor", "×", ratios or None, target=f"≤ {TARGET}×")
+    ratio.passed = bool(ratios) and statistics.median(ratios) <= TARGET
+    ratio.note = "; ".join(t["error"] for t in tuis if t.get("error"))[:200]
+    probes = [p for t in tuis for p in t.get("probes") or []]
+    shown = [p for p in probes if p is not None]
+    keys = Row("compare 4 × 20k: key press → on screen", "ms", shown or None, target="≤ 100 ms (max)")
+    keys.passed = bool(shown) and len(shown) == len(probes) and max(shown) <= KEY_TARGET
+    keys.note = f"{len(probes)} keys typed mid-stream" + (
+        f"; {len(probes) - len(shown)} not shown within 5 s" if len(shown) < len(probes) else ""
+    )
+    return [*rows, ratio, keys]
 
 
 def _raw(run: Run) -> dict[str, Any]:

@@ -168,6 +168,23 @@ async def shoot(out: Path) -> list[Path]:
         await screen.attach_files([folder / "todo.txt"])
         await pilot.pause()
 
+    async def compare(pilot) -> None:  # type: ignore[no-untyped-def]
+        """One prompt to three models (F8, two more marked with space, Enter), the second one highlighted."""
+        app = pilot.app
+        await _wait(pilot, lambda: app.balance is not None)
+        screen = app.screen
+        screen.prompt.text = "Which sorting algorithm should I use for nearly sorted data?"
+        await pilot.press("f8")
+        await _wait(pilot, lambda: type(app.screen).__name__ == "ModelPickerScreen")
+        for model in ("Qwen/Qwen3-8B", "moonshotai/Kimi-K2-Instruct"):
+            await pilot.press("ctrl+u", *model)
+            await pilot.pause()
+            await pilot.press("space")
+        await pilot.press("enter")
+        await _wait(pilot, lambda: screen.comparing is not None and not screen.comparing.streaming)
+        await pilot.press("tab")
+        await pilot.pause()
+
     try:
         prepare_history()  # first: the sidebar shows only these (fixed dates)
         await run("sidebar", app_for("deepseek-ai/DeepSeek-R1"), (120, 40), sidebar)
@@ -180,6 +197,15 @@ async def shoot(out: Path) -> list[Path]:
         await run(
             "model-picker", app_for("deepseek-ai/DeepSeek-R1", favourites=favourites), (120, 40), picker
         )
+        from siliconchat.core.costs import Price
+
+        prices = {
+            "deepseek-ai/DeepSeek-R1": Price(4, 16),
+            "Qwen/Qwen3-8B": Price(0, 0),
+            "moonshotai/Kimi-K2-Instruct": Price(4, 16),
+        }
+        await run("compare", app_for("deepseek-ai/DeepSeek-R1", prices=prices), (140, 40), compare)
+        await run("compare-narrow", app_for("deepseek-ai/DeepSeek-R1", prices=prices), (80, 24), compare)
         no_key = app_for("Qwen/Qwen3-8B", api_key=None, demo=False, api_key_source=None, region="ap")
         await run("setup", no_key, (100, 32), setup)
     finally:

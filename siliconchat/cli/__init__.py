@@ -195,12 +195,20 @@ def build_parser() -> argparse.ArgumentParser:
     history.add_argument("--search", metavar="TEXT", help="only messages containing every word of TEXT")
     history.add_argument("--reasoning", action="store_true", help="with --search: search the reasoning too")
     history.add_argument("--limit", type=_positive_int, metavar="N", help="show at most N (default: all)")
+    history.add_argument(
+        "--totals",
+        action="store_true",
+        help="add each conversation's tokens and cost (every answer, all branches; prices from [prices] in the "
+        "config, '≥' when some models have none, '-' when none has)",
+    )
 
     export = commands.add_parser(
         "export",
         help="a conversation as Markdown or JSON, to stdout or a file",
-        description="Write a saved conversation as a transcript: Markdown (default) or JSON. A Markdown "
-        "file's images are written as files beside it and linked; on stdout they are only listed.",
+        description="Write a saved conversation as a transcript: Markdown (default) or JSON. Markdown holds "
+        "the active branch (--all-branches: then every other branch, each as a section from where it leaves "
+        "another); JSON the whole tree. A Markdown file's images are written as files beside it and linked; "
+        "on stdout they are only listed.",
     )
     which = export.add_mutually_exclusive_group(required=True)
     which.add_argument(
@@ -209,6 +217,11 @@ def build_parser() -> argparse.ArgumentParser:
     which.add_argument("--last", action="store_true", help="the latest conversation")
     export.add_argument(
         "--format", choices=("md", "json"), help="md (default; json when PATH ends in .json) or json"
+    )
+    export.add_argument(
+        "--all-branches",
+        action="store_true",
+        help="Markdown: every branch, after the active one (JSON always holds every branch)",
     )
     export.add_argument(
         "-o",

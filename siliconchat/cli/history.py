@@ -5,12 +5,13 @@ from __future__ import annotations
 import argparse
 import contextlib
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING
 
 from siliconchat.cli.common import EXIT_OK, CliError
 
 if TYPE_CHECKING:
+    from siliconchat.core.costs import Price
     from siliconchat.core.history import HistoryStore
 
 
@@ -56,14 +57,21 @@ def cmd_history(args: argparse.Namespace) -> int:
     clean: Callable[[str], str] = sanitize_line if sys.stdout.isatty() else (lambda text: text)
     rows: list[tuple[str, str, str, str]] = []
     snippets: list[str] = []
+    ids: list[int] = []
+    totals: list[tuple[str, str]] = []
+    prices = _prices_or_fail() if args.totals else None  # a broken config fails before the history is read
     with _history(create=False) as store:
         if store is not None and args.search is not None:
             for hit in store.search(args.search, include_reasoning=args.reasoning, limit=args.limit or 50):
                 rows.append((str(hit.conversation_id), _when(hit.created), hit.model or "-", hit.title))
                 snippets.append(("(reasoning) " if hit.in_reasoning else "") + hit.snippet)
+                ids.append(hit.conversation_id)
         elif store is not None:
             for item in store.list_conversations(limit=args.limit):
                 rows.append((str(item.id), _when(item.updated), item.model or "-", item.title))
+                ids.append(item.id)
+        if store is not None and prices is not None:
+            totals = _totals(store, ids, *prices)
     if not rows:
         print(
             "No matching messages." if args.search is not None else "No saved conversations yet.",
@@ -72,11 +80,46 @@ def cmd_history(args: argparse.Namespace) -> int:
         return EXIT_OK
     id_width = max(len(row[0]) for row in rows)
     model_width = min(40, max(len(row[2]) for row in rows))
+    tokens_width = max((len(tokens) for tokens, _cost in totals), default=0)
+    cost_width = max((len(cost) for _tokens, cost in totals), default=0)
     for index, (cid, when, model, title) in enumerate(rows):
-        print(f"{cid:>{id_width}}  {when}  {clean(model):<{model_width}}  {clean(title) or '(untitled)'}")
+        columns = f"{cid:>{id_width}}  {when}  {clean(model):<{model_width}}  "
+        if totals:
+            tokens, cost = totals[index]
+            columns += f"{tokens:>{tokens_width}}  {cost:>{cost_width}}  "
+        print(f"{columns}{clean(title) or '(untitled)'}")
         if snippets:
             print(f"{'':>{id_width}}  {clean(snippets[index])}")
     return EXIT_OK
+
+
+def _prices_or_fail() -> tuple[Mapping[str, Price], str]:
+    """The prices and the currency of the config file."""
+    from siliconchat.cli.common import load_config_or_fail
+    from siliconchat.core.costs import CURRENCY
+
+    config = load_config_or_fail()
+    return config.prices, config.currency if config.currency is not None else CURRENCY
+
+
+def _totals(
+    store: HistoryStore, ids: list[int], prices: Mapping[str, Price], currency: str
+) -> list[tuple[str, str]]:
+    """For each of ``ids``: its tokens (``12,345 tok``) and its cost (``¥0.012``; ``≥¥0.012`` when some answers
+    have no price, ``-`` when none has), summed in SQL over the answers of those conversations only."""
+    from siliconchat.core.costs import format_cost, format_tokens, totals_of
+
+    sums = store.usage_by_model(ids)
+    out = []
+    for conversation_id in ids:
+        totals = totals_of(sums.get(conversation_id, ()), prices)
+        cost = (
+            "-"
+            if totals.cost is None
+            else ("≥" if totals.partial else "") + format_cost(totals.cost, currency)
+        )
+        out.append((format_tokens(totals.tokens), cost))
+    return out
 
 
 def cmd_export(args: argparse.Namespace) -> int:
@@ -94,6 +137,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
     output = Path(args.output).expanduser() if args.output not in (None, "-") else None
     fmt = args.format or ("json" if output is not None and output.suffix.lower() == ".json" else "md")
+    branches: bool = args.all_branches
     if output is not None and output.exists() and not output.is_dir():
         raise CliError(
             f"{output} already exists: siliconchat never overwrites a file (give a new name or a folder)."
@@ -113,7 +157,7 @@ def cmd_export(args: argparse.Namespace) -> int:
                 f"No conversation {exc.conversation_id} in the history (see 'siliconchat history')."
             ) from exc
     if output is None:  # on stdout, images are listed only (they are written beside a Markdown file)
-        text = to_json(conversation) if fmt == "json" else to_markdown(conversation)
+        text = to_json(conversation) if fmt == "json" else to_markdown(conversation, all_branches=branches)
         if sys.stdout.isatty():  # the file keeps the exact text; a terminal must not obey escapes in it
             from siliconchat.core.sanitize import sanitize
 
@@ -123,9 +167,9 @@ def cmd_export(args: argparse.Namespace) -> int:
         return EXIT_OK
     try:
         if output.is_dir():
-            written = save_transcript(conversation, output, formats=(fmt,))[0]
+            written = save_transcript(conversation, output, formats=(fmt,), all_branches=branches)[0]
         elif fmt == "md":
-            written = write_markdown(conversation, output)
+            written = write_markdown(conversation, output, all_branches=branches)
         else:
             written = write_new_file(output, to_json(conversation).encode("utf-8"))
     except FileExistsError:

@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 
 from siliconchat.config.defaults import DEFAULT_REGION, REGIONS, region_names
 from siliconchat.core.conversation import THINKING_BUDGET_MAX, THINKING_BUDGET_MIN
+from siliconchat.core.costs import Price
 from siliconchat.core.sanitize import redact
 
 URL_EXPECTED = f"an http(s) URL such as {REGIONS[DEFAULT_REGION]}"
@@ -54,6 +55,7 @@ WHOLE = Kind(lambda value: isinstance(value, int) and not isinstance(value, bool
 SWITCH = Kind(lambda value: isinstance(value, bool))
 TEXT_LIST = Kind(lambda value: isinstance(value, list) and all(isinstance(item, str) for item in value))
 TEXT_TABLE = Kind(lambda value: isinstance(value, dict) and all(isinstance(v, str) for v in value.values()))
+TABLE = Kind(lambda value: isinstance(value, dict))
 
 
 def describe(value: object) -> str:
@@ -114,6 +116,45 @@ def setting(
     return field(default=None, metadata=metadata, repr=not secret)
 
 
+PRICES_EXPECTED = (
+    'a table of model ids to prices, e.g. [prices] then "Qwen/Qwen3-8B" = { input = 0.5, output = 2 }'
+)
+
+
+def _price_number(model: str, name: str, value: object) -> float:
+    if _is_number(value):
+        number = float(value)  # type: ignore[arg-type]
+        if math.isfinite(number) and number >= 0:
+            return number
+    raise BadValue(
+        f"must be a number of at least 0 for {describe(model)} {name} (the price per million tokens), not "
+        f"{describe(value)}"
+    )
+
+
+def prices_of(table: dict[str, Any]) -> dict[str, Price]:
+    """``[prices]``: each model id's ``{ input = …, output = … }`` (per million tokens, numbers >= 0), checked
+    one model at a time so that an error names the model and what is wrong with its price."""
+    prices: dict[str, Price] = {}
+    for model, entry in table.items():
+        if not isinstance(entry, dict):
+            raise BadValue(
+                f"must be a table {{ input = …, output = … }} for {describe(model)}, not {describe(entry)}"
+            )
+        if set(entry) - {"input", "output"}:
+            raise BadValue(
+                f"must be a table of only input and output for {describe(model)}, not {describe(entry)}"
+            )
+        if not {"input", "output"} <= set(entry):
+            raise BadValue(
+                f"must be a table with both input and output for {describe(model)}, not {describe(entry)}"
+            )
+        prices[str(model).strip()] = Price(
+            _price_number(model, "input", entry["input"]), _price_number(model, "output", entry["output"])
+        )
+    return prices
+
+
 def is_http_url(text: str) -> bool:
     """Whether ``text`` is an http(s) URL with a host."""
     try:
@@ -145,7 +186,7 @@ def unique_models(items: list[str]) -> list[str]:
 class Config:
     """What the config file holds. Every setting is optional; ``None`` means "not set in the file".
 
-    The settings are written in this order (the ``keymap`` table last).
+    The settings are written in this order (the ``prices`` and ``keymap`` tables last).
     """
 
     api_key: str | None = setting(TEXT, "a string", clean=str.strip, secret=True)
@@ -157,6 +198,9 @@ class Config:
     )
     model: str | None = setting(TEXT, "a model id", clean=str.strip)
     favourites: list[str] = setting(
+        TEXT_LIST, "a list of strings (model ids)", convert=unique_models, factory=list
+    )
+    compare_models: list[str] = setting(
         TEXT_LIST, "a list of strings (model ids)", convert=unique_models, factory=list
     )
     system_prompt: str | None = setting(TEXT, "a string")
@@ -189,6 +233,13 @@ class Config:
     image_turns: int | None = setting(WHOLE, "a whole number of turns, 0 or more", valid=lambda n: n >= 0)
     theme: str | None = setting(TEXT, "a string")
     transcript_dir: Path | None = setting(TEXT, "a folder path", convert=lambda text: Path(text).expanduser())
+    currency: str | None = setting(
+        TEXT,
+        'a currency symbol of at most 8 characters, such as "$"',
+        valid=lambda t: len(t) <= 8 and t.isprintable(),
+    )
+    # model id -> its price per million input and output tokens (SiliconFlow has no price endpoint)
+    prices: dict[str, Price] = setting(TABLE, PRICES_EXPECTED, convert=prices_of, factory=dict)
     # binding id -> keys, for App.set_keymap
     keymap: dict[str, str] = setting(
         TEXT_TABLE,

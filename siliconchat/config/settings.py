@@ -18,6 +18,7 @@ from siliconchat.config.file import load_config
 from siliconchat.config.schema import Config, normalize_base_url
 from siliconchat.core.attachments import KB, MB, AttachmentLimits
 from siliconchat.core.conversation import ModelParams
+from siliconchat.core.costs import CURRENCY, Price
 from siliconchat.core.sanitize import strip_userinfo
 from siliconchat.core.text import safe_text
 
@@ -35,11 +36,14 @@ class Settings:
     idle_timeout: float
     favourites: tuple[str, ...]
     max_retries: int = 2
+    compare_models: tuple[str, ...] = ()  # the last comparison's models
     demo: bool = False
     api_key_source: str | None = None  # "flag" | "env" | "config" | "demo"
     config_path: Path | None = field(default=None, compare=False)
     url_credentials_ignored: bool = False  # the base URL came with a user:password@, left out of base_url
     attachments: AttachmentLimits = field(default_factory=AttachmentLimits)
+    prices: Mapping[str, Price] = field(default_factory=dict)  # model id -> price per million tokens
+    currency: str = CURRENCY  # written before a cost
 
     @property
     def url_credentials_note(self) -> str | None:
@@ -180,10 +184,13 @@ def resolve_settings(
         params=params,
         idle_timeout=idle_timeout,
         favourites=tuple(config.favourites),
+        compare_models=tuple(config.compare_models),
         api_key_source=source,
         config_path=config.path,
         url_credentials_ignored=shown_url != url,
         attachments=attachment_limits(config),
+        prices=dict(config.prices),
+        currency=config.currency if config.currency is not None else CURRENCY,
     )
 
 

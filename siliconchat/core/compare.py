@@ -76,8 +76,16 @@ class Comparison:
         else:
             shared = asyncio.ensure_future(client)  # awaited once, by every turn
         loop = asyncio.get_running_loop()
+        # Each turn awaits the client through a shield of its own: cancelling one turn while the client is
+        # still being made must not cancel the client the others wait for.
         tasks = [
-            loop.create_task(turn.run(shared, _bound(on_event, turn)), name=f"compare-{turn.model}")
+            loop.create_task(
+                turn.run(
+                    asyncio.shield(shared) if isinstance(shared, asyncio.Future) else shared,
+                    _bound(on_event, turn),
+                ),
+                name=f"compare-{turn.model}",
+            )
             for turn in self.turns
         ]
         pending = set(tasks)

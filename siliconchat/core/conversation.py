@@ -13,7 +13,7 @@ the request carries only ``role`` and ``content``.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from enum import Enum
 from typing import TYPE_CHECKING, Any, Literal
@@ -289,10 +289,16 @@ def _latest(messages: Sequence[Message]) -> Message:
     return best
 
 
-def active_path(tree: Sequence[Message], start: Message | None = None) -> list[Message]:
+def active_path(
+    tree: Sequence[Message],
+    start: Message | None = None,
+    children: Mapping[int | None, list[Message]] | None = None,
+) -> list[Message]:
     """The path through ``tree`` that follows the most recently chosen child at each step: from the root, or
-    (with ``start``) from ``start`` down."""
-    children = children_of(tree)
+    (with ``start``) from ``start`` down. ``children``: :func:`children_of` the tree, when the caller has it
+    (following many paths through one tree)."""
+    if children is None:
+        children = children_of(tree)
     path: list[Message] = []
     if start is None:
         roots = children.get(None)

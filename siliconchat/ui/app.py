@@ -22,13 +22,13 @@ from textual.driver import Driver
 from textual.screen import Screen
 from textual.theme import Theme
 
-from siliconchat.config import REGIONS, Config, ConfigError, Settings, save_config
+from siliconchat.config import REGIONS, Config, Settings
 from siliconchat.core.conversation import Conversation, ModelParams
 from siliconchat.core.models import Thinking, thinking_of
-from siliconchat.core.sanitize import sanitize_line
 from siliconchat.exit_signals import ExitSignals, cut_off_reason
 from siliconchat.ui.history.link import HistoryLink
 from siliconchat.ui.key_priority import KeyPriority, key_noting
+from siliconchat.ui.model_choice import ModelChoices
 from siliconchat.ui.screens.chat import ChatScreen
 from siliconchat.ui.textual_seams import UnhandledErrorHookApp, quiet_input
 
@@ -73,7 +73,7 @@ def _ready(client: ChatClient | None, settings: Settings) -> ChatClient:
     return client
 
 
-class SiliconChatApp(UnhandledErrorHookApp[int]):
+class SiliconChatApp(ModelChoices, UnhandledErrorHookApp[int]):
     """The chat client. ``settings`` come from :func:`siliconchat.config.resolve_settings`."""
 
     TITLE = "siliconchat"
@@ -111,6 +111,7 @@ class SiliconChatApp(UnhandledErrorHookApp[int]):
         self.config = config if config is not None else Config()
         self.model = settings.model
         self.favourites: list[str] = list(dict.fromkeys(settings.favourites))
+        self.compare_models: list[str] = list(dict.fromkeys(settings.compare_models))
         self.balance: str | None = None
         self._client = client
         self._client_lock = asyncio.Lock()
@@ -363,84 +364,6 @@ class SiliconChatApp(UnhandledErrorHookApp[int]):
                 screen.cut_off(cut_off_reason(signum))
             screen.stop_answer()
         self.exit(return_code=128 + signum)
-
-    # -- the model ------------------------------------------------------------------------------
-
-    def open_model_picker(self) -> None:
-        from siliconchat.ui.screens.model_picker import ModelPickerScreen
-
-        if any(type(screen).__name__ == "ModelPickerScreen" for screen in self.screen_stack):
-            return
-        client = self.client
-        cached = client.catalogue.cached(client.base_url)
-        models = cached.ids if cached is not None and cached.fresh else None
-        self.push_screen(
-            ModelPickerScreen(
-                models,
-                current=self.model,
-                favourites=list(self.favourites),
-                load_models=client.list_models,
-                toggle_favourite=self.toggle_favourite,
-            ),
-            self._model_picked,
-        )
-
-    def _model_picked(self, model: str | None) -> None:
-        if model:
-            self.set_model(model)
-
-    def set_model(self, model: str) -> None:
-        """Use ``model`` from the next turn on, and remember it as the default."""
-        model = model.strip()
-        if not model or model == self.model:
-            return
-        self.model = model
-        screen = self.chat_screen
-        if screen is not None:
-            screen.refresh_header()
-        if not self.settings.demo:
-            self._save({"model": model})
-        self.notify_plain(f"Model: {sanitize_line(model, 80)} (from the next answer)")
-
-    def _save(self, updates: dict[str, object]) -> None:
-        try:
-            save_config(updates)
-        except (ConfigError, ValueError, TypeError, OSError) as exc:
-            self.notify_plain(f"Could not save the config: {exc}", severity="warning")
-
-    def cycle_favourite(self, step: int) -> None:
-        """Switch to the next (``step`` 1) or previous (-1) favourite model."""
-        if not self.favourites:
-            from siliconchat.ui.keymap import key_label
-            from siliconchat.ui.screens.model_picker import ModelPickerScreen
-
-            in_picker = key_label(self, ModelPickerScreen, "model_picker.favourite")
-            self.notify_plain(
-                f"No favourite models yet: press {self.key_for('toggle_favourite')} to mark the current one, "
-                f"or {in_picker} in the model picker."
-            )
-            return
-        ring = list(self.favourites)
-        if self.model not in ring:
-            ring.insert(0, self.model)
-        index = ring.index(self.model)
-        target = ring[(index + step) % len(ring)]
-        if target == self.model:
-            self.notify_plain("The current model is the only favourite.")
-            return
-        self.set_model(target)
-
-    def toggle_favourite(self, model: str) -> None:
-        """Mark or unmark ``model`` as a favourite (saved to the config, except in demo mode)."""
-        if model in self.favourites:
-            self.favourites.remove(model)
-            note = f"{sanitize_line(model, 80)} is no longer a favourite."
-        else:
-            self.favourites.append(model)
-            note = f"{sanitize_line(model, 80)} is now a favourite ({self.key_for('next_favourite')} cycles them)."
-        if not self.settings.demo:
-            self._save({"favourites": list(self.favourites)})
-        self.notify_plain(note)
 
     def action_help(self) -> None:
         try:

@@ -18,6 +18,7 @@ from cli_support import api_env, siliconchat
 from history_support import comparable
 
 from siliconchat import paths
+from siliconchat.config import load_config
 from siliconchat.core.conversation import MessageState
 from siliconchat.core.history import HistoryStore
 from siliconchat.core.transcript import import_json
@@ -234,6 +235,69 @@ def test_history_lists_and_searches(server: DemoServer) -> None:
     found = siliconchat("history", "--search", "comets")
     assert found.returncode == 0 and found.stdout.splitlines()[0].startswith("1 ")
     assert "comets" in found.stdout
+
+
+PRICES = """
+currency = "$"
+
+[prices]
+"deepseek-ai/DeepSeek-R1" = { input = 4, output = 16 }
+"Qwen/Qwen2.5-7B-Instruct" = { input = 0.5, output = 1 }
+"""
+
+
+def test_history_totals_count_every_answer_of_every_branch_at_the_configured_prices(
+    server: DemoServer,
+) -> None:
+    from siliconchat.core.costs import conversation_totals, format_tokens, totals_cost
+
+    config = paths.config_file()
+    config.parent.mkdir(parents=True)
+    config.write_text(PRICES, encoding="utf-8")
+    # Two answers side by side (siblings: both were paid for), then one by a model without a price.
+    compared = ask(
+        server, "-m", "deepseek-ai/DeepSeek-R1", "-m", "Qwen/Qwen2.5-7B-Instruct", "Why is the sky blue?"
+    )
+    assert compared.returncode == 0, compared.stderr
+    assert ask(server, "-m", "Qwen/Qwen2.5-7B-Instruct", "priced only").returncode == 0
+    assert ask(server, "-m", "demo/echo", "--continue", "and an unpriced answer").returncode == 0
+    listing = siliconchat("history", "--totals")
+    assert listing.returncode == 0, listing.stderr
+    newest, older = listing.stdout.splitlines()
+    with HistoryStore.open() as store:
+        first, second = store.load(1), store.load(2)
+    prices = load_config(config).prices
+    both = conversation_totals(first, prices)
+    assert both.answers == 2 and both.priced == 2  # the sibling off the active path counts too
+    assert (
+        f"  {format_tokens(both.tokens)}  " in older and f" {totals_cost(both, '$')}  Why is the sky" in older
+    )
+    partial = conversation_totals(second, prices)
+    assert partial.partial and f" {format_tokens(partial.tokens)}  ≥$" in newest
+    assert f" {totals_cost(partial, '$')}  priced only" in newest
+    # The columns line up, and without --totals the listing is as before.
+    assert newest.index("tok") == older.index("tok")
+    assert "tok" not in siliconchat("history").stdout
+    limited = siliconchat("history", "--totals", "--limit", "1")
+    assert limited.stdout.split() == newest.split()  # the same row (its columns as wide as it needs)
+
+    config.write_text(PRICES.replace("output = 16", "output = -16"), encoding="utf-8")
+    broken = siliconchat("history", "--totals")
+    assert broken.returncode == 2 and broken.stdout == ""
+    assert "prices must be a number of at least 0 for 'deepseek-ai/DeepSeek-R1' output" in one_line(
+        broken.stderr
+    )
+    assert siliconchat("history").returncode == 0  # only --totals reads the prices
+
+
+def test_history_totals_without_prices_show_tokens_only(server: DemoServer) -> None:
+    assert ask(server, "-m", "deepseek-ai/DeepSeek-R1", "hello").returncode == 0
+    line = siliconchat("history", "--totals").stdout.splitlines()[0]
+    with HistoryStore.open() as store:
+        answer = store.load(1).messages[-1]
+    assert answer.usage is not None
+    tokens = answer.usage.prompt_tokens + answer.usage.completion_tokens
+    assert f"  {tokens:,} tok  -  hello" in line
 
 
 def test_export_and_import(server: DemoServer, tmp_path: Path) -> None:

@@ -120,3 +120,29 @@ def test_compare_takes_two_to_four_different_models() -> None:
     with pytest.raises(ValueError, match="2 to 4"):
         session.compare("Hello", [ECHO, "a", "b", "c", "d"])
     assert session.conversation.tree == []  # nothing added
+
+
+async def test_stopping_one_answer_before_the_client_is_ready_leaves_the_others_running(
+    client: ChatClient, store: HistoryStore
+) -> None:
+    """The client comes late (an awaitable, as the TUI passes its client while it is made): one answer is
+    stopped while every turn still waits for it; the other answer streams in full."""
+    import asyncio
+
+    ready = asyncio.Event()
+
+    async def late_client() -> ChatClient:
+        await ready.wait()
+        return client
+
+    session = ChatSession(Conversation(), queue(store))
+    comparison = session.compare("Hello", [ECHO, "Qwen/Qwen2.5-7B-Instruct"])
+    first, second = comparison.tasks(late_client(), lambda turn, event: None)
+    await asyncio.sleep(0.05)  # both turns wait for the client
+    first.cancel()
+    await asyncio.sleep(0)
+    ready.set()
+    await asyncio.gather(first, second, return_exceptions=True)
+    stopped, answered = comparison.answers
+    assert stopped.state is MessageState.STOPPED
+    assert answered.state is MessageState.COMPLETE and answered.content

@@ -26,6 +26,7 @@ from siliconchat.config import (
     save_config,
 )
 from siliconchat.core.conversation import ModelParams
+from siliconchat.core.costs import CURRENCY, Price
 from siliconchat.core.sanitize import REDACTED, redact
 
 if sys.version_info >= (3, 11):
@@ -320,6 +321,18 @@ WRONG_TYPES = [
     ('keymap = "ctrl+q"', "keymap", 1),
     ("[keymap]\nquit = 1", "keymap", 1),
     ('model = "m"\n\n[keymap.nested]\nquit = "q"', "keymap", None),
+    ("currency = 1", "currency", 1),
+    ('currency = "too long a symbol"', "currency", 1),
+    ('currency = "\\u001b[31m"', "currency", 1),
+    ('prices = "cheap"', "prices", 1),
+    ('[prices]\n"Qwen/Qwen3-8B" = 0.5', "prices", 1),
+    ('[prices]\n"Qwen/Qwen3-8B" = { input = 0.5 }', "prices", 1),
+    ('[prices]\n"Qwen/Qwen3-8B" = { input = 0.5, output = 2, inptu = 1 }', "prices", 1),
+    ('[prices]\n"Qwen/Qwen3-8B" = { input = -1, output = 2 }', "prices", 1),
+    ('[prices]\n"Qwen/Qwen3-8B" = { input = 1, output = "2" }', "prices", 1),
+    ('[prices]\n"Qwen/Qwen3-8B" = { input = 1, output = nan }', "prices", 1),
+    ('[prices]\n"Qwen/Qwen3-8B" = { input = true, output = 1 }', "prices", 1),
+    ('model = "m"\n[prices."Qwen/Qwen3-8B"]\ninput = 1\noutput = inf', "prices", None),
 ]
 
 
@@ -374,6 +387,7 @@ def test_round_trip_of_every_field(tmp_path: Path) -> None:
         "base_url": "http://localhost:8080/v1/",
         "model": "Qwen/Qwen3-8B",
         "favourites": ("a/b", "c/d"),
+        "compare_models": ("a/b", "e/f", "a/b"),
         "system_prompt": 'Say "hi" \\ then\n\ttab, bell\x07, del\x7f, nul\x00, é ✓ 中文 🙂',
         "temperature": 0.7,
         "top_p": 0.95,
@@ -388,6 +402,11 @@ def test_round_trip_of_every_field(tmp_path: Path) -> None:
         "image_turns": 0,
         "theme": "textual-dark",
         "transcript_dir": tmp_path / "transcripts",
+        "currency": "US$ ",
+        "prices": {
+            "Qwen/Qwen3-8B": {"input": 0, "output": 0},
+            "deepseek-ai/DeepSeek-R1": {"input": 4, "output": 16.5},
+        },
         "keymap": {"quit": "ctrl+q", 'odd key="x"': "f1,f2"},
     }
     save_config(updates, path)
@@ -403,6 +422,7 @@ def test_round_trip_of_every_field(tmp_path: Path) -> None:
         base_url="http://localhost:8080/v1",
         model="Qwen/Qwen3-8B",
         favourites=["a/b", "c/d"],
+        compare_models=["a/b", "e/f"],  # repeats once
         system_prompt=str(updates["system_prompt"]),
         temperature=0.7,
         top_p=0.95,
@@ -418,6 +438,8 @@ def test_round_trip_of_every_field(tmp_path: Path) -> None:
         theme="textual-dark",
         keymap={"quit": "ctrl+q", 'odd key="x"': "f1,f2"},
         transcript_dir=tmp_path / "transcripts",
+        currency="US$ ",
+        prices={"Qwen/Qwen3-8B": Price(0, 0), "deepseek-ai/DeepSeek-R1": Price(4, 16.5)},
     )
     assert config == expected
     # every field of Config is covered by this test (path is not a setting)
@@ -764,6 +786,68 @@ def test_settings_from_config_file(tmp_path: Path) -> None:
     assert settings.base_url == "https://example.com/v1"  # base_url beats region in the file
     assert settings.region is None
     assert settings.api_key_source == "config"
+
+
+PRICES_TOML = """
+currency = "$"
+
+[prices]
+"Qwen/Qwen3-8B" = { input = 0, output = 0 }
+"deepseek-ai/DeepSeek-R1" = { input = 4, output = 16.5 }
+
+[prices."Pro/deepseek-ai/DeepSeek-V3"]
+input = 2
+output = 8
+"""
+
+
+def test_prices_per_model_and_the_currency(tmp_path: Path) -> None:
+    config = load_config(write(tmp_path / "c.toml", PRICES_TOML))
+    assert config.prices == {
+        "Qwen/Qwen3-8B": Price(0.0, 0.0),
+        "deepseek-ai/DeepSeek-R1": Price(4.0, 16.5),
+        "Pro/deepseek-ai/DeepSeek-V3": Price(2.0, 8.0),
+    }
+    settings = resolve_settings(config=config, env={})
+    assert settings.prices == config.prices
+    assert settings.currency == "$"
+    unpriced = resolve_settings(config=Config(), env={})
+    assert unpriced.prices == {} and unpriced.currency == CURRENCY == "¥"
+
+
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        (
+            '[prices]\n"Qwen/Qwen3-8B" = 0.5',
+            "prices must be a table { input = …, output = … } for 'Qwen/Qwen3-8B', not 0.5",
+        ),
+        (
+            '[prices]\n"Qwen/Qwen3-8B" = { input = 0.5 }',
+            "prices must be a table with both input and output for 'Qwen/Qwen3-8B', not {'input': 0.5}",
+        ),
+        (
+            "[prices]\nm = { input = 1, output = 2, inptu = 1 }",
+            "prices must be a table of only input and output for 'm', not",
+        ),
+        (
+            '[prices]\n"Qwen/Qwen3-8B" = { input = -1, output = 2 }',
+            "prices must be a number of at least 0 for 'Qwen/Qwen3-8B' input (the price per million tokens), not -1",
+        ),
+        ('[prices]\nm = { input = 1, output = "2" }', "prices must be a number of at least 0 for 'm' output"),
+        (
+            'prices = ["m"]',
+            'prices must be a table of model ids to prices, e.g. [prices] then "Qwen/Qwen3-8B" =',
+        ),
+        ('currency = "dollars and cents"', "currency must be a currency symbol of at most 8 characters"),
+    ],
+)
+def test_a_bad_price_says_which_model_and_what_is_wrong(tmp_path: Path, text: str, says: str) -> None:
+    path = write(tmp_path / "config.toml", 'model = "m"\n' + text + "\n")
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    assert says in str(info.value)
+    assert info.value.line == 2  # the [prices] table (or the currency key)
 
 
 def test_system_prompt_flag() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from types import TracebackType
 
@@ -35,6 +35,7 @@ from siliconchat.core.history.rows import (
 )
 from siliconchat.core.history.schema import connect, create_private_file, prepare
 from siliconchat.core.history.search import SearchHits, search_index, search_scan, trigrams
+from siliconchat.core.history.usage_sums import ModelUsage, usage_by_model
 from siliconchat.core.sanitize import sanitize_line
 
 
@@ -356,6 +357,12 @@ class HistoryStore:
                 (*params, -1 if limit is None else max(0, limit), max(0, offset)),
             ).fetchall()
         return [ConversationSummary(*row) for row in rows]
+
+    def usage_by_model(self, conversation_ids: Sequence[int]) -> dict[int, list[ModelUsage]]:
+        """The prompt and completion tokens of each conversation's answers (all branches), summed by model in SQL,
+        reading only the answers of ``conversation_ids`` (see :mod:`~siliconchat.core.history.usage_sums`). A conversation
+        without any answer with usage is left out. For prices: :func:`siliconchat.core.costs.totals_of`."""
+        return usage_by_model(self._read, conversation_ids)
 
     def count(self) -> int:
         """How many conversations there are."""

@@ -2,8 +2,9 @@
 
 The package, by job:
 
-* ``markdown_form``: :func:`to_markdown`. Every prompt, answer and reasoning is kept exactly as received;
-  only the one-line labels siliconchat composes are sanitized.
+* ``markdown_form``: :func:`to_markdown`, the active path, or with ``all_branches`` every branch after it.
+  Every prompt, answer and reasoning is kept exactly as received; only the one-line labels siliconchat
+  composes are sanitized.
 * ``json_form``: :func:`to_dict`, :func:`to_json` and :func:`import_json`, which validates everything and
   raises :class:`TranscriptError` with the path of the bad field.
 * ``new_files``: :func:`transcript_filename` and :func:`image_filename` (safe names), :func:`write_new_file`,

@@ -6,6 +6,16 @@ model ids, error lines) are sanitized. Whoever prints a transcript to a terminal
 (``siliconchat export`` does). The one addition: a code fence left open by a cut-off answer is closed after
 it, so the turns that follow still render.
 
+The document is the active path (what the chat shows). With ``all_branches`` every other branch follows it,
+once, under "Other branches": the active path first, exactly as without, so that it reads the same; then
+one section per branch not taken, ``## Branch 3: message 4, answer 2 of 3``, holding only the part that
+differs: the message where it leaves an earlier branch (its place among its siblings, as the chat's
+``‹ 2/3 ›``), and the messages below it along the path chosen last there, under a line naming the message it
+follows (``After message 3 (User · 15:30:02) of the active path.``). A branch that leaves another branch
+further down is a section of its own, after the ones before it. Sections rather than indentation: an
+indented answer would turn into a code block, and its own headings and fences would break. Messages are
+counted from the first prompt, as on any path through the tree.
+
 Images are not in the document itself: given ``images`` (each image's content hash to the name of a file
 written beside the document, see ``new_files``), each one is linked where its message lists it
 (``![cat.png](cat-1f2e3d4c5b6a.png)``); without, it is only listed.
@@ -15,12 +25,20 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Final
 from urllib.parse import quote
 
 from siliconchat import __version__
-from siliconchat.core.conversation import Conversation, Message, MessageState
+from siliconchat.core.conversation import (
+    Conversation,
+    Message,
+    MessageState,
+    active_path,
+    children_of,
+    is_failed_attempt,
+)
 from siliconchat.core.sanitize import sanitize_line
 
 _STATE_LABELS: Final = {
@@ -29,6 +47,11 @@ _STATE_LABELS: Final = {
     MessageState.FAILED: "Failed",
     MessageState.STREAMING: "Still streaming",
 }
+BRANCHES_NOTE: Final = (
+    "The conversation above is its active branch (branch 1), the one the chat shows. Each branch below leaves "
+    "an earlier one after a message and holds the messages from there on: messages are counted from the "
+    'first prompt, and "answer 2 of 3" is the place among its siblings that the chat shows as ‹ 2/3 ›.'
+)
 
 
 def local_time(timestamp: float) -> _dt.datetime:
@@ -72,12 +95,13 @@ def _blockquote(text: str) -> str:
     return "\n".join("> " + line if line else ">" for line in text.splitlines() or [""])
 
 
-def _turn_heading(message: Message, day: _dt.date) -> str:
+def _turn_label(message: Message, day: _dt.date) -> str:
+    """``Assistant · deepseek-ai/DeepSeek-R1 · 15:30:02``: a message's heading without its ``#``."""
     when = local_time(message.created_at)
     clock = when.strftime("%H:%M:%S") if when.date() == day else when.strftime("%Y-%m-%d %H:%M:%S")
     if message.role == "assistant":
-        return f"## Assistant · {sanitize_line(message.model or 'unknown model')} · {clock}"
-    return f"## {message.role.capitalize()} · {clock}"
+        return f"Assistant · {sanitize_line(message.model or 'unknown model')} · {clock}"
+    return f"{message.role.capitalize()} · {clock}"
 
 
 def _usage_line(message: Message) -> str | None:
@@ -127,9 +151,37 @@ def _attachment_lines(message: Message, images: Mapping[str, str]) -> list[str]:
     return out
 
 
-def to_markdown(conversation: Conversation, images: Mapping[str, str] | None = None) -> str:
-    """The conversation as a Markdown document (see the module notes for what is kept exactly). ``images``
-    maps an image's content hash to the file beside the document that holds it, to link."""
+def _message_lines(
+    message: Message, day: _dt.date, images: Mapping[str, str], level: int, *, rule: bool = True
+) -> list[str]:
+    """One message: a rule (unless not ``rule``), its heading (``level`` hashes), its reasoning folded, its
+    text, attachments, state and usage."""
+    out = ["---", ""] if rule else []
+    out += [f"{'#' * level} {_turn_label(message, day)}", ""]
+    if message.reasoning:
+        seconds = message.timings.reasoning
+        summary = f"Reasoning ({_seconds(seconds)})" if seconds is not None else "Reasoning"
+        # Blank lines around the body: GitHub renders Markdown inside <details> only then.
+        out += ["<details>", f"<summary>{summary}</summary>", "", _close_fences(message.reasoning), ""]
+        out += ["</details>", ""]
+    if message.content:
+        out += [_close_fences(message.content), ""]
+    elif message.role == "assistant" and message.state is not MessageState.FAILED:
+        out += ["*(no answer text)*", ""]
+    if message.attachments:
+        out += _attachment_lines(message, images)
+    for line in (_state_line(message), _usage_line(message) if message.role == "assistant" else None):
+        if line:
+            out += [line, ""]
+    return out
+
+
+def to_markdown(
+    conversation: Conversation, images: Mapping[str, str] | None = None, *, all_branches: bool = False
+) -> str:
+    """The conversation as a Markdown document (see the module notes for what is kept exactly): its active
+    path, and with ``all_branches`` every other branch after it (see the module notes for their form).
+    ``images`` maps an image's content hash to the file beside the document that holds it, to link."""
     created = local_time(conversation.created_at)
     title = sanitize_line(conversation.title) or "Untitled conversation"
     out: list[str] = [f"# {title}", ""]
@@ -146,20 +198,85 @@ def to_markdown(conversation: Conversation, images: Mapping[str, str] | None = N
         out += ["**System prompt:**", "", _blockquote(conversation.system_prompt), ""]
     day = created.date()
     for message in conversation.messages:
-        out += ["---", "", _turn_heading(message, day), ""]
-        if message.reasoning:
-            seconds = message.timings.reasoning
-            summary = f"Reasoning ({_seconds(seconds)})" if seconds is not None else "Reasoning"
-            # Blank lines around the body: GitHub renders Markdown inside <details> only then.
-            out += ["<details>", f"<summary>{summary}</summary>", "", _close_fences(message.reasoning), ""]
-            out += ["</details>", ""]
-        if message.content:
-            out += [_close_fences(message.content), ""]
-        if message.attachments:
-            out += _attachment_lines(message, images or {})
-        elif message.role == "assistant" and message.state is not MessageState.FAILED:
-            out += ["*(no answer text)*", ""]
-        for line in (_state_line(message), _usage_line(message) if message.role == "assistant" else None):
-            if line:
-                out += [line, ""]
-    return "\n".join(out).rstrip("\n") + "\n"
+        out += _message_lines(message, day, images or {}, 2)
+    text = "\n".join(out).rstrip("\n") + "\n"
+    if not all_branches:
+        return text
+    sections = branch_sections(conversation)
+    if len(sections) == 1:
+        return text
+    return (
+        text
+        + "\n"
+        + "\n".join(_other_branches(conversation.tree, sections, day, images or {})).rstrip("\n")
+        + "\n"
+    )
+
+
+# -- every branch ------------------------------------------------------------------------------------------
+
+
+@dataclass
+class BranchSection:
+    """A part of the tree written as one section: ``messages`` go down from ``messages[0]``, which is the
+    ``depth``-th message from the first prompt and follows message ``depth - 1`` of section ``after`` (the
+    index of an earlier section; None for the active path, section 0, and for another first prompt)."""
+
+    messages: list[Message]
+    depth: int = 1
+    after: int | None = None
+
+
+def branch_sections(conversation: Conversation) -> list[BranchSection]:
+    """The whole tree as sections, each message in exactly one: the active path first, then, in the order
+    they leave the sections before them (from the top of each), every branch not taken, each with the path
+    below its first message that was chosen last there."""
+    children = children_of(conversation.tree)
+    sections = [BranchSection(list(conversation.messages))]
+    placed = {id(m) for m in conversation.messages}
+    at = 0
+    while at < len(sections):
+        section = sections[at]
+        # The messages this section holds, and for the active path the root above the first prompts (depth 0).
+        parents: list[Message | None] = [None, *section.messages] if at == 0 else [*section.messages]
+        top = section.depth if at else 0  # the depth of parents[0]
+        for offset, parent in enumerate(parents):
+            depth = top + offset + 1  # of parent's children
+            for child in children.get(None if parent is None else id(parent), []):
+                if id(child) in placed:
+                    continue
+                path = active_path(conversation.tree, child, children)
+                placed.update(id(m) for m in path)
+                sections.append(BranchSection(path, depth, None if parent is None else at))
+        at += 1
+    return sections
+
+
+def _place(children: Mapping[int | None, list[Message]], message: Message) -> str:
+    """``answer 2 of 3``: the message's place among its siblings (``children`` of its parent, in the order
+    written) as the chat counts them; a failed attempt is no branch (``a failed attempt``)."""
+    if is_failed_attempt(message):
+        return "a failed attempt"
+    parent = message.parent
+    group = [m for m in children[None if parent is None else id(parent)] if not is_failed_attempt(m)]
+    kind = "answer" if message.role == "assistant" else "prompt"
+    return f"{kind} {next(i for i, m in enumerate(group) if m is message) + 1} of {len(group)}"
+
+
+def _other_branches(
+    tree: Sequence[Message], sections: list[BranchSection], day: _dt.date, images: Mapping[str, str]
+) -> list[str]:
+    children = children_of(tree)
+    out = ["---", "", "# Other branches", "", BRANCHES_NOTE, ""]  # each branch: a rule, then its heading
+    for number, section in enumerate(sections[1:], start=2):
+        first = section.messages[0]
+        out += ["---", "", f"## Branch {number}: message {section.depth}, {_place(children, first)}", ""]
+        if section.after is None or first.parent is None:
+            out += ["*Another first prompt of the conversation.*", ""]
+        else:
+            where = "the active path" if section.after == 0 else f"branch {section.after + 1}"
+            label = _turn_label(first.parent, day)
+            out += [f"*After message {section.depth - 1} ({label}) of {where}.*", ""]
+        for at, message in enumerate(section.messages):
+            out += _message_lines(message, day, images, 3, rule=at > 0)
+    return out

@@ -159,11 +159,12 @@ def _holds(path: Path, data: bytes) -> bool:
         return False
 
 
-def write_images(conversation: Conversation, folder: Path) -> dict[str, str]:
-    """Write each image of the conversation (once per content) into ``folder``, which exists; returns each
-    image's content hash mapped to its file's name, for :func:`to_markdown`."""
+def write_images(conversation: Conversation, folder: Path, *, all_branches: bool = False) -> dict[str, str]:
+    """Write each image of the conversation's active path (``all_branches``: of its whole tree), once per
+    content, into ``folder``, which exists; returns each image's content hash mapped to its file's name, for
+    :func:`to_markdown`."""
     names: dict[str, str] = {}
-    for message in conversation.messages:
+    for message in conversation.tree if all_branches else conversation.messages:
         for attachment in message.attachments:
             if attachment.kind != "image" or attachment.sha256 in names:
                 continue
@@ -179,20 +180,26 @@ def write_images(conversation: Conversation, folder: Path) -> dict[str, str]:
     return names
 
 
-def write_markdown(conversation: Conversation, path: Path) -> Path:
+def write_markdown(conversation: Conversation, path: Path, *, all_branches: bool = False) -> Path:
     """Write the conversation as a new Markdown file at ``path`` (FileExistsError if it exists), its images
-    beside it; returns the path."""
+    beside it; returns the path. ``all_branches``: every branch, not only the active path."""
     path = Path(path)
-    images = write_images(conversation, path.parent)
-    return write_new_file(path, to_markdown(conversation, images).encode("utf-8"))
+    images = write_images(conversation, path.parent, all_branches=all_branches)
+    markdown = to_markdown(conversation, images, all_branches=all_branches)
+    return write_new_file(path, markdown.encode("utf-8"))
 
 
 def save_transcript(
-    conversation: Conversation, folder: Path | None = None, formats: Sequence[str] = FORMATS
+    conversation: Conversation,
+    folder: Path | None = None,
+    formats: Sequence[str] = FORMATS,
+    *,
+    all_branches: bool = False,
 ) -> list[Path]:
     """Save the conversation as new files in ``folder`` (default ``paths.default_transcript_dir()``,
     created with mode 0700): one per format, "md" and/or "json". Returns the paths written; formats
-    share a name (and a number, when a name was taken). Raises TranscriptError (OSError inside)."""
+    share a name (and a number, when a name was taken). Raises TranscriptError (OSError inside).
+    ``all_branches``: the Markdown holds every branch (the JSON always does)."""
     folder = Path(folder) if folder is not None else paths.default_transcript_dir()
     unknown = [f for f in formats if f not in FORMATS]
     if unknown or not formats:
@@ -201,7 +208,11 @@ def save_transcript(
     try:
         paths.ensure_dir(folder)
         rendered = {
-            "md": lambda: to_markdown(conversation, write_images(conversation, folder)),
+            "md": lambda: to_markdown(
+                conversation,
+                write_images(conversation, folder, all_branches=all_branches),
+                all_branches=all_branches,
+            ),
             "json": lambda: to_json(conversation),
         }
         data = {fmt: rendered[fmt]().encode("utf-8") for fmt in formats}

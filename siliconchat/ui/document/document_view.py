@@ -255,12 +255,14 @@ class DocumentView(ScrollView, can_focus=True):
     def _resize_document(self, size: Size, repaint: bool) -> None:
         """Set the document's size. When only its height changes and the scrollbar stays as it was (shown, or
         not), the screen is not laid out again: ``virtual_size`` is a reactive that lays out every widget on the
-        screen (5-10 ms, in every frame of an answer that adds a line, and in its first frame); the scrollbar
-        is told the new height in place, and the view repaints (``repaint``) or its caller does."""
+        screen (5-10 ms, in every frame of an answer that adds a line, and in its first frame; several times the
+        cost of a frame's text when answers stream side by side); the scrollbar is told the new height in place,
+        and the view repaints (``repaint``) or its caller does."""
         old = self.virtual_size
         rows = self.scrollable_content_region.height
-        if old.width != size.width or (old.height > rows) != (size.height > rows):
-            self.virtual_size = size  # a layout: a new width, or the scrollbar comes or goes
+        if old.width != size.width or not rows or (old.height > rows) != (size.height > rows):
+            # A layout: not laid out yet, a new width, or the scrollbar comes or goes.
+            self.virtual_size = size
             return
         self.set_reactive(DocumentView.virtual_size, size)
         if self.show_vertical_scrollbar:

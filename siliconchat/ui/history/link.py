@@ -268,7 +268,7 @@ class HistoryLink:
         if screen is None or self.sidebar is not None:
             return  # the setup screen is up (F9 mounts it later), or F9 came first
         sidebar = await self._mount_sidebar(screen, shown=False)
-        self.app.run_worker(self._fill_sidebar(sidebar), group="sidebar", exclusive=True, exit_on_error=False)
+        self._run_fill(sidebar)
 
     async def toggle_sidebar(self) -> None:
         screen = self._screen()
@@ -298,9 +298,16 @@ class HistoryLink:
         """Read the list again (in a thread), hidden or shown (a page: about a millisecond)."""
         sidebar = self.sidebar
         if sidebar is not None:
-            self.app.run_worker(
-                self._fill_sidebar(sidebar), group="sidebar", exclusive=True, exit_on_error=False
-            )
+            self._run_fill(sidebar)
+
+    def _run_fill(self, sidebar: Sidebar) -> None:
+        # The work as a function, not a coroutine: a fill replaced by the next one (exclusive) before it began
+        # is never called, where a coroutine made for it was left never awaited (a RuntimeWarning).
+        async def fill() -> None:
+            await self._fill_sidebar(sidebar)
+
+        # (Textual types a work function's coroutine as Coroutine[None, None, T]: an async def's is Any, Any.)
+        self.app.run_worker(fill, group="sidebar", exclusive=True, exit_on_error=False)  # type: ignore[arg-type]
 
     async def _fill_sidebar(self, sidebar: Sidebar) -> None:
         """The sidebar reads its rows from the store, a page at a time (see ``Sidebar.fill``)."""
@@ -426,7 +433,9 @@ class HistoryLink:
         folder = self.app.config.transcript_dir
         return Path(folder) if folder is not None else paths.default_transcript_dir()
 
-    def save_transcript(self) -> None:
+    def save_transcript(self, *, all_branches: bool = False) -> None:
+        """Save the conversation on screen as Markdown (``all_branches``: every branch, not only the one shown)
+        and JSON (the whole tree) in the transcript folder."""
         screen = self._screen()
         if screen is None:
             return
@@ -434,9 +443,11 @@ class HistoryLink:
         if not conversation.messages and conversation.id is None:
             self.app.notify_plain("There is nothing to save yet: the conversation is empty.")
             return
-        self.app.run_worker(self._save_transcript(conversation), group="transcript", exit_on_error=False)
+        self.app.run_worker(
+            self._save_transcript(conversation, all_branches), group="transcript", exit_on_error=False
+        )
 
-    async def _save_transcript(self, conversation: Conversation) -> None:
+    async def _save_transcript(self, conversation: Conversation, all_branches: bool) -> None:
         from siliconchat.core.transcript import TranscriptError, save_transcript
 
         folder = self.transcript_folder()
@@ -457,7 +468,7 @@ class HistoryLink:
 
                 first = next((m for m in record.messages if m.role == "user"), None)
                 record.title = make_title(first.content) if first is not None else ""
-            return save_transcript(record, folder, ("md", "json"))
+            return save_transcript(record, folder, ("md", "json"), all_branches=all_branches)
 
         await self.saves.drained(READ_WAIT)
         try:

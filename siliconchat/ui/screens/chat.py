@@ -11,12 +11,16 @@ Every key of the chat screen (the README lists them too):
 |---|---|---|
 | enter | send | send the prompt |
 | ctrl+j, shift+enter | newline | new line in the prompt |
-| escape | stop | stop the answer being streamed (the partial answer is kept) |
+| escape | stop | stop the answer being streamed (the partial answer is kept); comparing: the highlighted one, or close |
 | ctrl+c | interrupt | stop the answer being streamed; when idle (or pressed twice within 1 s), quit |
 | ctrl+n | new_conversation | new conversation |
 | f2 | model_picker | model picker |
 | f3 / shift+f3 | next_favourite / previous_favourite | cycle favourite models |
 | f4 | toggle_favourite | mark / unmark the current model as a favourite |
+| f8 | compare | compare models: the prompt to 2-4 models at once (the model picker marks them) |
+| shift+f8 | compare_again | compare on the models of the last comparison |
+| tab / shift+tab (comparing) | next_column / previous_column | highlight the next / previous answer |
+| enter (comparing, empty prompt) | pick_answer | pick the highlighted answer (see ``chat_compare.py``) |
 | f5 | conversation_settings | system prompt, temperature, top_p, max tokens, thinking budget |
 | ctrl+t | toggle_thinking | thinking on / off (hybrid models) |
 | ctrl+r | toggle_reasoning | show / hide the reasoning pane |
@@ -30,6 +34,7 @@ Every key of the chat screen (the README lists them too):
 | up (in an empty prompt) | pick_up | pick the last prompt; then up / down (pick_down) move between the prompts |
 | e, enter (a prompt picked) | edit_picked | put the picked prompt in the prompt, to send as a new branch |
 | escape (a prompt picked or edited) | stop | stop picking, or editing (see ``chat_branches.py``) |
+| f7 | open_editor | edit the prompt (or the picked prompt) in $VISUAL / $EDITOR (see ``chat_editor.py``) |
 | ctrl+p | command_palette | command palette |
 | f1 | help | help |
 | ctrl+q | quit | quit |
@@ -41,15 +46,18 @@ import asyncio
 import re
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar, NamedTuple
+from typing import TYPE_CHECKING, ClassVar
 
 from textual.binding import Binding, BindingType
 
 from siliconchat.core.attachments import AttachmentError
+from siliconchat.core.compare import MIN_MODELS
 from siliconchat.core.models import Thinking, thinking_of
 from siliconchat.core.sanitize import sanitize_line
 from siliconchat.ui.keymap import key_name
-from siliconchat.ui.screens.chat_branches import BranchScreen
+from siliconchat.ui.screens.chat_branches import BRANCH_ACTIONS, BranchScreen
+from siliconchat.ui.screens.chat_commands import COMMANDS, Command
+from siliconchat.ui.screens.chat_compare import COMPARE_ACTIONS
 from siliconchat.ui.widgets.prompt_input import PromptInput
 
 if TYPE_CHECKING:
@@ -94,111 +102,6 @@ def last_code_block(markdown: str) -> str | None:
     return blocks[-1][1] if blocks else None
 
 
-class Command(NamedTuple):
-    """One command of the palette: its title, what it does, the action it runs and the binding that runs it."""
-
-    title: str
-    help: str
-    action: str
-    binding_id: str | None = None
-
-
-COMMANDS: tuple[Command, ...] = (
-    Command("Stop the answer", "Stop the answer being streamed, keeping what arrived", "stop", "stop"),
-    Command("New conversation", "Start a new, empty conversation", "new_conversation", "new_conversation"),
-    Command(
-        "Choose a model",
-        "Pick the model of the next turn from the account's models",
-        "model_picker",
-        "model_picker",
-    ),
-    Command("Next favourite model", "Switch to the next favourite model", "next_favourite", "next_favourite"),
-    Command(
-        "Previous favourite model",
-        "Switch to the previous favourite model",
-        "previous_favourite",
-        "previous_favourite",
-    ),
-    Command(
-        "Toggle favourite model",
-        "Mark or unmark the current model as a favourite",
-        "toggle_favourite",
-        "toggle_favourite",
-    ),
-    Command(
-        "Conversation settings",
-        "System prompt, temperature, top_p, max tokens, thinking budget",
-        "conversation_settings",
-        "conversation_settings",
-    ),
-    Command(
-        "Thinking on/off",
-        "Switch thinking on or off (hybrid models such as Qwen3)",
-        "toggle_thinking",
-        "toggle_thinking",
-    ),
-    Command("Show/hide reasoning", "Show or hide the reasoning pane", "toggle_reasoning", "toggle_reasoning"),
-    Command(
-        "Regenerate last answer",
-        "A new answer to the last prompt (the old one stays, a branch)",
-        "regenerate",
-    ),
-    Command(
-        "Previous branch",
-        "Switch the selected answer (or picked prompt) to its previous sibling",
-        "previous_branch",
-        "previous_branch",
-    ),
-    Command(
-        "Next branch",
-        "Switch the selected answer (or picked prompt) to its next sibling",
-        "next_branch",
-        "next_branch",
-    ),
-    Command(
-        "Edit an earlier prompt", "Pick a prompt (Up/Down), then e to edit it as a new branch", "pick_prompt"
-    ),
-    Command("Copy last answer", "Copy the last answer to the clipboard", "copy_answer", "copy_answer"),
-    Command("Copy last code block", "Copy the last code block of the last answer", "copy_code"),
-    Command("Copy reasoning", "Copy the reasoning of the selected or last turn", "copy_reasoning"),
-    Command(
-        "Show/hide sidebar",
-        "The saved conversations: reopen, rename (r), delete (d)",
-        "toggle_sidebar",
-        "toggle_sidebar",
-    ),
-    Command(
-        "Search conversations",
-        "Search the prompts and answers (and reasoning) of every conversation",
-        "search",
-        "search",
-    ),
-    Command(
-        "Save transcript",
-        "Save this conversation as Markdown and JSON in the transcript folder",
-        "save_transcript",
-        "save_transcript",
-    ),
-    Command("Rename conversation", "Give this conversation a new title", "rename_conversation"),
-    Command(
-        "Delete conversation", "Delete this conversation from the history (asks first)", "delete_conversation"
-    ),
-    Command("Open latest conversation", "Reopen the conversation with the latest activity", "open_latest"),
-    Command(
-        "Attach files",
-        "Send files or images with the next message (a picker of the working folder)",
-        "attach",
-        "attach",
-    ),
-    Command(
-        "Unfold",
-        "Unfold the pastes in the prompt, else the long message in view",
-        "unfold",
-        "unfold",
-    ),
-)
-
-
 class ChatScreen(BranchScreen):
     """The main screen. Keys: the README's key table."""
 
@@ -209,6 +112,14 @@ class ChatScreen(BranchScreen):
         Binding("f3", "next_favourite", "Next fav", id="next_favourite"),
         Binding("shift+f3", "previous_favourite", "Prev fav", id="previous_favourite", show=False),
         Binding("f4", "toggle_favourite", "Favourite", id="toggle_favourite", show=False),
+        Binding("f8", "compare", "Compare", id="compare", show=False),
+        Binding("shift+f8", "compare_again", "Compare again", id="compare_again", show=False),
+        # priority, and only while a comparison is on screen (compare_key_applies): else the prompt has them
+        Binding("tab", "next_column", "Next answer", id="next_column", show=False, priority=True),
+        Binding(
+            "shift+tab", "previous_column", "Previous answer", id="previous_column", show=False, priority=True
+        ),
+        Binding("enter", "pick_answer", "Pick", id="pick_answer", show=False, priority=True),
         Binding("f5", "conversation_settings", "Settings", id="conversation_settings", show=False),
         Binding("ctrl+t", "toggle_thinking", "Thinking", id="toggle_thinking", show=False),
         Binding("ctrl+r", "toggle_reasoning", "Reasoning", id="toggle_reasoning"),
@@ -225,6 +136,8 @@ class ChatScreen(BranchScreen):
         Binding("up", "pick_up", "Pick a prompt", id="pick_up", show=False, priority=True),
         Binding("down", "pick_down", "Next prompt", id="pick_down", show=False, priority=True),
         Binding("e,enter", "edit_picked", "Edit the prompt", id="edit_picked", show=False, priority=True),
+        # priority: the prompt (a TextArea) binds f7 to select all
+        Binding("f7", "open_editor", "Edit in $EDITOR", id="open_editor", show=False, priority=True),
     ]
 
     def commands(self) -> Iterator[tuple[str, str, str]]:
@@ -245,8 +158,12 @@ class ChatScreen(BranchScreen):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if self.is_attached and self.app.screen is not self:
             return False  # under a dialog: its footer shows none of the keys the dialog holds back
-        if action == "stop" and not (self.streaming or self.picked or self.editing):
+        if action == "stop" and not (self.streaming or self.picked or self.editing or self.comparing):
             return None  # shown, dimmed; the key falls through
+        if action in COMPARE_ACTIONS:
+            return self.compare_key_applies(action)
+        if self.comparing is not None and action in BRANCH_ACTIONS:
+            return None  # a comparison is on screen: its answers are the branches (Tab, Enter)
         return self.branch_key_applies(action)
 
     def _say(self, text: str, severity: str = "information") -> None:
@@ -254,9 +171,33 @@ class ChatScreen(BranchScreen):
 
     # -- the turn -----------------------------------------------------------------------------------
 
-    def action_stop(self) -> None:
-        if not self.cancel_pick():
+    async def action_stop(self) -> None:
+        if self.comparing is not None:
+            if not self.stop_column() and not self.comparing.streaming:
+                await self.close_comparison()
+        elif not self.cancel_pick():
             self.stop_answer()
+
+    # -- comparing -------------------------------------------------------------------------------------
+
+    def action_compare(self) -> None:
+        self.chat_app.open_model_picker(compare=True)
+
+    async def action_compare_again(self) -> None:
+        models = self.chat_app.compare_models
+        if len(models) < MIN_MODELS:
+            self.chat_app.open_model_picker(compare=True)
+            return
+        await self.compare(models)
+
+    def action_next_column(self) -> None:
+        self.highlight_column(1)
+
+    def action_previous_column(self) -> None:
+        self.highlight_column(-1)
+
+    async def action_pick_answer(self) -> None:
+        await self.pick_answer()
 
     async def action_new_conversation(self) -> None:
         await self.new_conversation(self.chat_app.new_conversation())
@@ -273,7 +214,15 @@ class ChatScreen(BranchScreen):
             self._say("There is no prompt to send again yet.")
 
     def action_toggle_reasoning(self) -> None:
-        self.toggle_reasoning()
+        if self.comparing is not None:
+            self.toggle_compared_reasoning()
+        else:
+            self.toggle_reasoning()
+
+    def action_open_editor(self) -> None:
+        from siliconchat.ui.screens.chat_editor import open_editor
+
+        open_editor(self)
 
     def action_unfold(self) -> None:
         if not self.prompt.unfold_pastes() and not self.view.toggle_fold():
@@ -403,6 +352,9 @@ class ChatScreen(BranchScreen):
 
     def action_save_transcript(self) -> None:
         self.chat_app.history.save_transcript()
+
+    def action_save_transcript_all_branches(self) -> None:
+        self.chat_app.history.save_transcript(all_branches=True)
 
     def action_rename_conversation(self) -> None:
         self.chat_app.history.rename()

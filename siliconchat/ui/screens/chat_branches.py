@@ -25,19 +25,21 @@ from textual.widgets import TextArea
 
 from siliconchat.core.attachments import AttachmentError
 from siliconchat.ui.document.conversation_blocks import UserBlock
-from siliconchat.ui.screens.chat_turns import TurnScreen
+from siliconchat.ui.screens.chat_compare import CompareScreen
 
 if TYPE_CHECKING:
     from siliconchat.core.attachments import Attachment
     from siliconchat.core.conversation import Message
 
-__all__ = ["BranchScreen"]
+__all__ = ["BRANCH_ACTIONS", "BranchScreen"]
 
 PICKING_KEYS = frozenset({"pick_down", "edit_picked"})
 """Actions of keys that act only while a prompt is picked (else they go to the prompt, as typed)."""
+BRANCH_ACTIONS = frozenset({"pick_up", "previous_branch", "next_branch", *PICKING_KEYS})
+"""The actions of the branch keys."""
 
 
-class BranchScreen(TurnScreen):
+class BranchScreen(CompareScreen):
     """Switching branches and editing earlier prompts (the keys: the module's docstring)."""
 
     picked: Message | None = None
@@ -172,6 +174,17 @@ class BranchScreen(TurnScreen):
         await self.show_path()  # the path up to the new prompt, and the answer's block
         self._show(turn)
         return True
+
+    async def compare(self, models: Sequence[str]) -> bool:
+        """As :meth:`CompareScreen.compare`, which sends a new prompt at the end: not while editing one."""
+        if self.editing is not None:
+            self.chat_app.notify_plain(
+                f"A comparison sends a new prompt: leave the edit first ({self.chat_app.key_for('stop')}).",
+                severity="warning",
+            )
+            return False
+        self.cancel_pick()
+        return await super().compare(models)
 
     # -- switching branches --------------------------------------------------------------------------
 

@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from siliconchat.ui.key_priority import KeyPriority
     from siliconchat.ui.screens.chat_turns import TurnScreen
 
-__all__ = ["FramePacer", "ShownTurn"]
+__all__ = ["FramePacer", "ShownTurn", "take_text"]
 
 MIN_FRAME_SECONDS = 1 / 15
 """At most 15 frames per second while an answer streams (smooth for reading)."""
@@ -82,7 +82,7 @@ def _few(*pendings: list[str]) -> bool:
     return True
 
 
-def _take(pending: list[str], limit: int) -> str:
+def take_text(pending: list[str], limit: int) -> str:
     """Remove and join the first fragments of ``pending`` up to about ``limit`` characters (at least one)."""
     total = 0
     for index, part in enumerate(pending):
@@ -245,13 +245,13 @@ class FramePacer:
             # One update of the screen for both panes.
             with self.screen.app.batch_update():
                 if turn.reasoning:
-                    text = _take(turn.reasoning, budget)
+                    text = take_text(turn.reasoning, budget)
                     budget -= len(text)
                     self.screen.reasoning.write(text)
                     if first_text:
                         turn.block.refresh_label()  # "waiting…" becomes "thinking…"
                 if turn.answer and budget > 0:
-                    text = _take(turn.answer, budget)
+                    text = take_text(turn.answer, budget)
                     budget -= len(text)
                     turn.block.write(text)
             # The writes above are done (cut, parsed and drawn): measure up to the refresh.

@@ -76,6 +76,7 @@ async def _show(screen: TurnScreen, conversation: Conversation, focus: int | Non
     screen.selected = last
     screen.reasoning.show_message(last)
     screen.status.show_message(last)
+    screen.status.show_totals(conversation)
     screen.refresh_header()
     label_branches(view, conversation)
     target = _find(view, focus) if focus is not None else None

@@ -29,6 +29,7 @@ from siliconchat.ui.document.conversation_blocks import AnswerBlock, EarlierBloc
 from siliconchat.ui.document.document_view import DocumentView
 from siliconchat.ui.screens.chat_frames import FramePacer, ShownTurn
 from siliconchat.ui.widgets.attachment_tray import AttachmentTray
+from siliconchat.ui.widgets.compare_columns import ComparePanel
 from siliconchat.ui.widgets.conversation_view import ConversationView
 from siliconchat.ui.widgets.header_bar import HeaderBar
 from siliconchat.ui.widgets.key_footer import KeyFooter
@@ -98,6 +99,7 @@ class TurnScreen(Screen[None]):
         with Horizontal(id="body"):
             yield ConversationView(id="conversation", welcome=self.welcome_text)
             yield ReasoningPane(id="reasoning")
+        yield ComparePanel(id="compare")  # in place of the body while a comparison is on screen
         yield StatusLine(id="status")
         yield AttachmentTray(id="attachments")
         yield PromptInput(id="prompt")
@@ -128,6 +130,8 @@ class TurnScreen(Screen[None]):
         return self.query_one(PromptInput)
 
     def on_mount(self) -> None:
+        settings = self.chat_app.settings
+        self.status.set_prices(settings.prices, settings.currency)
         self.frames.mount()
         self._apply_layout(self.app.size.width)
         self.refresh_header()
@@ -301,6 +305,7 @@ class TurnScreen(Screen[None]):
         label_branches(view, self.conversation)
         self.reasoning.finish(message)
         self.status.show_message(message)
+        self.status.show_totals(self.conversation)
         failure = recorder.failure
         if failure is not None:
             view.add_error(failure.message, message=message)
@@ -351,6 +356,7 @@ class TurnScreen(Screen[None]):
         self.view.clear()
         self.reasoning.clear()
         self.status.show_message(None)
+        self.status.show_totals(None)
         self.prompt.clear()
         self.refresh_header()
         self.prompt.focus()

@@ -7,7 +7,11 @@ Bindings (while the filter input has focus):
 | up / down, pageup / pagedown | move the highlight in the list |
 | enter | use the highlighted model (or the id typed in the filter) |
 | ctrl+t | mark / unmark the highlighted model as a favourite |
+| space | mark / unmark the highlighted model for a comparison (model ids have no spaces) |
 | escape | close without changing the model |
+
+With 2 to 4 models marked, Enter compares the prompt on them (the picker dismisses with the tuple of their
+ids); opened for a comparison (F8), the last comparison's models come marked and Enter compares.
 
 Model ids come from the server and are untrusted: they are sanitized and rendered as
 ``Content``, never as markup.
@@ -27,6 +31,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
+from siliconchat.core.compare import MAX_MODELS, MIN_MODELS
 from siliconchat.core.errors import ApiFailure
 from siliconchat.core.models import Thinking, thinking_of
 from siliconchat.core.sanitize import sanitize_line
@@ -36,6 +41,7 @@ from siliconchat.ui.widgets.closing_input import ClosingInput
 __all__ = ["ModelPickerScreen", "filter_models"]
 
 _STAR = "★"
+_MARK = "✓"
 _CURRENT = "●"
 _ID_LIMIT = 120  # a model id longer than this is shown shortened
 _OPTION_CACHE_SIZE = 20_000
@@ -104,14 +110,18 @@ class _ModelList(OptionList, can_focus=False):
     """The list under the filter: it never takes focus, the filter input keeps it."""
 
 
-class ModelPickerScreen(ModalScreen[str | None]):
-    """Pick the model for the next turn. Dismisses with the model id, or ``None`` on Escape."""
+class ModelPickerScreen(ModalScreen[str | tuple[str, ...] | None]):
+    """Pick the model for the next turn, or the models to compare. Dismisses with the model id, the ids of
+    the models marked for a comparison (a tuple), or ``None`` on Escape."""
 
     CSS_PATH = "../styles/screens.tcss"
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Close", id="model_picker.close"),
         Binding("ctrl+t", "toggle_favourite", "Favourite", id="model_picker.favourite"),
+        # the filter input handles space (in the order the keys were typed; a model id has no space): this
+        # binding names it in the hint and the help, and lets a keymap move it to another key
+        Binding("space", "toggle_mark", "Mark", id="model_picker.mark"),
         Binding("up", "cursor('up')", "Up", show=False),
         Binding("down", "cursor('down')", "Down", show=False),
         Binding("pageup", "cursor('page_up')", "Page up", show=False),
@@ -126,8 +136,11 @@ class ModelPickerScreen(ModalScreen[str | None]):
         favourites: Sequence[str],
         load_models: Callable[[], Awaitable[list[str]]] | None,
         toggle_favourite: Callable[[str], None],
+        marked: Sequence[str] | None = None,
     ) -> None:
         super().__init__()
+        self._compare = marked is not None  # opened to compare: Enter compares the marked models
+        self._marked: list[str] = list(dict.fromkeys(marked or ()))[:MAX_MODELS]
         self._current = current
         self._favourites: list[str] = list(dict.fromkeys(favourites))
         self._load_models = load_models
@@ -139,7 +152,7 @@ class ModelPickerScreen(ModalScreen[str | None]):
         self._typed: str | None = None  # the option "use this id" offers this id, if any
         self._query = ""  # the filter's text the list shows the matches of
         self._base_order: list[str] = []
-        self._options_cache: dict[tuple[str, tuple[tuple[int, int], ...]], Option] = {}
+        self._options_cache: dict[tuple[str, tuple[tuple[int, int], ...], bool, bool], Option] = {}
         self._set_models(models or [])
 
     # -- data ---------------------------------------------------------------------------
@@ -164,9 +177,12 @@ class ModelPickerScreen(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="picker-dialog", classes="dialog") as dialog:
-            dialog.border_title = "Choose a model"
+            dialog.border_title = "Compare models: mark 2 to 4" if self._compare else "Choose a model"
             yield ClosingInput(
-                placeholder="Type to filter, or type any model id", id="picker-filter", on_enter=self._choose
+                placeholder="Type to filter, or type any model id",
+                id="picker-filter",
+                on_enter=self._choose,
+                on_keys={"space": self._mark_typed},  # marks a model, after the keys typed before it
             )
             yield _ModelList(id="picker-list", markup=False)
             yield Static(id="picker-status", markup=False)
@@ -175,10 +191,14 @@ class ModelPickerScreen(ModalScreen[str | None]):
 
     def _keys_hint(self) -> Content:
         parts: list[str | tuple[str, str]] = []
-        favourite, close = (
-            key_label(self.app, ModelPickerScreen, f"model_picker.{name}") for name in ("favourite", "close")
+        favourite, close, mark = (
+            key_label(self.app, ModelPickerScreen, f"model_picker.{name}")
+            for name in ("favourite", "close", "mark")
         )
-        for key, what in (("↑↓", "move"), ("enter", "choose"), (favourite, "favourite"), (close, "close")):
+        keys = [("↑↓", "move"), ("enter", "choose"), (mark, "mark to compare"), (favourite, "favourite")]
+        if self._compare:
+            keys = [("↑↓", "move"), (mark, "mark"), ("enter", "compare"), (favourite, "favourite")]
+        for key, what in (*keys, (close, "close")):
             if parts:
                 parts.append("  ")
             parts.extend([(key, "bold $accent"), " ", what])
@@ -215,7 +235,9 @@ class ModelPickerScreen(ModalScreen[str | None]):
         name = name.truncate(_ID_LIMIT, ellipsis=True)
         favourite = model in self._favourites
         tag = _FAMILY_TAG[thinking_of(model)]
+        marks = self._compare or bool(self._marked)  # a column of marks, once marking began
         return Content.assemble(
+            ((f"{_MARK} " if model in self._marked else "  ") if marks else "", "bold $text-success"),
             (f"{_STAR} " if favourite else "  ", "$text-warning"),
             (f"{_CURRENT} " if model == self._current else "  ", "$text-success"),
             name,
@@ -225,7 +247,7 @@ class ModelPickerScreen(ModalScreen[str | None]):
     def _option(self, model: str, spans: list[tuple[int, int]]) -> Option:
         """The list's option for ``model``, reused while nothing about it changes: an option keeps
         its rendered text and measured height, so retyping or deleting a letter costs almost nothing."""
-        key = (model, tuple(spans))
+        key = (model, tuple(spans), self._compare or bool(self._marked), model in self._marked)
         option = self._options_cache.get(key)
         if option is None:
             if len(self._options_cache) > _OPTION_CACHE_SIZE:
@@ -274,6 +296,8 @@ class ModelPickerScreen(ModalScreen[str | None]):
             index = 0
             if (highlight_current or not query.strip()) and self._current in shown:
                 index = shown.index(self._current)
+            elif typed in shown:  # the whole id typed: that one, not the first that contains it
+                index = shown.index(typed)
             option_list.highlighted = index
         self._refresh_family()
         self._refresh_count(len(matches))
@@ -281,7 +305,10 @@ class ModelPickerScreen(ModalScreen[str | None]):
     def _refresh_count(self, matched: int) -> None:
         dialog = self.query_one("#picker-dialog", Vertical)
         total = len(self._base_order)
-        dialog.border_subtitle = f"{matched} of {total}" if matched != total else f"{total} models"
+        counted = f"{matched} of {total}" if matched != total else f"{total} models"
+        if self._marked or self._compare:
+            counted = f"{len(self._marked)} marked · {counted}"
+        dialog.border_subtitle = counted
 
     def _refresh_status(self) -> None:
         status = self.query_one("#picker-status", Static)
@@ -299,6 +326,9 @@ class ModelPickerScreen(ModalScreen[str | None]):
     def _refresh_family(self) -> None:
         family = self.query_one("#picker-family", Static)
         model = self._highlighted_model()
+        if self._marked or self._compare:
+            family.update(self._marked_line())
+            return
         if model is None:
             family.update(Content.styled("No model matches: type a full model id to use it.", "dim"))
             return
@@ -315,6 +345,17 @@ class ModelPickerScreen(ModalScreen[str | None]):
                 (f"  ({', '.join(marks)})" if marks else "", "dim"),
             )
         )
+
+    def _marked_line(self) -> Content:
+        """The models marked for a comparison, in order, and what Enter does with them."""
+        if not self._marked:
+            return Content.styled(f"Mark {MIN_MODELS} to {MAX_MODELS} models to compare (space).", "dim")
+        names = ", ".join(sanitize_line(m, 60) for m in self._marked)
+        if len(self._marked) < MIN_MODELS:
+            todo = f"mark {MIN_MODELS - len(self._marked)} more to compare"
+        else:
+            todo = "enter compares them"
+        return Content.assemble((f"{_MARK} ", "bold $text-success"), names, (f"  ({todo})", "dim"))
 
     def _highlighted_model(self) -> str | None:
         highlighted = self.query_one("#picker-list", _ModelList).highlighted
@@ -339,9 +380,21 @@ class ModelPickerScreen(ModalScreen[str | None]):
         self._choose()
 
     def _choose(self, query: str | None = None) -> bool:
-        """Use the highlighted model (or the id typed in the filter, ``query`` when given): whether it closed."""
+        """Use the highlighted model (or the id typed in the filter, ``query`` when given), or compare the
+        marked ones: whether it closed."""
         if query is not None and query != self._query:
             self._refresh_list()  # Enter came before the list caught up with the last keys typed
+        if len(self._marked) >= MIN_MODELS:
+            self.dismiss(tuple(self._marked))
+            return True
+        if self._compare:
+            self.app.bell()
+            self.notify(
+                f"Mark {MIN_MODELS} to {MAX_MODELS} models to compare (space marks the highlighted one).",
+                severity="warning",
+                markup=False,
+            )
+            return False
         model = self._highlighted_model()
         if model is None:
             typed = self.query_one("#picker-filter", Input).value.strip()
@@ -366,6 +419,32 @@ class ModelPickerScreen(ModalScreen[str | None]):
             current = option_list.highlighted or 0
             step = -page if where == "page_up" else page
             option_list.highlighted = max(0, min(option_list.option_count - 1, current + step))
+
+    def _mark_typed(self, query: str) -> None:
+        if query != self._query:
+            self._refresh_list()  # the space came before the list caught up with the last keys typed
+        self.action_toggle_mark()
+
+    def action_toggle_mark(self) -> None:
+        """Mark the highlighted model for a comparison, or unmark it."""
+        model = self._highlighted_model()
+        if model is None:
+            self.app.bell()
+            return
+        if model in self._marked:
+            self._marked.remove(model)
+        elif len(self._marked) >= MAX_MODELS:
+            self.app.bell()
+            self.notify(f"A comparison takes at most {MAX_MODELS} models.", severity="warning", markup=False)
+            return
+        else:
+            self._marked.append(model)
+        option_list = self.query_one("#picker-list", _ModelList)
+        highlighted = option_list.highlighted
+        self._refresh_list()  # the marks' column (the first mark adds it)
+        if highlighted is not None and highlighted < option_list.option_count:
+            option_list.highlighted = highlighted
+        self._refresh_family()
 
     def action_toggle_favourite(self) -> None:
         model = self._highlighted_model()

@@ -9,7 +9,7 @@ has the focus on the screen below (the chat prompt): nothing typed after Enter i
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from textual import events
 from textual.screen import Screen
@@ -22,13 +22,20 @@ __all__ = ["ClosingInput"]
 
 class ClosingInput(Input):
     """An ``Input`` whose Enter calls ``on_enter(value)`` with the value as typed up to the Enter; it returns
-    whether the dialog closes. Once it has, the keys that still arrive here go to the screen below."""
+        whether the dialog closes (and each key of ``on_keys`` calls its callable with the value as typed up to it,
+    instead of being typed). Once it has, the keys that still arrive here go to the screen below."""
 
     def __init__(
-        self, value: str | None = None, *, on_enter: Callable[[str], bool], **kwargs: object
+        self,
+        value: str | None = None,
+        *,
+        on_enter: Callable[[str], bool],
+        on_keys: Mapping[str, Callable[[str], object]] | None = None,
+        **kwargs: object,
     ) -> None:
         super().__init__(value, **kwargs)  # type: ignore[arg-type]
         self._enter = on_enter
+        self._keys = dict(on_keys or {})  # keys it does not type: each calls its callable with the value
         self.closed = False
 
     def on_key(self, event: events.Key) -> None:
@@ -40,6 +47,10 @@ class ClosingInput(Input):
             event.stop()
             event.prevent_default()
             self.closed = self._enter(self.value)
+        elif event.key in self._keys:  # in the order typed too: after the characters before it
+            event.stop()
+            event.prevent_default()
+            self._keys[event.key](self.value)
 
 
 def _pass_on(screen: Screen[object], event: events.Key) -> None:

@@ -120,6 +120,12 @@ class PromptInput(BlinkHookTextArea):
             result = self.replace(text, *self.selection)
             self.move_cursor(result.end_location)
 
+    def replace_all(self, text: str) -> None:
+        """Put ``text`` in place of the whole prompt, as a paste over all of it would (a large text as a chip;
+        undo brings the old text back)."""
+        self.select_all()
+        self.insert_paste(text)
+
     def _insert_chip(self, text: str) -> None:
         label = f"pasted {size_text(text)}"
         chip = f"⟦{label}⟧"
