@@ -196,11 +196,15 @@ async def _one_run(
         # (a) reopen the long conversation from the sidebar
         await _until(lambda: option_list.option_count > 0)
         index = None
-        while index is None:  # rows may still be arriving in batches
+        for _ in range(3000):  # the list reads pages as it nears its end: down to the long one, as with End
             try:
                 index = option_list.get_option_index(str(long_id))
+                break
             except Exception:
+                option_list.action_last()
                 await asyncio.sleep(0.01)
+        if index is None:
+            raise RuntimeError("the long conversation never came into the sidebar")
         option_list.highlighted = index
         await pilot.pause()
         screen = app.screen

@@ -4,7 +4,8 @@ same demo server as the app (``async for chunk in stream``, reading ``delta.reas
 
 :func:`run_floor` and :func:`run_paced_floor` start this file as a child: ``floor.py URL MODEL`` prints the
 blast's wall and CPU time as JSON, ``floor.py --first URL MODEL`` the time to its first answer delta,
-``floor.py --paced URL SECONDS`` the CPU share at the server's pace.
+``floor.py --cold URL MODEL`` the time to it from a cold start (the SDK imported, its client made and the
+connection opened on the way), ``floor.py --paced URL SECONDS`` the CPU share at the server's pace.
 """
 
 from __future__ import annotations
@@ -42,16 +43,20 @@ async def _floor_main(url: str, key: str, model: str) -> dict[str, Any]:
     return {"wall": t1 - t0, "cpu": cpu1 - cpu0, "reasoning": reasoning, "answer": answer}
 
 
-async def _floor_first_main(url: str, key: str, model: str) -> dict[str, Any]:
-    """The floor's time to its first answer delta, on a warmed connection (a request before it)."""
+async def _floor_first_main(url: str, key: str, model: str, *, cold: bool = False) -> dict[str, Any]:
+    """The floor's time to its first answer delta: on a warmed connection (a request before it), or ``cold``
+    from a cold start (the SDK's import, not imported before this, its client, the connection and the
+    request, in that order)."""
+    t0 = time.perf_counter()
     from openai import AsyncOpenAI
 
     client = AsyncOpenAI(api_key=key, base_url=url, max_retries=0)
     messages: Any = [{"role": "user", "content": PROMPT}]
-    warm = await client.chat.completions.create(model="demo/blast-10", messages=messages, stream=True)
-    async for _chunk in warm:
-        pass
-    t0 = time.perf_counter()
+    if not cold:
+        warm = await client.chat.completions.create(model="demo/blast-10", messages=messages, stream=True)
+        async for _chunk in warm:
+            pass
+        t0 = time.perf_counter()
     first = None
     stream = await client.chat.completions.create(model=model, messages=messages, stream=True)
     async for chunk in stream:
@@ -107,9 +112,13 @@ def run_paced_floor(server: Server, seconds: float) -> dict[str, Any]:
     return dict(json.loads(out))
 
 
-def run_floor(server: Server, model: str, timeout: float, *, first: bool = False) -> dict[str, Any]:
-    """The blast's wall and CPU time; with ``first``, the time to its first answer delta."""
-    argv = [sys.executable, __file__, *(["--first"] if first else []), server.url, model]
+def run_floor(
+    server: Server, model: str, timeout: float, *, first: bool = False, cold: bool = False
+) -> dict[str, Any]:
+    """The blast's wall and CPU time; with ``first``, the time to its first answer delta (``cold``: from a
+    cold start, see ``_floor_first_main``)."""
+    mode = ["--cold"] if cold else ["--first"] if first else []
+    argv = [sys.executable, __file__, *mode, server.url, model]
     proc = spawn(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO)
     try:
         out, err = proc.communicate(timeout=timeout)
@@ -127,9 +136,9 @@ def main(argv: list[str]) -> int:
     if argv[:1] == ["--paced"]:
         url, seconds = argv[1:3]
         print(json.dumps(asyncio.run(_floor_paced_main(url, demo_key(), float(seconds)))))
-    elif argv[:1] == ["--first"]:
+    elif argv[:1] in (["--first"], ["--cold"]):
         url, model = argv[1:3]
-        print(json.dumps(asyncio.run(_floor_first_main(url, demo_key(), model))))
+        print(json.dumps(asyncio.run(_floor_first_main(url, demo_key(), model, cold=argv[0] == "--cold"))))
     else:
         url, model = argv[:2]
         print(json.dumps(asyncio.run(_floor_main(url, demo_key(), model))))

@@ -68,9 +68,7 @@ def _rows(run: Run) -> list[Row]:
             f"100 deltas/s for {run.paced_seconds:.0f} s: app CPU (share of one core)",
             "%",
             [share] if share is not None else None,
-            target="≤ 10 %",
         )
-        row.passed = share is not None and share <= 0.10
         rate = paced.get("deltas_per_s")
         row.note = (f"{rate:.0f} deltas/s shown" if rate is not None else paced.get("error", "")) + (
             "; the stream ended inside the window" if paced.get("finished_early") else ""
@@ -86,7 +84,11 @@ def _rows(run: Run) -> list[Row]:
         row.note = floor.get("error", "") or f"{floor.get('deltas_per_s', 0):.0f} deltas/s read"
         rows.append(row)
         if share is not None and floor_share:
-            rows.append(Row("100 deltas/s: app CPU / floor CPU", "×", [share / floor_share]))
+            # Issue 20's target is this ratio: the bare loop alone takes 10-12 % of a core on this machine,
+            # so a share of a core says more about the machine than about the app.
+            ratio = Row("100 deltas/s: app CPU / floor CPU", "×", [share / floor_share], target="≤ 1.15×")
+            ratio.passed = share / floor_share <= 1.15
+            rows.append(ratio)
         written = paced.get("output_bytes")
         if written is not None and paced.get("window_s"):
             rows.append(

@@ -124,3 +124,37 @@ def test_a_migration_that_fails_halfway_leaves_the_old_file_usable(tmp_path: Pat
         conn.execute("DROP TABLE messages_by_parent")
     with HistoryStore.open(db) as store:  # the cause gone, it migrates
         assert [m.content for m in store.load(2).messages] == ["Second conversation", "Its answer"]
+
+
+def test_parents_follow_positions_with_gaps_and_interleaved_ids(tmp_path: Path) -> None:
+    """Two conversations written turn by turn in turn (their ids interleave), one with gaps in its positions
+    (the release before trees left gaps where it dropped failed attempts): the parent is the message at the
+    previous position of the same conversation, whatever the ids."""
+    db = tmp_path / "history.db"
+    old_release_file(db)
+    with contextlib.closing(sqlite3.connect(db, isolation_level=None)) as conn:
+        conn.execute("INSERT INTO conversations (id, title, created, updated) VALUES (3, 'c', 3000, 3000)")
+        conn.execute("INSERT INTO conversations (id, title, created, updated) VALUES (4, 'd', 3000, 3000)")
+        for id_, cid, position in [(20, 4, 7), (21, 3, 0), (22, 4, 2), (23, 3, 1), (24, 4, 0), (25, 3, 5)]:
+            conn.execute(
+                "INSERT INTO messages (id, conversation_id, position, role, content, created)"
+                " VALUES (?, ?, ?, ?, ?, 3000)",
+                (id_, cid, position, "user" if position % 2 == 0 else "assistant", f"m{id_}"),
+            )
+    HistoryStore.open(db).close()
+    with contextlib.closing(sqlite3.connect(db)) as conn:
+        parents = dict(conn.execute("SELECT id, parent_id FROM messages WHERE conversation_id IN (3, 4)"))
+        assert conn.execute("SELECT name FROM sqlite_temp_master").fetchall() == []
+    assert parents == {21: None, 23: 21, 25: 23, 24: None, 22: 24, 20: 22}
+
+
+def test_a_migrated_file_still_deletes_a_conversation_with_its_messages(tmp_path: Path) -> None:
+    """Foreign keys are enforced again after the migration: deleting a conversation takes its messages (and
+    their branches) with it."""
+    db = tmp_path / "history.db"
+    old_release_file(db)
+    with HistoryStore.open(db) as store:
+        assert store.delete(1)
+        assert [c.title for c in store.list_conversations()] == ["Second conversation"]
+    with contextlib.closing(sqlite3.connect(db)) as conn:
+        assert conn.execute("SELECT DISTINCT conversation_id FROM messages").fetchall() == [(2,)]

@@ -227,6 +227,32 @@ async def test_sidebar_lists_newest_first_and_enter_reopens_with_context(make_ap
         assert sidebar.current == new
 
 
+async def test_a_new_conversation_is_listed_while_it_streams_in_a_shown_sidebar_and_after_it_in_a_hidden_one(
+    make_app,
+) -> None:
+    app = make_app(model="demo/slow")
+    async with app.run_test(size=SIZE) as pilot:
+        sidebar = await _open_sidebar(pilot)
+        screen = chat(app)
+        screen.prompt.focus()
+        await send(pilot, "listed while it streams")
+        await wait_for(pilot, lambda: len(sidebar.list.options) == 1, "the new conversation in the sidebar")
+        assert screen.streaming
+        await pilot.press("escape")
+        await wait_turn(pilot)
+        app.set_model("demo/echo")
+        await pilot.press("ctrl+n")  # a new conversation, the sidebar hidden
+        await pilot.press("f9")
+        await wait_for(pilot, lambda: not sidebar.display, "the sidebar hidden")
+        screen.prompt.focus()
+        await send(pilot, "listed once its turn ended")
+        await wait_turn(pilot)
+        await wait_for(
+            pilot, lambda: len(sidebar.list.options) == 2, "the second conversation in the sidebar"
+        )
+        assert not sidebar.display
+
+
 def _paged(monkeypatch) -> None:  # type: ignore[no-untyped-def]
     from siliconchat.ui.widgets import sidebar as sidebar_module
 

@@ -110,8 +110,6 @@ def _migrate_v4(conn: sqlite3.Connection) -> None:
         _create_search_index(conn)
 
 
-# MIGRATIONS[n] takes a file from version n to n + 1. Version 3: attachments (attachment_rows.py); 4: the
-# trigram search index; 5: conversations as trees.
 def _migrate_tree(conn: sqlite3.Connection) -> None:
     """Conversations become trees: each message gets its parent (``parent_id``; NULL for a first prompt) and
     when it was last put on the active path (``chosen``; NULL: when it was written). A linear conversation
@@ -122,17 +120,34 @@ def _migrate_tree(conn: sqlite3.Connection) -> None:
         conn.execute(
             "ALTER TABLE messages ADD COLUMN parent_id INTEGER REFERENCES messages (id) ON DELETE CASCADE"
         )
-        conn.execute(
-            "UPDATE messages SET parent_id = (SELECT p.id FROM messages p WHERE p.conversation_id ="
-            " messages.conversation_id AND p.position < messages.position ORDER BY p.position DESC LIMIT 1)"
-        )
+        _set_linear_parents(conn)
     if "chosen" not in columns:
         conn.execute("ALTER TABLE messages ADD COLUMN chosen REAL")
     conn.execute("CREATE INDEX IF NOT EXISTS messages_by_parent ON messages (parent_id)")
 
 
+def _set_linear_parents(conn: sqlite3.Connection) -> None:
+    """Each message's parent is the message before it in its conversation (by position), in two ordered
+    passes: a window over the ``(conversation_id, position)`` index (it holds the ids: no message is read)
+    fills a temporary table in id order, then every message is written once, in id order, each finding its
+    parent in that table by primary key. (A subquery per message that searched the index for the previous
+    position jumps about the file: 2,000,000 messages in a 4.6 GB file took 1.5-3.5 times as long.)"""
+    conn.execute("DROP TABLE IF EXISTS temp.tree_parents")
+    conn.execute("CREATE TEMP TABLE tree_parents (id INTEGER PRIMARY KEY, parent_id INTEGER NOT NULL)")
+    conn.execute(
+        "INSERT INTO temp.tree_parents (id, parent_id) SELECT id, parent_id FROM (SELECT id,"
+        " LAG(id) OVER (PARTITION BY conversation_id ORDER BY position) AS parent_id FROM messages)"
+        " WHERE parent_id IS NOT NULL ORDER BY id"
+    )
+    # A lookup by primary key per message (as fast here as UPDATE ... FROM, which needs SQLite 3.33).
+    conn.execute(
+        "UPDATE messages SET parent_id = (SELECT t.parent_id FROM temp.tree_parents AS t WHERE t.id = messages.id)"
+    )
+    conn.execute("DROP TABLE temp.tree_parents")
+
+
 # MIGRATIONS[n] takes a file from version n to n + 1. Version 3: attachments (attachment_rows.py); version 4:
-# conversations as trees.
+# the trigram search index; version 5: conversations as trees.
 MIGRATIONS: Final[Sequence[Callable[[sqlite3.Connection], None]]] = (
     _migrate_v1,
     _migrate_v2,
@@ -266,20 +281,29 @@ def prepare(conn: sqlite3.Connection, path: Path, created: bool, *, checked: boo
 
 
 def _migrate(conn: sqlite3.Connection) -> None:
+    """Take the file to :data:`SCHEMA_VERSION` in one transaction: a crash or an error leaves it as it was.
+
+    Foreign keys are not enforced meanwhile (SQLite's advice for schema changes; the setting cannot change
+    inside a transaction): the migrations delete nothing and only link rows to rows that exist, and checking
+    each message the tree migration rewrites doubled its CPU time."""
     if int(conn.execute("PRAGMA user_version").fetchone()[0]) == SCHEMA_VERSION:
         return
-    conn.execute("BEGIN IMMEDIATE")
+    conn.execute("PRAGMA foreign_keys = OFF")
     try:
-        # Read again under the write lock: another instance may have migrated it meanwhile.
-        version = int(conn.execute("PRAGMA user_version").fetchone()[0])
-        for step in range(version, SCHEMA_VERSION):
-            MIGRATIONS[step](conn)
-        conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-        conn.execute("COMMIT")
-    except BaseException:
-        if conn.in_transaction:
-            conn.execute("ROLLBACK")
-        raise
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            # Read again under the write lock: another instance may have migrated it meanwhile.
+            version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+            for step in range(version, SCHEMA_VERSION):
+                MIGRATIONS[step](conn)
+            conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+    finally:
+        conn.execute("PRAGMA foreign_keys = ON")
 
 
 def _sync_fts(conn: sqlite3.Connection) -> bool:

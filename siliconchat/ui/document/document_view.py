@@ -160,12 +160,15 @@ class DocumentView(ScrollView, can_focus=True):
         except ValueError:
             return
         old_top = self._starts[index] if index < self._valid else None
+        old_end = self._ends[index] if index < self._valid else 0
         self._valid = min(self._valid, index)
-        self._update_size()
-        if old_top is not None:
-            self._refresh_from(old_top)
-        else:
+        self._update_size(repaint=old_top is None)
+        if old_top is None:
             self.refresh()
+        elif index == len(self.blocks) - 1:  # the last block: the rows below it were blank and still are
+            self._refresh_from(old_top, max(old_end, self._ends[index]))
+        else:
+            self._refresh_from(old_top)
 
     # -- geometry ----------------------------------------------------------------------------
 
@@ -223,30 +226,25 @@ class DocumentView(ScrollView, can_focus=True):
         if not self._at_end:
             self._top_anchor = self._anchor()
 
-    def _update_size(self) -> None:
+    def _update_size(self, *, repaint: bool = True) -> None:
+        """Measure the blocks again and set the document's height; ``repaint``: every visible row may have
+        moved (False: the caller repaints what changed)."""
         if not self.is_mounted:
             return
         # Pinned to the end: the view was at its end when last scrolled (by the user or by following). Not
         # "scroll_y >= max_scroll_y" now: the view may just have grown shorter (the reasoning pane above it
         # got text), which moves the end away without the user scrolling anywhere.
         pinned = self._at_end
-        self._set_virtual_size(pinned)
+        self._set_virtual_size(pinned, repaint=repaint)
         self._materialize(pinned)
         self._remember_top()
 
-    def _set_virtual_size(self, pinned: bool) -> None:
+    def _set_virtual_size(self, pinned: bool, *, repaint: bool = True) -> None:
         self._layout_blocks()
         height = self._ends[-1] if self._ends else 0
         size = Size(self._width, height)
         if self.virtual_size != size:
-            if self._scrollbar_stays(size):
-                # Only the scrollbar's thumb changes: no layout of the screen (a layout per frame repainted
-                # every widget on it, several times the cost of the frame's text when answers stream side by
-                # side). The rows that changed are repainted by whoever changed them.
-                self.set_reactive(DocumentView.virtual_size, size)
-                self.vertical_scrollbar.window_virtual_size = height
-            else:
-                self.virtual_size = size
+            self._resize_document(size, repaint)
         if self.scroll_y >= self.max_scroll_y:
             pinned = self._at_end = True  # all of it fits, or it shrank under the view: the end is in view
             if self.scroll_y > self.max_scroll_y:  # past the new end: nothing is below the last row
@@ -254,17 +252,25 @@ class DocumentView(ScrollView, can_focus=True):
         if self.follows and pinned and self.scroll_y < self.max_scroll_y:
             self.scroll_to(y=self.max_scroll_y, animate=False, force=True, immediate=True)
 
-    def _scrollbar_stays(self, size: Size) -> bool:
-        """The view is laid out with its vertical scrollbar shown, and ``size`` (same width) keeps it shown: the
-        new virtual size changes nothing but the thumb."""
-        return (
-            self.is_mounted
-            and size.width == self.virtual_size.width
-            and self.show_vertical_scrollbar
-            and self.vertical_scrollbar.window_size > 0
-            and size.height > self.scrollable_content_region.height
-            and self.virtual_size.height > self.scrollable_content_region.height
-        )
+    def _resize_document(self, size: Size, repaint: bool) -> None:
+        """Set the document's size. When only its height changes and the scrollbar stays as it was (shown, or
+        not), the screen is not laid out again: ``virtual_size`` is a reactive that lays out every widget on the
+        screen (5-10 ms, in every frame of an answer that adds a line, and in its first frame; several times the
+        cost of a frame's text when answers stream side by side); the scrollbar is told the new height in place,
+        and the view repaints (``repaint``) or its caller does."""
+        old = self.virtual_size
+        rows = self.scrollable_content_region.height
+        if old.width != size.width or not rows or (old.height > rows) != (size.height > rows):
+            # A layout: not laid out yet, a new width, or the scrollbar comes or goes.
+            self.virtual_size = size
+            return
+        self.set_reactive(DocumentView.virtual_size, size)
+        if self.show_vertical_scrollbar:
+            bar = self.vertical_scrollbar
+            bar.window_virtual_size = size.height
+            bar.window_size = rows
+        if repaint:
+            self.refresh()
 
     def _materialize(self, pinned: bool, *, keep_place: bool = True) -> None:
         """Draw what the visible rows show (blocks draw long texts when seen; until then their heights are
@@ -301,12 +307,15 @@ class DocumentView(ScrollView, can_focus=True):
         finally:
             self._materializing = False
 
-    def _refresh_from(self, y: int) -> None:
-        """Repaint the visible rows from document row ``y`` down."""
-        top = max(0, y - int(self.scroll_y))
+    def _refresh_from(self, y: int, end: int | None = None) -> None:
+        """Repaint the visible rows from document row ``y`` down (to row ``end``, excluded)."""
+        scroll_y = int(self.scroll_y)
+        top = max(0, y - scroll_y)
         height = self.scrollable_content_region.height
+        if end is not None:
+            height = min(height, end - scroll_y)
         if top < height:
-            self.refresh_lines(int(self.scroll_y) + top, height - top)
+            self.refresh_lines(scroll_y + top, height - top)
 
     def on_resize(self, event: events.Resize) -> None:
         self._update_size()

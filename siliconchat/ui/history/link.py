@@ -137,10 +137,15 @@ class HistoryLink:
 
     # -- saving -------------------------------------------------------------------------------------
 
-    def refresh_when_saved(self, job: SaveJob | None) -> None:
-        """Show the new activity in the sidebar once ``job`` (a turn's save) is done."""
+    def refresh_when_saved(self, job: SaveJob | None, *, hidden_too: bool = True) -> None:
+        """Show the new activity in the sidebar once ``job`` (a turn's save) is done; with ``hidden_too``
+        False, only if the sidebar is shown now (a hidden one is read again when shown)."""
         if job is None:
             return
+        if not hidden_too:
+            sidebar = self.sidebar
+            if sidebar is None or not sidebar.display:
+                return
 
         async def refresh() -> None:
             await job.done.wait()

@@ -13,6 +13,7 @@ text that arrived is all shown. No full garbage collection runs meanwhile.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import time
 from collections import deque
@@ -44,6 +45,8 @@ UI_SHARE = 0.3
 """When showing a frame costs more (a blast arrives: more text to draw), frames are
 spaced so that rendering takes about this share of the time, and the reader of the stream keeps the rest."""
 
+FIRST_TEXT_WAIT = 0.25
+"""The stream reader waits at most this long for a turn's first text to be on screen (:meth:`FramePacer.first_shown`)."""
 
 GC_RESUME_SECONDS = 1.5
 """Full garbage collections come back this long after an answer ends (see ``FramePacer.pause_gc``)."""
@@ -137,6 +140,7 @@ class FramePacer:
         self._gc_timer: Timer | None = None
         self._frame_chars = MIN_FRAME_CHARS * 2  # what a frame shows at most (see FRAME_COST)
         self._frame_rates: deque[float] = deque(maxlen=FRAME_RATES)  # characters per CPU second, last frames
+        self._first_shown = asyncio.Event()  # the turn's first frame with text is on screen
 
     @property
     def idle(self) -> bool:
@@ -154,6 +158,7 @@ class FramePacer:
         # The first frame is small, whatever the last turn's were: it also pays for the answer's first blocks.
         self._frame_chars = MIN_FRAME_CHARS * 2
         self._frame_rates.clear()
+        self._first_shown = asyncio.Event()
         self.pause_gc()
         self._next_numbers_at = time.perf_counter() + NUMBERS_SECONDS
         if self._numbers_timer is not None:
@@ -174,6 +179,7 @@ class FramePacer:
         if self._numbers_timer is not None:
             self._numbers_timer.pause()
         self.cancel()
+        self._first_shown.set()
         if self.turn is not None:
             self.turn = None
             self.resume_gc_later()
@@ -312,7 +318,17 @@ class FramePacer:
             gc.set_threshold(*self._gc_thresholds)
             self._gc_thresholds = None
 
+    async def first_shown(self) -> None:
+        """Wait until the turn's first text is on screen (at most :data:`FIRST_TEXT_WAIT`).
+
+        The stream reader waits here after the first delta. A fast stream otherwise keeps reading (a slice of
+        the event loop between each step of the first frame: its call, its refresh, the screen's update timer)
+        and the first words reached the screen 20-30 ms later than they could."""
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(self._first_shown.wait(), FIRST_TEXT_WAIT)
+
     def _frame_shown(self, started: float, cpu_started: float, chars: int) -> None:
+        self._first_shown.set()
         # The frame's cost is the CPU time of this thread up to its refresh (waiting for the screen's refresh
         # timer is not a cost; the stream reader, which may run in between, makes it an overestimate).
         cost = time.thread_time() - cpu_started

@@ -216,7 +216,11 @@ class TurnScreen(Screen[None]):
         shown = ShownTurn(turn, block)
         self.turn = shown
         self.selected = message
-        self.chat_app.history.refresh_when_saved(turn.user_saved if turn.new_conversation else None)
+        # A new conversation in a shown sidebar at once; a hidden one is read again when the turn ends (its
+        # rows change the screen's layout: ~10 ms in the first answer's first frame).
+        self.chat_app.history.refresh_when_saved(
+            turn.user_saved if turn.new_conversation else None, hidden_too=False
+        )
         self.status.show_turn(None, first_token=None, elapsed=None, finish="waiting…")
         self.prompt.hold_still(True)
         self.frames.begin(shown)
@@ -233,13 +237,18 @@ class TurnScreen(Screen[None]):
         frames = self.frames
         wake = frames.wake
         keys = self.chat_app.keys
+        first = True
 
         def on_event(event: StreamEvent) -> Awaitable[None] | None:
+            nonlocal first
             kind = type(event)
             if kind is AnswerDelta or kind is ReasoningDelta:
                 (add_answer if kind is AnswerDelta else add_reasoning)(event.text)  # type: ignore[union-attr]
                 if frames.idle:
                     wake()  # no frame asked for, and none on its way to the screen: ask for one
+                if first:  # the first words go to the screen before the reader reads on
+                    first = False
+                    return frames.first_shown()
             elif kind is Waiting:  # nothing yet: the status line says for how long, and what next
                 frames.show_numbers(shown, time.perf_counter())
             if keys.pending:
