@@ -4,6 +4,8 @@
 # breaks a private name (siliconchat/ui/textual_seams.py) or the UI fails here before users install it.
 #
 # It runs even when that release is the one the main job tested (about 1 minute to install, 1 for the tests).
+# `.ci/run` installs it in the background while the main job's tests run (`newest_textual.sh install VENV`),
+# then runs its tests (`newest_textual.sh test VENV`); with no argument it does both, in a venv of its own.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PIP_ROOT_USER_ACTION=ignore PIP_DISABLE_PIP_VERSION_CHECK=1 PYTHONDONTWRITEBYTECODE=1
@@ -15,16 +17,30 @@ TEXTUAL_PIN="textual>=8.2.6,<9"  # as in pyproject.toml
 UI_TESTS=(tests/ui/test_textual_seams.py tests/ui/test_snapshots*.py tests/ui/test_ui_screen_fidelity_cases.py
   tests/ui/test_ui_fidelity.py)
 
-venv="$(mktemp -d)/venv"
-trap 'rm -rf "$(dirname "$venv")"' EXIT
-
-echo "== newest Textual: a fresh venv, pip install -e .[dev] \"$TEXTUAL_PIN\" --upgrade"
-python3 -m venv "$venv"
-"$venv/bin/python" -m pip install -q -e ".[dev]" "$TEXTUAL_PIN" --upgrade
-"$venv/bin/python" - <<'PY'
+install() {
+    local venv="$1"
+    echo "== newest Textual: a fresh venv, pip install -e .[dev] \"$TEXTUAL_PIN\" --upgrade"
+    python3 -m venv "$venv"
+    "$venv/bin/python" -m pip install -q -e ".[dev]" "$TEXTUAL_PIN" --upgrade
+    "$venv/bin/python" - <<'PY'
 import importlib.metadata as m
 print(f"textual {m.version('textual')}, rich {m.version('rich')}")
 PY
+}
 
-echo "== newest Textual: the UI tests (the fidelity oracle with fewer examples: the main job runs it in full)"
-SILICONCHAT_FIDELITY_EXAMPLES=5 run_pytest "$venv/bin/python" -m pytest -q "${UI_TESTS[@]}"
+run_tests() {
+    local venv="$1"
+    echo "== newest Textual: the UI tests (the fidelity oracle with fewer examples: the main job runs it in full)"
+    SILICONCHAT_FIDELITY_EXAMPLES=5 run_pytest "$venv/bin/python" -m pytest -q "${UI_TESTS[@]}"
+}
+
+case "${1:-}" in
+    install) install "$2" ;;
+    test) run_tests "$2" ;;
+    *)
+        venv="$(mktemp -d)/venv"
+        trap 'rm -rf "$(dirname "$venv")"' EXIT
+        install "$venv"
+        run_tests "$venv"
+        ;;
+esac
