@@ -168,7 +168,11 @@ class CompareScreen(TurnScreen):
         panel.display = True
         await panel.show_columns(comparison.user.content, columns, self._hint())
         first = comparison.turns[0]
-        self.chat_app.history.refresh_when_saved(first.user_saved if first.new_conversation else None)
+        # A new conversation in a shown sidebar at once; a hidden one is read again as the answers end (its rows
+        # change the screen's layout, in the first frames of four columns).
+        self.chat_app.history.refresh_when_saved(
+            first.user_saved if first.new_conversation else None, hidden_too=False
+        )
         self.status.show_note(f"comparing {len(columns)} models…")
         self.prompt.hold_still(True)
         self.frames.pause_gc()
