@@ -273,7 +273,15 @@ async def test_the_sidebar_reads_a_page_at_a_time_as_the_highlight_nears_the_end
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         sidebar = await _open_sidebar(pilot)
-        await wait_for(pilot, lambda: len(sidebar.list.options) > 18 and not sidebar.reading, "a full view")
+        try:
+            await wait_for(
+                pilot, lambda: len(sidebar.list.options) > 18 and not sidebar.reading, "a full view"
+            )
+        except AssertionError as exc:  # say how far it got (a stall is a bug: a sidebar left half empty)
+            state = (
+                f"{len(sidebar.list.options)} rows, reading {sidebar.reading}, complete {sidebar.complete}"
+            )
+            raise AssertionError(f"{exc}: {state}, view {sidebar.list.scrollable_content_region}") from exc
         assert sidebar.list.has_focus
         shown = [o.id for o in sidebar.list.options]
         assert shown == newest_first[: len(shown)]

@@ -106,7 +106,7 @@ class CompareScreen(TurnScreen):
         )
 
     class ComparisonEnded(TextualMessage, bubble=True):
-        """Every answer of the comparison on screen has ended and is shown in full (tests wait for it)."""
+        """Every answer of the comparison on screen has ended and is shown in full."""
 
         def __init__(self, comparison: ShownComparison) -> None:
             super().__init__()

@@ -27,7 +27,7 @@ import time
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, ClassVar
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
@@ -247,6 +247,11 @@ class Sidebar(Vertical):
             self.pages += 1
             self.extend(rows, complete=len(rows) < PAGE_ROWS)
         self._near_the_end()  # a page shorter than the view: read on
+
+    def on_resize(self, event: events.Resize) -> None:
+        # Shown at last (pages read while it was hidden measured a view of no rows), or taller: read on
+        # until the view is full.
+        self.call_after_refresh(self._near_the_end)
 
     def _near_the_end(self) -> None:
         """Read the next page when the highlight or the view is close to the last row."""
