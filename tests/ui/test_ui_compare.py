@@ -6,6 +6,7 @@ recorded requests), a real SQLite history."""
 
 from __future__ import annotations
 
+from textual.app import App
 from textual.pilot import Pilot
 from ui_support import blocks_of, chat, chat_requests, rendered, wait_for
 
@@ -13,6 +14,7 @@ from siliconchat.config import load_config
 from siliconchat.core.conversation import MessageState
 from siliconchat.ui.document.conversation_blocks import AnswerBlock
 from siliconchat.ui.screens.chat import ChatScreen
+from siliconchat.ui.screens.chat_compare import ShownComparison
 from siliconchat.ui.screens.model_picker import ModelPickerScreen
 
 WIDE = (140, 40)
@@ -87,21 +89,23 @@ async def test_compare_three_models_then_pick_the_second(make_app, demo_server) 
         await pilot.press("alt+right")
         await pilot.pause()
         (block,) = blocks_of(screen, AnswerBlock)
-        assert block.message is comparison_answer(comparing, 2)
+        assert block.message is comparing.answers[2].message
 
 
-def comparison_answer(comparing, index: int):  # type: ignore[no-untyped-def]
-    return comparing.answers[index].message
+async def _start(app: App[object], models: list[str]) -> tuple[ChatScreen, ShownComparison]:
+    """Compare the prompt on ``models`` at once (no picker): the screen and the comparison on it."""
+    screen = chat(app)
+    screen.prompt.text = PROMPT
+    await screen.compare(models)
+    comparing = screen.comparing
+    assert comparing is not None
+    return screen, comparing
 
 
 async def test_escape_stops_the_highlighted_answer_and_the_others_go_on(make_app, demo_server) -> None:
     app = make_app(model="demo/slow")
     async with app.run_test(size=WIDE) as pilot:
-        screen = chat(app)
-        screen.prompt.text = PROMPT
-        await screen.compare(["demo/slow", "demo/echo"])
-        comparing = screen.comparing
-        assert comparing is not None
+        screen, comparing = await _start(app, ["demo/slow", "demo/echo"])
         await wait_for(
             pilot, lambda: comparing.answers[0].message.state is MessageState.STREAMING, "streaming"
         )
@@ -121,12 +125,8 @@ async def test_escape_stops_the_highlighted_answer_and_the_others_go_on(make_app
 async def test_a_failing_model_fails_its_column_only(make_app, demo_server) -> None:
     app = make_app(model="demo/error-400")
     async with app.run_test(size=WIDE) as pilot:
-        screen = chat(app)
-        screen.prompt.text = PROMPT
-        await screen.compare(["demo/error-400", "demo/echo"])
+        screen, comparing = await _start(app, ["demo/error-400", "demo/echo"])
         await _ended(pilot, screen)
-        comparing = screen.comparing
-        assert comparing is not None
         failed, fine = comparing.answers
         assert failed.message.state is MessageState.FAILED
         assert fine.message.state is MessageState.COMPLETE and fine.column.answer.source
@@ -140,9 +140,9 @@ async def test_a_failing_model_fails_its_column_only(make_app, demo_server) -> N
 async def test_narrow_screens_show_one_answer_under_tabs(make_app, demo_server) -> None:
     app = make_app(model="demo/echo")
     async with app.run_test(size=NARROW) as pilot:
-        screen = chat(app)
-        screen.prompt.text = PROMPT
-        await screen.compare(["demo/echo", "Qwen/Qwen2.5-7B-Instruct", "THUDM/GLM-4-9B-0414"])
+        screen, _comparing = await _start(
+            app, ["demo/echo", "Qwen/Qwen2.5-7B-Instruct", "THUDM/GLM-4-9B-0414"]
+        )
         await _ended(pilot, screen)
         panel = screen.panel
         assert panel.tabs.display
