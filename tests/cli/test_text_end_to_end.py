@@ -270,10 +270,16 @@ def test_a_lone_surrogate_in_a_log_record_is_written_escaped(capfd: pytest.Captu
 
     handler = setup_logging(None)
     assert handler is not None
+    # The record goes to the app's handler alone: pytest's own log capture would carry the surrogate into
+    # the test report, which pytest-xdist cannot send between processes.
+    logging.getLogger().removeHandler(handler)
+    logger = logging.getLogger("siliconchat.test.surrogate")
+    logger.propagate = False
+    logger.addHandler(handler)
     try:
-        logging.getLogger("siliconchat.test").warning("odd text %s", "a\ud800b")
+        logger.warning("odd text %s", "a\ud800b")
     finally:
-        logging.getLogger().removeHandler(handler)
+        logger.removeHandler(handler)
         handler.close()
     assert "Logging error" not in capfd.readouterr().err
     assert "odd text a\\ud800b" in (paths.log_dir() / "siliconchat.log").read_text(encoding="utf-8")
