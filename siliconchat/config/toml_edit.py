@@ -21,6 +21,8 @@ else:  # pragma: no cover - exercised on Python 3.10 only
 __all__ = ["edited_toml"]
 
 _BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
+_TABLE_HEADER = re.compile(r"[ \t]*\[")
+_BLANK_OR_COMMENT = re.compile(r"[ \t]*(#.*)?")
 
 
 def _escaped(text: str) -> str:
@@ -75,6 +77,34 @@ def _last_plain_key(container: Container) -> str | None:
     return last
 
 
+def _after_plain_keys(text: str, lines: str) -> str:
+    """``text`` with ``lines`` after its last top-level plain key: before the blank lines and comments that
+    lead into the first table (``# my tables`` above ``[keymap]`` stays with it). tomlkit's public API
+    adds a plain value after such a comment; its private insertion is gone in tomlkit 0.15.3. The first table
+    is the first line that opens one with everything above it whole TOML (not a line of a multi-line string or
+    array); the caller parses the result again and compares it with what the file must hold."""
+    body = text.splitlines(keepends=True)
+    for first_table, line in enumerate(body):
+        if _TABLE_HEADER.match(line) and _whole("".join(body[:first_table])):
+            break
+    else:
+        return text + ("" if not text or text.endswith("\n") else "\n") + lines
+    at = first_table
+    while at > 0 and _BLANK_OR_COMMENT.fullmatch(body[at - 1].rstrip("\r\n")):
+        at -= 1
+    if at and body[at - 1].endswith("\r\n"):
+        lines = lines.replace("\n", "\r\n")
+    return "".join(body[:at]) + lines + "".join(body[at:])
+
+
+def _whole(text: str) -> bool:
+    try:
+        tomllib.loads(text)
+    except tomllib.TOMLDecodeError:
+        return False
+    return True
+
+
 def _is_table_array(item: Item) -> bool:
     return type(item).__name__ == "AoT"
 
@@ -87,6 +117,7 @@ def edited_toml(
     in ``order`` (then the others). The result is parsed again and must equal ``expected`` (what the file
     is meant to hold): any difference raises ValueError, before anything touches the disk."""
     document = tomlkit.parse(text)
+    late: dict[str, Any] = {}  # new plain keys, written as text after the last plain key
     rank = {key: index for index, key in enumerate(order)}
     for key in sorted(changes, key=lambda k: rank.get(k, len(rank))):
         value = changes[key]
@@ -108,13 +139,16 @@ def edited_toml(
                     current.add(inner_key, inner)
         elif key in document or isinstance(new, Table):
             document[key] = new  # in place; a new table goes at the end
+        elif _last_plain_key(document) is not None and any(isinstance(v, Table) for _, v in document.body):
+            late[key] = new  # after the last plain key (below)
         else:
-            after = _last_plain_key(document)
-            if after is None:
-                document.add(key, new)  # tomlkit puts a plain value before the tables
-            else:
-                document._insert_after(after, key, new)
+            document.add(key, new)  # at the end, or before the tables of a file without plain keys
     result = tomlkit.dumps(document)
+    if late:
+        added = tomlkit.document()
+        for key, new in late.items():
+            added.add(key, new)
+        result = _after_plain_keys(result, tomlkit.dumps(added))
     if _comparable(tomllib.loads(result)) != _comparable(expected):  # pragma: no cover - a tomlkit bug
         raise ValueError("the config file could not be edited faithfully; it was left unchanged")
     return result

@@ -594,6 +594,36 @@ enabled = false
 """
 
 
+TRICKY = """\
+# settings\r
+note = \"\"\"\r
+[not a table]\r
+# not a comment\r
+\"\"\"\r
+grid = [\r
+  [1, 2],\r
+]\r
+\r
+# the tables below are mine\r
+[[hooks]]\r
+run = "a"\r
+\r
+[keymap]\r
+quit = "ctrl+q"\r
+"""
+
+
+def test_a_new_key_goes_after_the_last_plain_key_whatever_lines_look_like_tables(tmp_path: Path) -> None:
+    # A multi-line string and a nested array hold lines that look like a table or a comment; the comment
+    # above the first table stays with it; the file's CRLF line ends stay.
+    path = write(tmp_path / "config.toml", "")
+    path.write_bytes(TRICKY.encode())
+    save_config({"model": "m", "theme": "nord"}, path)
+    assert path.read_bytes().decode() == TRICKY.replace(
+        "]\r\n\r\n# the", ']\r\nmodel = "m"\r\ntheme = "nord"\r\n\r\n# the'
+    )
+
+
 def test_saving_keeps_comments_ordering_and_unknown_keys(tmp_path: Path) -> None:
     path = write(tmp_path / "config.toml", HAND_WRITTEN)
     path.chmod(0o644)

@@ -242,11 +242,12 @@ class Sidebar(Vertical):
                 return
             generation = self._generation
             rows = await asyncio.to_thread(pages, PAGE_ROWS, self._last)
-            if generation != self._generation:
-                return
-            self.pages += 1
-            self.extend(rows, complete=len(rows) < PAGE_ROWS)
-        self._near_the_end()  # a page shorter than the view: read on
+            if generation == self._generation:  # else the rows were replaced while it was read: dropped
+                self.pages += 1
+                self.extend(rows, complete=len(rows) < PAGE_ROWS)
+        # Read on while the view is not full: after a page shorter than the view, and after a dropped page
+        # (the rows that replaced it could not read on while it was being read).
+        self._near_the_end()
 
     def on_resize(self, event: events.Resize) -> None:
         # Shown at last (pages read while it was hidden measured a view of no rows), or taller: read on
