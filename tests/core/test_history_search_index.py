@@ -242,3 +242,27 @@ def test_a_scan_stops_in_time_and_says_how_far_back_it_looked(tmp_path: Path) ->
         assert [h.message_id for h in hits] == [m.id for m in conversation.messages[::-1][:10]]
         full = store.search("天", limit=100)
         assert full.complete and len(full) == 30
+
+
+def test_a_stopped_search_ends_at_once_and_says_it_is_incomplete(tmp_path: Path) -> None:
+    """``stop`` (a newer query typed) ends a scan between its slices and interrupts an index query inside
+    SQLite; the hits then say they are not complete."""
+    from siliconchat.core.history import search as search_module
+
+    with HistoryStore.open(tmp_path / "h.db") as store:
+        conversation = Conversation(title="many")
+        conversation.messages = [Message("user", f"天 sky {n}") for n in range(30)]
+        store.create_conversation(conversation)
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(search_module, "SCAN_SLICE", 10)
+            answers = iter([False, True])  # asked before each slice: the second slice is not read
+            hits = store.search("天", limit=100, stop=lambda: next(answers))
+            assert not hits.complete and hits.searched == 10
+            assert [h.message_id for h in hits] == [m.id for m in conversation.messages[::-1][:10]]
+            patch.setattr(search_module, "STOP_STEPS", 1)  # asked at SQLite's first step
+            hits = store.search("sky", limit=100, stop=lambda: True)
+            assert hits == [] and not hits.complete
+        # Not stopped: everything, and the connection has no progress handler left behind.
+        assert len(store.search("sky", limit=100, stop=lambda: False)) == 30
+        assert len(store.search("sky", limit=100)) == 30
+        assert store.search("天", limit=100).complete

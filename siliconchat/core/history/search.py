@@ -15,7 +15,7 @@ import contextlib
 import re
 import sqlite3
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, Final
 
 from siliconchat.core.history.rows import SearchHit
@@ -90,7 +90,31 @@ def _make_snippet(
     return piece, tuple(sorted(spans))
 
 
-def search_index(read: _Reader, words: list[str], include_reasoning: bool, limit: int) -> SearchHits:
+Stop = Callable[[], bool]
+"""Asked now and then from the search's thread (every :data:`STOP_STEPS` steps of SQLite's machine, and
+between a scan's slices): True ends the search at once, with what it found (``complete`` False). A search
+for an older query (a key typed since) is stopped so that it does not hold the store while the newer one
+waits for it."""
+STOP_STEPS: Final = 10_000
+"""SQLite virtual-machine steps between two calls of ``stop`` (well under a millisecond here)."""
+
+
+@contextlib.contextmanager
+def _stoppable(conn: sqlite3.Connection, stop: Stop | None) -> Iterator[None]:
+    """Run the queries inside under ``stop`` (SQLite's progress handler: True interrupts the query)."""
+    if stop is None:
+        yield
+        return
+    conn.set_progress_handler(stop, STOP_STEPS)
+    try:
+        yield
+    finally:
+        conn.set_progress_handler(None, 0)
+
+
+def search_index(
+    read: _Reader, words: list[str], include_reasoning: bool, limit: int, stop: Stop | None = None
+) -> SearchHits:
     """Through the trigram index (``trigrams(words)`` must not be empty)."""
     terms = " AND ".join('"' + t.replace('"', '""') + '"' for t in trigrams(words))
     query = f"({terms})" if include_reasoning else f"{{content}} : ({terms})"
@@ -101,13 +125,23 @@ def search_index(read: _Reader, words: list[str], include_reasoning: bool, limit
         "JOIN conversations c ON c.id = m.conversation_id "
         f"WHERE {SEARCH_TABLE} MATCH ? AND {rule} ORDER BY f.rowid DESC LIMIT ?"
     )
-    with read("search the history") as conn:
-        rows = conn.execute(sql, (query, *patterns, limit)).fetchall()
+    with read("search the history") as conn, _stoppable(conn, stop):
+        try:
+            rows = conn.execute(sql, (query, *patterns, limit)).fetchall()
+        except sqlite3.OperationalError:
+            if stop is not None and stop():
+                return SearchHits(complete=False)  # interrupted: a newer query replaces this one
+            raise
     return SearchHits(_hits(rows, words, include_reasoning))
 
 
 def search_scan(
-    read: _Reader, words: list[str], include_reasoning: bool, limit: int, seconds: float = SCAN_SECONDS
+    read: _Reader,
+    words: list[str],
+    include_reasoning: bool,
+    limit: int,
+    seconds: float = SCAN_SECONDS,
+    stop: Stop | None = None,
 ) -> SearchHits:
     """Every message, newest first, until ``limit`` hits or ``seconds`` (see :class:`SearchHits`)."""
     rule, patterns = _exact(words, include_reasoning)
@@ -122,14 +156,20 @@ def search_scan(
         lowest = int(conn.execute("SELECT COALESCE(MIN(id), 1) FROM messages").fetchone()[0])
     searched = 0
     while top >= lowest and len(rows) < limit:
-        if searched and time.perf_counter() >= deadline:
+        if (searched and time.perf_counter() >= deadline) or (stop is not None and stop()):
             break
         bottom = top - SCAN_SLICE
-        with read("search the history") as conn:
-            rows += conn.execute(sql, (top, bottom, *patterns, limit - len(rows))).fetchall()
-            searched += conn.execute(
-                "SELECT COUNT(*) FROM messages WHERE id <= ? AND id > ?", (top, bottom)
-            ).fetchone()[0]
+        with read("search the history") as conn, _stoppable(conn, stop):
+            try:
+                found = conn.execute(sql, (top, bottom, *patterns, limit - len(rows))).fetchall()
+                searched += conn.execute(
+                    "SELECT COUNT(*) FROM messages WHERE id <= ? AND id > ?", (top, bottom)
+                ).fetchone()[0]
+            except sqlite3.OperationalError:
+                if stop is not None and stop():
+                    break  # interrupted: this slice is not counted
+                raise
+        rows += found
         top = bottom
     return SearchHits(
         _hits(rows, words, include_reasoning), complete=top < lowest or len(rows) >= limit, searched=searched

@@ -34,7 +34,7 @@ from siliconchat.core.history.rows import (
     rowid,
 )
 from siliconchat.core.history.schema import connect, create_private_file, prepare
-from siliconchat.core.history.search import SearchHits, search_index, search_scan, trigrams
+from siliconchat.core.history.search import SearchHits, Stop, search_index, search_scan, trigrams
 from siliconchat.core.history.usage_sums import ModelUsage, usage_by_model
 from siliconchat.core.sanitize import sanitize_line
 
@@ -369,15 +369,18 @@ class HistoryStore:
         with self._read("count the conversations") as conn:
             return int(conn.execute("SELECT COUNT(*) FROM conversations").fetchone()[0])
 
-    def search(self, text: str, *, include_reasoning: bool = False, limit: int = 50) -> SearchHits:
+    def search(
+        self, text: str, *, include_reasoning: bool = False, limit: int = 50, stop: Stop | None = None
+    ) -> SearchHits:
         """Messages holding every word of ``text`` (any part of a word: "astro" finds "astronomy", "天空"
         finds "为什么天空是蓝色的"; case-insensitive for ASCII), newest first. Reasoning is searched only with
         ``include_reasoning``. Through the trigram index when a word has three characters or more, else a
-        scan bounded in time (see :mod:`siliconchat.core.history.search`)."""
+        scan bounded in time (see :mod:`siliconchat.core.history.search`). ``stop`` (see
+        :data:`~siliconchat.core.history.search.Stop`) ends it early, e.g. when a newer query is typed."""
         # Control characters never match (sanitized away) and a NUL would end the query early.
         words = [w for w in sanitize_line(text).split() if any(ch.isalnum() for ch in w)]
         if not words or limit <= 0:
             return SearchHits()
         if self.fts and trigrams(words):
-            return search_index(self._read, words, include_reasoning, limit)
-        return search_scan(self._read, words, include_reasoning, limit)
+            return search_index(self._read, words, include_reasoning, limit, stop)
+        return search_scan(self._read, words, include_reasoning, limit, stop=stop)

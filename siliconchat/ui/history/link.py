@@ -17,7 +17,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -418,8 +418,8 @@ class HistoryLink:
         store = self.store
         assert store is not None
 
-        def find(text: str, include_reasoning: bool) -> Sequence[SearchHit]:
-            return store.search(text, include_reasoning=include_reasoning, limit=LIMIT)
+        def find(text: str, include_reasoning: bool, stop: Callable[[], bool]) -> Sequence[SearchHit]:
+            return store.search(text, include_reasoning=include_reasoning, limit=LIMIT, stop=stop)
 
         def done(result: tuple[int, int] | None) -> None:
             if result is not None:

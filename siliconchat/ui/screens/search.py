@@ -10,7 +10,8 @@ Bindings (while the search input has focus):
 | escape | search.close | close |
 
 The search runs in a thread (:meth:`HistoryStore.search`: any part of a word, through SQLite's trigram
-index), a moment after the last key, and only the newest query's results are shown. A word of one or two
+index), a moment after the last key; a search still running when a key is typed is stopped, and only the
+newest query's results are shown. A word of one or two
 characters is looked for among the newest messages for a moment; the status line then says how many. Titles, snippets and model ids are untrusted text:
 they are shown as ``Content`` (the matched words highlighted by span), never as markup.
 """
@@ -18,6 +19,7 @@ they are shown as ``Content`` (the matched words highlighted by span), never as 
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import Callable, Sequence
 from typing import ClassVar
 
@@ -40,7 +42,8 @@ DEBOUNCE = 0.12  # seconds after the last key
 LIMIT = 100
 _ROLE_LABEL = {"user": "You", "assistant": "Answer", "system": "System"}
 
-Searcher = Callable[[str, bool], Sequence[SearchHit]]
+Searcher = Callable[[str, bool, Callable[[], bool]], Sequence[SearchHit]]
+"""(text, include_reasoning, stop): run in a thread; ``stop()`` turns True once a newer query replaces it."""
 
 
 def hit_prompt(hit: SearchHit) -> Content:
@@ -123,9 +126,13 @@ class SearchScreen(ModalScreen[tuple[int, int] | None]):
             self.searches += 1
             return
         await asyncio.sleep(DEBOUNCE)  # cancelled by the next key (exclusive)
+        stop = threading.Event()
         try:
-            found = await asyncio.to_thread(self._search, text, include_reasoning)
+            found = await asyncio.to_thread(self._search, text, include_reasoning, stop.is_set)
             hits = list(found)
+        except asyncio.CancelledError:
+            stop.set()  # a newer query: the thread ends its query rather than hold the history meanwhile
+            raise
         except HistoryError as exc:
             status.update(Content(str(exc)))
             self.searches += 1
