@@ -65,3 +65,37 @@ async def test_a_page_dropped_because_the_rows_were_replaced_does_not_stop_the_r
             f"a full view ({rows_in_view} rows)",
         )
         assert [o.id for o in sidebar.list.options] == [str(r.id) for r in ROWS[: len(sidebar.list.options)]]
+
+
+async def test_rows_added_while_the_list_is_read_again_do_not_make_it_look_complete(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The list is read again (a refresh, as many rows as are shown) while a page read for the highlight
+    near the end adds rows: the refresh's rows are as many as it asked for, so more may follow."""
+    monkeypatch.setattr(sidebar_module, "PAGE_ROWS", 5)
+    monkeypatch.setattr(sidebar_module, "PAGE_MARGIN", 2)
+    refresh_may_end = threading.Event()
+    refreshing = threading.Event()
+
+    def pages(count: int, after: ConversationSummary | None) -> list[ConversationSummary]:
+        if after is None and refreshing.is_set():
+            refresh_may_end.wait(10)
+        start = 0 if after is None else ROWS.index(after) + 1
+        return ROWS[start : start + count]
+
+    app = Host()
+    async with app.run_test(size=(40, 12)) as pilot:  # a view of a few rows
+        sidebar = app.query_one(Sidebar)
+        await sidebar.fill(pages, None)
+        await wait_for(pilot, lambda: not sidebar.reading and len(sidebar.list.options) >= 5, "the first rows")
+        await pilot.pause()
+        before = len(sidebar.list.options)
+        refreshing.set()
+        filling = asyncio.create_task(sidebar.fill(pages, None))
+        await pilot.pause()
+        sidebar.list.highlighted = before - 1  # near the end: a page is read and added
+        await wait_for(pilot, lambda: len(sidebar.list.options) > before, "the page for the highlight")
+        refresh_may_end.set()
+        await filling
+        assert not sidebar.complete
+        assert len(sidebar.list.options) == before  # the refresh's rows replaced the list

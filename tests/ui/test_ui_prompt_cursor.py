@@ -35,7 +35,8 @@ async def test_the_cursor_stops_blinking_when_nothing_is_typed_for_a_while(
 async def test_the_cursor_is_still_while_an_answer_streams_and_blinks_after_it(
     make_app, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(prompt_input, "BLINK_SECONDS", 0.5)
+    monkeypatch.setattr(prompt_input, "BLINK_SECONDS", 30)  # a key's blinking would outlast the test
+    monkeypatch.setattr(prompt_input, "ANSWER_BLINK_SECONDS", 0.5)
     app = make_app(model="demo/slow")
     async with app.run_test(size=SIZE) as pilot:
         screen = chat(app)
@@ -48,4 +49,4 @@ async def test_the_cursor_is_still_while_an_answer_streams_and_blinks_after_it(
         await pilot.press("escape")
         await wait_turn(pilot)
         assert blinking(prompt)  # your turn
-        await wait_for(pilot, lambda: not blinking(prompt), "the blinking to stop")
+        await wait_for(pilot, lambda: not blinking(prompt), "the blinking to stop (a short while)")

@@ -179,9 +179,10 @@ class Sidebar(Vertical):
         when the open conversation ``current`` is not among them, up to :data:`CURRENT_ROWS` to reach it.
         Raises what ``pages`` raises (a ``HistoryError``)."""
         self._pages = pages
-        rows = await asyncio.to_thread(pages, max(PAGE_ROWS, len(self.summaries)), None)
+        wanted = max(PAGE_ROWS, len(self.summaries))  # (a page read meanwhile may add rows to the list)
+        rows = await asyncio.to_thread(pages, wanted, None)
         self.pages += 1
-        self.show(rows, current, complete=len(rows) < max(PAGE_ROWS, len(self.summaries)))
+        self.show(rows, current, complete=len(rows) < wanted)
         while current is not None and current not in self.summaries and not self.complete:
             if len(self.summaries) >= CURRENT_ROWS:
                 break
