@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
 from siliconchat.core.conversation import Conversation, Message
+from siliconchat.core.waiting import wait_at_most
 
 if TYPE_CHECKING:
     from siliconchat.core.history.errors import HistoryError
@@ -124,19 +125,11 @@ class HistorySaves:
 
     async def drained(self, timeout: float) -> bool:
         """Wait up to ``timeout`` seconds until nothing is queued (before reading what was written)."""
-        try:
-            await asyncio.wait_for(self._idle.wait(), timeout)
-        except asyncio.TimeoutError:
-            return False
-        return True
+        return await wait_at_most(self._idle, timeout)
 
     async def wait(self, job: SaveJob, timeout: float) -> bool:
         """Wait up to ``timeout`` seconds for ``job`` to be done; True when it is."""
-        try:
-            await asyncio.wait_for(job.done.wait(), timeout)
-        except asyncio.TimeoutError:
-            return False
-        return True
+        return await wait_at_most(job.done, timeout)
 
     # -- the writer -------------------------------------------------------------------------------
 

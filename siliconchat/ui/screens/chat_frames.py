@@ -13,7 +13,6 @@ text that arrived is all shown. No full garbage collection runs meanwhile.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import gc
 import time
 from collections import deque
@@ -23,6 +22,8 @@ from typing import TYPE_CHECKING
 
 from textual.timer import Timer
 from textual.worker import Worker
+
+from siliconchat.core.waiting import wait_at_most
 
 if TYPE_CHECKING:
     from siliconchat.core.conversation import Message
@@ -324,8 +325,7 @@ class FramePacer:
         The stream reader waits here after the first delta. A fast stream otherwise keeps reading (a slice of
         the event loop between each step of the first frame: its call, its refresh, the screen's update timer)
         and the first words reached the screen 20-30 ms later than they could."""
-        with contextlib.suppress(asyncio.TimeoutError):
-            await asyncio.wait_for(self._first_shown.wait(), FIRST_TEXT_WAIT)
+        await wait_at_most(self._first_shown, FIRST_TEXT_WAIT)  # (Escape meanwhile must stop the turn)
 
     def _frame_shown(self, started: float, cpu_started: float, chars: int) -> None:
         self._first_shown.set()
