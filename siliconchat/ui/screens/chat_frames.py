@@ -13,6 +13,7 @@ text that arrived is all shown. No full garbage collection runs meanwhile.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import time
 from collections import deque
@@ -48,6 +49,12 @@ spaced so that rendering takes about this share of the time, and the reader of t
 
 FIRST_TEXT_WAIT = 0.25
 """The stream reader waits at most this long for a turn's first text to be on screen (:meth:`FramePacer.first_shown`)."""
+
+HOLD_SECONDS = 0.05
+"""After Enter, the screen waits at most this long for the answer's first words before it shows the prompt
+sent (:meth:`FramePacer.hold_screen`). On a fast connection both then come in one frame: painting the prompt
+alone took 7-9 ms of the event loop just as the response arrived, and the first words waited for it and then
+for the screen's next update slot. Slower answers show the prompt after this (well under what is noticed)."""
 
 GC_RESUME_SECONDS = 1.5
 """Full garbage collections come back this long after an answer ends (see ``FramePacer.pause_gc``)."""
@@ -142,6 +149,8 @@ class FramePacer:
         self._frame_chars = MIN_FRAME_CHARS * 2  # what a frame shows at most (see FRAME_COST)
         self._frame_rates: deque[float] = deque(maxlen=FRAME_RATES)  # characters per CPU second, last frames
         self._first_shown = asyncio.Event()  # the turn's first frame with text is on screen
+        self._hold: contextlib.AbstractContextManager[None] | None = None  # see hold_screen
+        self._hold_end: asyncio.TimerHandle | None = None
 
     @property
     def idle(self) -> bool:
@@ -166,6 +175,25 @@ class FramePacer:
             self._numbers_timer.reset()
             self._numbers_timer.resume()
 
+    def hold_screen(self) -> None:
+        """Update the screen only with the turn's first words, or in :data:`HOLD_SECONDS`, or when the turn
+        ends, whichever comes first (an app-wide batch of updates: nothing is painted meanwhile)."""
+        if self._hold is not None:
+            return
+        hold = self.screen.app.batch_update()
+        hold.__enter__()
+        self._hold = hold
+        self._hold_end = asyncio.get_running_loop().call_later(HOLD_SECONDS, self.release_screen)
+
+    def release_screen(self) -> None:
+        """End :meth:`hold_screen`: what changed meanwhile is painted at the screen's next update."""
+        hold, self._hold = self._hold, None
+        if self._hold_end is not None:
+            self._hold_end.cancel()
+            self._hold_end = None
+        if hold is not None:
+            hold.__exit__(None, None, None)
+
     def received(self, turn: ShownTurn) -> None:
         """``turn``'s stream is over with text not on screen yet: frames show it, one bounded frame after the
         other, so that keys are still handled in between (showing it all in one update held the app for most
@@ -180,6 +208,7 @@ class FramePacer:
         if self._numbers_timer is not None:
             self._numbers_timer.pause()
         self.cancel()
+        self.release_screen()
         self._first_shown.set()
         if self.turn is not None:
             self.turn = None
@@ -255,6 +284,8 @@ class FramePacer:
                     text = take_text(turn.answer, budget)
                     budget -= len(text)
                     turn.block.write(text)
+            if first_text:
+                self.release_screen()  # the prompt sent and the first words, in one frame
             # The writes above are done (cut, parsed and drawn): measure up to the refresh.
             self.screen.call_after_refresh(
                 self._frame_shown, started, cpu_started, self._frame_chars - budget

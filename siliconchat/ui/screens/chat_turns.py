@@ -224,6 +224,7 @@ class TurnScreen(Screen[None]):
         self.status.show_turn(None, first_token=None, elapsed=None, finish="waiting…")
         self.prompt.hold_still(True)
         self.frames.begin(shown)
+        self.frames.hold_screen()  # the prompt sent is painted with the first words (at most 50 ms later)
         shown.worker = self._stream(shown)
         self.app.refresh_bindings()  # "stop" is enabled while streaming
 
