@@ -87,7 +87,9 @@ async def test_rows_added_while_the_list_is_read_again_do_not_make_it_look_compl
     async with app.run_test(size=(40, 12)) as pilot:  # a view of a few rows
         sidebar = app.query_one(Sidebar)
         await sidebar.fill(pages, None)
-        await wait_for(pilot, lambda: not sidebar.reading and len(sidebar.list.options) >= 5, "the first rows")
+        await wait_for(
+            pilot, lambda: not sidebar.reading and len(sidebar.list.options) >= 5, "the first rows"
+        )
         await pilot.pause()
         before = len(sidebar.list.options)
         refreshing.set()
