@@ -193,6 +193,9 @@ class FramePacer:
             self._hold_end = None
         if hold is not None:
             hold.__exit__(None, None, None)
+            # The screen repaints when it is next idle; from a timer (no message of its own being handled)
+            # it would otherwise wait for its next message, the first words, however late they come.
+            self.screen.check_idle()
 
     def received(self, turn: ShownTurn) -> None:
         """``turn``'s stream is over with text not on screen yet: frames show it, one bounded frame after the
