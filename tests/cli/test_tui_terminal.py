@@ -6,18 +6,8 @@ import os
 import re
 import select
 import time
-from collections.abc import Iterator
 
-import pytest
-from test_signals import Terminal
-
-
-@pytest.fixture
-def terminal() -> Iterator[list[Terminal]]:
-    made: list[Terminal] = []
-    yield made
-    for one in made:
-        one.close()
+from pty_terminal import Terminal
 
 
 def test_the_prompt_sent_reaches_the_terminal_at_once_when_the_answer_is_slow_to_start(
