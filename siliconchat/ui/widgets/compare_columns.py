@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from rich.cells import cell_len
 from textual import events
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
@@ -49,6 +50,18 @@ STATE_MARKS = {
 }
 
 
+def wrap_figures(text: str, width: int) -> list[str]:
+    """``text``'s figures (``a · b · c``) in lines of at most ``width`` cells, broken only between figures
+    (a figure wider than ``width`` has a line of its own, which the widget wraps)."""
+    lines: list[str] = []
+    for figure in text.split(" · "):
+        if lines and cell_len(lines[-1]) + 3 + cell_len(figure) <= width:
+            lines[-1] = f"{lines[-1]} · {figure}"
+        else:
+            lines.append(figure)
+    return lines
+
+
 class CompareColumn(Vertical):
     """One model's answer in a comparison (see the module docstring)."""
 
@@ -78,6 +91,7 @@ class CompareColumn(Vertical):
         self._title_key: tuple[object, ...] = ()
         self._state = ("waiting…", True)
         self._numbers_text = ""
+        self._numbers_drawn: tuple[str, int] | None = None  # the text and the width it was drawn at
         self._fold_text = ""
 
     def compose(self) -> ComposeResult:
@@ -97,8 +111,7 @@ class CompareColumn(Vertical):
     def on_resize(self, event: events.Resize) -> None:
         word, streaming = self._state
         self.set_state(word, streaming=streaming)  # the model's name fits the new width
-        numbers, self._numbers_text = self._numbers_text, ""
-        self.call_after_refresh(self.show_numbers, numbers)  # wrapped (or not) at the new width
+        self.call_after_refresh(self._draw_numbers)  # wrapped (or not) at the new width
 
     def on_click(self, event: events.Click) -> None:
         self.post_message(self.Clicked(self))
@@ -174,19 +187,21 @@ class CompareColumn(Vertical):
             self.fold.update(Content(line), layout=False)
 
     def show_numbers(self, text: str) -> None:
-        """The numbers' line; two lines when the column is narrower than the text (wrapped between figures)."""
-        if text == self._numbers_text:
-            return
+        """The numbers' line; more lines when the column is narrower than the text (wrapped between figures)."""
         self._numbers_text = text
-        width = self.numbers.size.width
-        lines = 1
-        if width and len(text) > width:
-            head, _, tail = text.rpartition(" · ") if len(text) - width < 20 else text.partition(" · ")
-            text = f"{head}\n{tail}"
-            lines = 2
-        if self.numbers.styles.height is None or self.numbers.styles.height.value != lines:
-            self.numbers.styles.height = lines  # a layout, only when the line count changes
-        self.numbers.update(Content(text or "–"), layout=False)
+        self._draw_numbers()
+
+    def _draw_numbers(self) -> None:
+        """Draws the latest numbers at the column's width, unless that is what is drawn: a redraw after a resize
+        reads the numbers then, so numbers shown between the resize and its redraw are the ones kept."""
+        text, width = self._numbers_text, self.numbers.size.width
+        if (text, width) == self._numbers_drawn:
+            return
+        self._numbers_drawn = (text, width)
+        lines = wrap_figures(text, width) if width else [text]
+        if self.numbers.styles.height is None or self.numbers.styles.height.value != len(lines):
+            self.numbers.styles.height = len(lines)  # a layout, only when the line count changes
+        self.numbers.update(Content("\n".join(lines) or "–"), layout=False)
 
     def set_highlighted(self, highlighted: bool) -> None:
         self.set_class(highlighted, "-highlighted")
