@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.message import Message as TextualMessage
 from textual.scroll_view import ScrollView
 from textual.selection import Selection
@@ -98,6 +98,7 @@ class DocumentView(ScrollView, can_focus=True):
         self._at_end = True
         self._top_anchor: tuple[int, object] | None = None  # see _remember_top
         self._materializing = False
+        self._painting_width: int | None = None  # the content width while render_lines runs
         self.follows = False
         """While True, the view keeps its end in view as the document grows, unless scrolled away from it."""
 
@@ -174,6 +175,8 @@ class DocumentView(ScrollView, can_focus=True):
 
     @property
     def content_width(self) -> int:
+        if self._painting_width is not None:
+            return self._painting_width
         return max(1, self.scrollable_content_region.width)
 
     def _layout_blocks(self) -> None:
@@ -385,6 +388,15 @@ class DocumentView(ScrollView, can_focus=True):
         if self._base_style is None:
             self._base_style = self.rich_style
         return self._base_style
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        # The width, worked out once for all the rows painted (each row asked for it twice: a tenth of the
+        # time a row takes). Nothing changes the view's size while its rows are painted.
+        self._painting_width = max(1, self.scrollable_content_region.width)
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._painting_width = None
 
     def render_line(self, y: int) -> Strip:
         scroll_x, scroll_y = self.scroll_offset

@@ -151,6 +151,7 @@ class FramePacer:
         self._first_shown = asyncio.Event()  # the turn's first frame with text is on screen
         self._hold: contextlib.AbstractContextManager[None] | None = None  # see hold_screen
         self._hold_end: asyncio.TimerHandle | None = None
+        self._after_hold: list[Callable[[], object]] = []  # see after_hold
 
     @property
     def idle(self) -> bool:
@@ -196,6 +197,18 @@ class FramePacer:
             # The screen repaints when it is next idle; from a timer (no message of its own being handled)
             # it would otherwise wait for its next message, the first words, however late they come.
             self.screen.check_idle()
+        after, self._after_hold = self._after_hold, []
+        for callback in after:
+            self.screen.call_after_refresh(callback)
+
+    def after_hold(self, callback: Callable[[], object]) -> None:
+        """Call ``callback`` once the screen held by :meth:`hold_screen` is painted (at once if it is not held):
+        work the user does not wait for (the footer's keys) runs neither before the request is sent nor in the
+        frame that shows the first words."""
+        if self._hold is None:
+            callback()
+        else:
+            self._after_hold.append(callback)
 
     def received(self, turn: ShownTurn) -> None:
         """``turn``'s stream is over with text not on screen yet: frames show it, one bounded frame after the

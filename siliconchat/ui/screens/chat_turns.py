@@ -226,7 +226,9 @@ class TurnScreen(Screen[None]):
         self.frames.begin(shown)
         self.frames.hold_screen()  # the prompt sent is painted with the first words (at most 50 ms later)
         shown.worker = self._stream(shown)
-        self.app.refresh_bindings()  # "stop" is enabled while streaming
+        # "Stop" is enabled while streaming (the key works at once; the footer shows it after the first frame:
+        # restyling its keys took 2-3 ms of the event loop just as the request was about to be sent).
+        self.frames.after_hold(self.app.refresh_bindings)
 
     @work(exclusive=True, group="stream", exit_on_error=False)
     async def _stream(self, shown: ShownTurn) -> None:
