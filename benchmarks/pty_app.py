@@ -62,7 +62,15 @@ class PtyApp:
 
     KEEP = 256 * 1024  # bytes of output kept for searching (older output is dropped)
 
-    def __init__(self, model: str, base_url: str, extra: Sequence[str] = (), home: str | None = None) -> None:
+    def __init__(
+        self,
+        model: str,
+        base_url: str,
+        extra: Sequence[str] = (),
+        home: str | None = None,
+        command: Sequence[str] | None = None,
+    ) -> None:
+        # ``command``: another program in the app's place (the launch floor, ``bare_textual.py``).
         # ``home`` (XDG folders) may be shared by successive apps (a reopen); its owner then removes it.
         self.home = home or temp_dir("siliconchat-bench-")
         self.owns_home = home is None
@@ -79,7 +87,7 @@ class PtyApp:
 
         self.t_spawn = time.perf_counter()
         self.proc = spawn(
-            [*app_command(), "--model", model, *extra],
+            [*(command or app_command()), "--model", model, *extra],
             stdin=slave,
             stdout=slave,
             stderr=slave,
@@ -188,9 +196,12 @@ class PtyApp:
                 TEMP_DIRS.remove(self.home)
 
 
-def start_app(model: str, base_url: str, timeout: float = 30.0) -> tuple[PtyApp, float | None]:
-    """Spawn the app and wait for its first full frame: the app and the launch time (None if none came)."""
-    app = PtyApp(model, base_url)
+def start_app(
+    model: str, base_url: str, timeout: float = 30.0, command: Sequence[str] | None = None
+) -> tuple[PtyApp, float | None]:
+    """Spawn the app (or ``command``) and wait for its first full frame: the app and the launch time (None if
+    none came)."""
+    app = PtyApp(model, base_url, command=command)
     shown = app.wait_for(READY, 0, timeout)
     return app, (shown - app.t_spawn) if shown is not None else None
 
