@@ -55,7 +55,7 @@ def test_default_location_and_private_modes(isolated_dirs: dict[str, Path]) -> N
 def test_pragmas(store: HistoryStore, db: Path) -> None:
     conn = sqlite3.connect(db)
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 5
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 6
     conn.close()
     raw = store._connection()
     assert raw.execute("PRAGMA foreign_keys").fetchone()[0] == 1

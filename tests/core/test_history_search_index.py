@@ -60,7 +60,7 @@ def test_the_migration_replaces_the_word_index_and_keeps_every_message(release_d
         store.add_message(1, Message("user", "a new prompt about quasars"))
         assert [h.conversation_id for h in store.search("quasar")] == [1]  # the triggers index new text
     version, names = _schema(release_db)
-    assert version == SCHEMA_VERSION == 5
+    assert version == SCHEMA_VERSION == 6
     assert "messages_fts" not in names and "messages_fts_insert" not in names
     assert {"messages_trigram", "messages_trigram_insert", "messages_trigram_update"} <= names
     after = sqlite3.connect(release_db)
@@ -129,7 +129,7 @@ def test_a_migration_killed_before_its_commit_leaves_the_release_file_which_migr
     with HistoryStore.open(release_db) as store:
         assert [h.conversation_id for h in store.search("瑞利散射")] == [2]
         assert len(store.load(2).messages) == 2
-    assert _schema(release_db)[0] == 5
+    assert _schema(release_db)[0] == SCHEMA_VERSION
 
 
 def test_without_fts5_trigram_the_search_scans_and_the_index_is_built_later(
@@ -143,7 +143,7 @@ def test_without_fts5_trigram_the_search_scans_and_the_index_is_built_later(
         assert [h.conversation_id for h in plain.search("瑞利散射")] == [2]
         plain.add_message(2, Message("user", "光合作用是什么"))
     version, names = _schema(release_db)
-    assert version == 5 and not any(name.startswith("messages_trigram") for name in names)
+    assert version == SCHEMA_VERSION and not any(name.startswith("messages_trigram") for name in names)
     monkeypatch.undo()
     with HistoryStore.open(release_db) as full:
         assert full.fts

@@ -26,7 +26,8 @@ Design notes:
   ``incomplete`` and leaves the row alone.
 * Search finds any part of a word, in any script: a trigram FTS5 index over content and reasoning
   (separate columns, so reasoning can be left out), kept in sync by triggers, picks the rows, and ``LIKE``
-  decides. Queries of one or two characters, and a SQLite without FTS5 or its ``trigram`` tokenizer (before
+  decides. It holds the settled messages: one still streaming is indexed when it settles (re-indexing it at
+  each checkpoint cost in proportion to its length), and a search reads the few streaming ones directly. Queries of one or two characters, and a SQLite without FTS5 or its ``trigram`` tokenizer (before
   3.34), scan the messages instead, newest first and bounded in time (``search``).
 * Nothing here can hold the API key: parameters are :class:`ModelParams` (sampling settings only) and errors
   are passed through :func:`siliconchat.core.sanitize.redact` before they are stored.

@@ -66,28 +66,43 @@ UPDATE messages SET state = CASE WHEN content = '' THEN 'failed' ELSE 'incomplet
 # found through the index. ``detail=column`` keeps which column holds each trigram (a content-only search
 # skips reasoning) but not where: the index is a filter, and the same LIKE as the scan decides each row, so
 # both give the same results (``search.py``).
+#
+# It holds the settled messages, not those still streaming: a streaming answer is saved every second, and
+# indexing it anew each time (all its trigrams out, all in again) made each save cost in proportion to the
+# answer (0.9 s for 1 MB, so that the saves of a long answer were still running when it ended and Ctrl+Q
+# waited for them). A message is indexed when it settles; the few still marked streaming (one being written,
+# or one a crash left) are listed by the partial index ``messages_streaming``, and a search reads them too.
+# A message is indexed anew only when its text changes (switching branches rewrites its other columns).
 SEARCH_TABLE: Final = "messages_trigram"
+STREAMING: Final = "streaming"
 _SEARCH_INDEX: Final = f"""
 CREATE VIRTUAL TABLE IF NOT EXISTS {SEARCH_TABLE} USING fts5 (
     content, reasoning, content = 'messages', content_rowid = 'id', tokenize = 'trigram', detail = column
 )"""
+_SETTLED: Final = f"state != '{STREAMING}'"
 _SEARCH_TRIGGERS: Final = {
     f"{SEARCH_TABLE}_insert": f"""
-CREATE TRIGGER {SEARCH_TABLE}_insert AFTER INSERT ON messages BEGIN
+CREATE TRIGGER {SEARCH_TABLE}_insert AFTER INSERT ON messages WHEN new.{_SETTLED} BEGIN
     INSERT INTO {SEARCH_TABLE} (rowid, content, reasoning) VALUES (new.id, new.content, new.reasoning);
 END""",
     f"{SEARCH_TABLE}_delete": f"""
-CREATE TRIGGER {SEARCH_TABLE}_delete AFTER DELETE ON messages BEGIN
+CREATE TRIGGER {SEARCH_TABLE}_delete AFTER DELETE ON messages WHEN old.{_SETTLED} BEGIN
     INSERT INTO {SEARCH_TABLE} ({SEARCH_TABLE}, rowid, content, reasoning)
         VALUES ('delete', old.id, old.content, old.reasoning);
 END""",
     f"{SEARCH_TABLE}_update": f"""
-CREATE TRIGGER {SEARCH_TABLE}_update AFTER UPDATE OF content, reasoning ON messages BEGIN
+CREATE TRIGGER {SEARCH_TABLE}_update AFTER UPDATE OF content, reasoning, state ON messages
+WHEN old.content IS NOT new.content OR old.reasoning IS NOT new.reasoning
+    OR (old.{_SETTLED}) IS NOT (new.{_SETTLED}) BEGIN
     INSERT INTO {SEARCH_TABLE} ({SEARCH_TABLE}, rowid, content, reasoning)
-        VALUES ('delete', old.id, old.content, old.reasoning);
-    INSERT INTO {SEARCH_TABLE} (rowid, content, reasoning) VALUES (new.id, new.content, new.reasoning);
+        SELECT 'delete', old.id, old.content, old.reasoning WHERE old.{_SETTLED};
+    INSERT INTO {SEARCH_TABLE} (rowid, content, reasoning)
+        SELECT new.id, new.content, new.reasoning WHERE new.{_SETTLED};
 END""",
 }
+_STREAMING_INDEX: Final = (
+    f"CREATE INDEX IF NOT EXISTS messages_streaming ON messages (id) WHERE state = '{STREAMING}'"
+)
 # Versions 2 indexed words (FTS5 ``unicode61``, table messages_fts): it could not find CJK words or parts
 # of words, so version 3 replaces it.
 _LEGACY_TABLE: Final = "messages_fts"
@@ -108,6 +123,31 @@ def _migrate_v4(conn: sqlite3.Connection) -> None:
     _drop_legacy_index(conn)
     if _fts5_available(conn):
         _create_search_index(conn)
+
+
+def _migrate_v6(conn: sqlite3.Connection) -> None:
+    """The search index leaves out the messages still streaming (see ``_SEARCH_TRIGGERS``): their entries go,
+    the triggers are replaced, and ``messages_streaming`` lists those messages."""
+    conn.execute(_STREAMING_INDEX)
+    installed = dict(conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'").fetchall())
+    current = all(installed.get(name) == sql.strip() for name, sql in _SEARCH_TRIGGERS.items())
+    # Current already when this run's step 4 made the index; taking the streaming messages out twice would
+    # corrupt it.
+    if not current and SEARCH_TABLE in _names(conn, "table") and _fts5_available(conn):
+        for name in _SEARCH_TRIGGERS:
+            conn.execute(f"DROP TRIGGER IF EXISTS {name}")
+        _unindex_streaming(conn)
+        for sql in _SEARCH_TRIGGERS.values():
+            conn.execute(sql)
+    # Without FTS5 here the triggers are not there (``_sync_fts``); a build with it creates the new ones.
+
+
+def _unindex_streaming(conn: sqlite3.Connection) -> None:
+    """Take the messages still streaming out of the search index (they are in it as they are now)."""
+    conn.execute(
+        f"INSERT INTO {SEARCH_TABLE} ({SEARCH_TABLE}, rowid, content, reasoning)"
+        f" SELECT 'delete', id, content, reasoning FROM messages WHERE state = '{STREAMING}'"
+    )
 
 
 def _migrate_tree(conn: sqlite3.Connection) -> None:
@@ -147,13 +187,15 @@ def _set_linear_parents(conn: sqlite3.Connection) -> None:
 
 
 # MIGRATIONS[n] takes a file from version n to n + 1. Version 3: attachments (attachment_rows.py); version 4:
-# the trigram search index; version 5: conversations as trees.
+# the trigram search index; version 5: conversations as trees; version 6: the index without the messages
+# still streaming.
 MIGRATIONS: Final[Sequence[Callable[[sqlite3.Connection], None]]] = (
     _migrate_v1,
     _migrate_v2,
     create_tables,
     _migrate_v4,
     _migrate_tree,
+    _migrate_v6,
 )
 SCHEMA_VERSION: Final = len(MIGRATIONS)
 
@@ -196,7 +238,8 @@ def _create_search_index(conn: sqlite3.Connection) -> None:
     conn.execute(_SEARCH_INDEX)
     for sql in _SEARCH_TRIGGERS.values():
         conn.execute(sql)
-    conn.execute(f"INSERT INTO {SEARCH_TABLE} ({SEARCH_TABLE}) VALUES ('rebuild')")
+    conn.execute(f"INSERT INTO {SEARCH_TABLE} ({SEARCH_TABLE}) VALUES ('rebuild')")  # every message
+    _unindex_streaming(conn)
 
 
 def create_private_file(path: Path) -> bool:

@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, Final
 
 from siliconchat.core.history.rows import SearchHit
-from siliconchat.core.history.schema import SEARCH_TABLE
+from siliconchat.core.history.schema import SEARCH_TABLE, STREAMING
 from siliconchat.core.sanitize import sanitize_line
 
 _Reader = Callable[[str], contextlib.AbstractContextManager[sqlite3.Connection]]
@@ -125,14 +125,21 @@ def search_index(
         "JOIN conversations c ON c.id = m.conversation_id "
         f"WHERE {SEARCH_TABLE} MATCH ? AND {rule} ORDER BY f.rowid DESC LIMIT ?"
     )
+    # The messages still streaming are not in the index (see schema.py): the few there are, by their own index.
+    unsettled = (
+        f"SELECT {_COLUMNS} FROM messages m JOIN conversations c ON c.id = m.conversation_id "
+        f"WHERE m.state = '{STREAMING}' AND {rule} ORDER BY m.id DESC LIMIT ?"
+    )
     with read("search the history") as conn, _stoppable(conn, stop):
         try:
             rows = conn.execute(sql, (query, *patterns, limit)).fetchall()
+            rows += conn.execute(unsettled, (*patterns, limit)).fetchall()
         except sqlite3.OperationalError:
             if stop is not None and stop():
                 return SearchHits(complete=False)  # interrupted: a newer query replaces this one
             raise
-    return SearchHits(_hits(rows, words, include_reasoning))
+    rows.sort(key=lambda row: row[0], reverse=True)  # newest first (ids grow with time)
+    return SearchHits(_hits(rows[:limit], words, include_reasoning))
 
 
 def search_scan(
