@@ -1,5 +1,6 @@
-"""The dialogs that close on Enter (the model picker, the rename dialog): styled the first time they open, and
-what is typed right after Enter goes to the prompt, not into the closed dialog."""
+"""The dialogs that close on Enter (the model picker, the file picker, the rename dialog): styled the first time
+they open, keys typed faster than they are handled apply in the order typed, and what is typed right after
+Enter goes to the prompt, not into the closed dialog."""
 
 from __future__ import annotations
 
@@ -13,15 +14,21 @@ from siliconchat.core.history import HistoryStore
 SIZE = (120, 40)
 
 
+NAMED = {"up": None, "down": None, "tab": "\t"}
+"""Keys ``type_at_once`` sends by name (any other string is typed character by character)."""
+
+
 def type_at_once(app: App[object], *keys: str) -> None:
     """Post ``keys`` to the app all at once, as the terminal driver does with what a fast typist (or tmux
     send-keys) typed between two reads; Pilot's ``press`` waits for each key to be handled."""
     for key in keys:
         if key == "enter":
             app.post_message(events.Key("enter", "\r"))
+        elif key in NAMED:
+            app.post_message(events.Key(key, NAMED[key]))
         else:
             for character in key:
-                app.post_message(events.Key(character, character))
+                app.post_message(events.Key("space" if character == " " else character, character))
 
 
 def dialog_open(app: App[object], name: str) -> bool:
@@ -77,3 +84,50 @@ async def test_keys_typed_right_after_renaming_go_to_the_prompt(make_app) -> Non
         assert screen.conversation.title == "My title"
         with HistoryStore.open() as store:
             assert store.load(screen.conversation.id).title == "My title"
+
+
+async def _marks_after(make_app, keys: tuple[str, ...], *, at_once: bool) -> list[str]:  # type: ignore[no-untyped-def]
+    """The models marked in the model picker after ``keys``, typed all at once or one at a time."""
+    app = make_app(model="demo/echo")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f2")
+        await wait_for(pilot, lambda: dialog_open(app, "ModelPickerScreen"), "the picker")
+        picker = app.screen
+        if at_once:
+            type_at_once(app, *keys)
+            await wait_for(pilot, lambda: len(picker._marked) == 2, "two models marked")
+            await pilot.pause()
+        else:
+            for key in keys:
+                await pilot.press(*(["space"] if key == " " else [key] if key in NAMED else list(key)))
+        return list(picker._marked)
+
+
+async def test_moves_and_marks_typed_at_once_in_the_model_picker_apply_in_the_order_typed(make_app) -> None:
+    """A quick "filter ↓ space ↓ ↓ space" marks the models a slow typist's keys mark: the moves were screen
+    bindings, which ran after the filter input had handled the spaces typed after them."""
+    keys = ("qwen3", "down", " ", "down", "down", " ")
+    one_at_a_time = await _marks_after(make_app, keys, at_once=False)
+    assert len(one_at_a_time) == 2 and all("qwen3" in model.lower() for model in one_at_a_time)
+    assert await _marks_after(make_app, keys, at_once=True) == one_at_a_time
+
+
+async def test_marks_moves_and_enter_typed_at_once_in_the_file_picker_apply_in_the_order_typed(
+    make_app, tmp_path, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    from siliconchat.ui.screens.attach_picker import AttachPickerScreen
+    from siliconchat.ui.widgets.attachment_tray import AttachmentTray
+
+    for name in ("alpha.txt", "beta.txt", "gamma.txt", "notes.md"):
+        (tmp_path / name).write_text(name, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    app = make_app(model="demo/echo")
+    async with app.run_test(size=SIZE) as pilot:
+        tray = chat(app).query_one(AttachmentTray)
+        await pilot.press("ctrl+o")
+        await wait_for(pilot, lambda: isinstance(app.screen, AttachPickerScreen), "the picker")
+        await pilot.pause()
+        # Filter to the .txt files, mark the first, skip one, mark the third, attach.
+        type_at_once(app, "txt", "tab", "down", "tab", "enter")
+        await wait_for(pilot, lambda: len(tray.attachments) == 2, "two chips")
+        assert sorted(a.name for a in tray.attachments) == ["alpha.txt", "gamma.txt"]

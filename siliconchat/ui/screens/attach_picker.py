@@ -16,6 +16,7 @@ File names are untrusted: they are sanitized and shown as ``Content``, never as 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import ClassVar
 
@@ -73,7 +74,9 @@ class AttachPickerScreen(ModalScreen[list[Path] | None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Close", id="attach_picker.close"),
-        Binding("tab", "toggle_mark", "Mark", id="attach_picker.mark", priority=True),
+        # The filter input handles these in the order the keys were typed (see compose); the bindings name
+        # them for the help and a keymap.
+        Binding("tab", "toggle_mark", "Mark", id="attach_picker.mark"),
         Binding("up", "cursor('up')", "Up", show=False),
         Binding("down", "cursor('down')", "Down", show=False),
         Binding("pageup", "cursor('page_up')", "Page up", show=False),
@@ -86,12 +89,22 @@ class AttachPickerScreen(ModalScreen[list[Path] | None]):
         self.files = list_files(self.root)
         self.marked: list[str] = []
         self._shown: list[str] = []
+        self._filtered: str | None = None  # the filter the list shows
 
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Static(Content(f"Attach files from {sanitize_line(str(self.root), 80)}"), markup=False)
             yield ClosingInput(
-                placeholder="Type to filter, or a path", on_enter=self._choose_files, id="attach-filter"
+                placeholder="Type to filter, or a path",
+                on_enter=self._choose_files,
+                on_keys={
+                    "tab": self._typed(self.action_toggle_mark),
+                    "up": self._typed(lambda: self.action_cursor("up")),
+                    "down": self._typed(lambda: self.action_cursor("down")),
+                    "pageup": self._typed(lambda: self.action_cursor("page_up")),
+                    "pagedown": self._typed(lambda: self.action_cursor("page_down")),
+                },
+                id="attach-filter",
             )
             yield OptionList(id="attach-list", markup=False)
             yield Static(
@@ -110,7 +123,23 @@ class AttachPickerScreen(ModalScreen[list[Path] | None]):
         mark = "✓ " if path in self.marked else "  "
         return Option(Content(mark + sanitize_line(path, 200)), id=path)
 
+    def _typed(self, action: Callable[[], object]) -> Callable[[str], None]:
+        """``action`` for a key the filter input handles in the order typed: first the list catches up with
+        the keys typed before it (the filter's change message may not have come yet)."""
+
+        def run(typed: str) -> None:
+            self._catch_up(typed)
+            action()
+
+        return run
+
+    def _catch_up(self, typed: str) -> None:
+        if typed != self._filtered:
+            self._list.highlighted = 0
+            self._refresh(typed)
+
     def _refresh(self, query: str) -> None:
+        self._filtered = query
         matches = _matches(query, self.files)
         self._shown = matches[:SHOWN]
         options = self._list
@@ -122,8 +151,7 @@ class AttachPickerScreen(ModalScreen[list[Path] | None]):
 
     @on(Input.Changed, "#attach-filter")
     def _filter_changed(self, event: Input.Changed) -> None:
-        self._list.highlighted = 0
-        self._refresh(event.value)
+        self._catch_up(event.value)
 
     @on(OptionList.OptionSelected)
     def _option_selected(self, event: OptionList.OptionSelected) -> None:
@@ -148,6 +176,7 @@ class AttachPickerScreen(ModalScreen[list[Path] | None]):
         getattr(options, f"action_cursor_{where}")()
 
     def _choose_files(self, typed: str) -> bool:
+        self._catch_up(typed)  # Enter came before the list caught up with the last keys typed
         chosen = list(self.marked)
         if not chosen:
             index = self._list.highlighted

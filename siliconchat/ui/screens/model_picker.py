@@ -182,7 +182,15 @@ class ModelPickerScreen(ModalScreen[str | tuple[str, ...] | None]):
                 placeholder="Type to filter, or type any model id",
                 id="picker-filter",
                 on_enter=self._choose,
-                on_keys={"space": self._mark_typed},  # marks a model, after the keys typed before it
+                # Marks and moves in the order typed: as screen bindings, a quick "↓ space" marked the model
+                # the highlight left (the binding ran after the input had handled the space).
+                on_keys={
+                    "space": self._mark_typed,
+                    "up": self._move_typed("up"),
+                    "down": self._move_typed("down"),
+                    "pageup": self._move_typed("page_up"),
+                    "pagedown": self._move_typed("page_down"),
+                },
             )
             yield _ModelList(id="picker-list", markup=False)
             yield Static(id="picker-status", markup=False)
@@ -419,6 +427,14 @@ class ModelPickerScreen(ModalScreen[str | tuple[str, ...] | None]):
             current = option_list.highlighted or 0
             step = -page if where == "page_up" else page
             option_list.highlighted = max(0, min(option_list.option_count - 1, current + step))
+
+    def _move_typed(self, where: str) -> Callable[[str], None]:
+        def move(query: str) -> None:
+            if query != self._query:
+                self._refresh_list()  # the key came before the list caught up with the last keys typed
+            self.action_cursor(where)
+
+        return move
 
     def _mark_typed(self, query: str) -> None:
         if query != self._query:
