@@ -32,6 +32,7 @@ from siliconchat.core.retry import DEFAULT_BUDGET, RETRY_STATUSES, backoff, retr
 from siliconchat.core.sanitize import strip_userinfo
 from siliconchat.core.stream_reader import StreamReader
 from siliconchat.core.text import safe_text
+from siliconchat.core.waiting import within
 
 if TYPE_CHECKING:
     from openai import AsyncOpenAI, AsyncStream
@@ -377,7 +378,7 @@ class ChatClient:
     async def _bounded(self, call: Awaitable[T]) -> T:
         """``call`` (a short request, the SDK's retries included) within :attr:`budget` seconds."""
         try:
-            return await asyncio.wait_for(call, self.budget)
+            return await within(call, self.budget)
         except asyncio.TimeoutError:
             message = f"{self._host} did not answer within {self.budget:g} s; gave up. Try again later."
             raise ApiFailure(Failed(message, ErrorKind.TIMEOUT)) from None

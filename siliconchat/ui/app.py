@@ -25,6 +25,7 @@ from textual.theme import Theme
 from siliconchat.config import REGIONS, Config, Settings
 from siliconchat.core.conversation import Conversation, ModelParams
 from siliconchat.core.models import Thinking, thinking_of
+from siliconchat.core.waiting import within
 from siliconchat.exit_signals import ExitSignals, cut_off_reason
 from siliconchat.ui.history.link import HistoryLink
 from siliconchat.ui.key_priority import KeyPriority, key_noting
@@ -412,7 +413,7 @@ class SiliconChatApp(ModelChoices, UnhandledErrorHookApp[int]):
             worker.cancel()
         for worker in workers:
             with contextlib.suppress(Exception, asyncio.CancelledError):
-                await asyncio.wait_for(worker.wait(), 2)
+                await within(worker.wait(), 2)
         screen = self.chat_screen
         if screen is not None:
             screen.cut_off()  # quitting mid-stream: keep the partial answer, marked stopped

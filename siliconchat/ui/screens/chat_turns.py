@@ -25,6 +25,7 @@ from textual.worker import WorkerCancelled, WorkerError, WorkerFailed
 
 from siliconchat.core.attachments import Attachment, AttachmentError
 from siliconchat.core.conversation import Conversation, Message, MessageState
+from siliconchat.core.waiting import within
 from siliconchat.ui.document.conversation_blocks import AnswerBlock, EarlierBlock, ErrorBlock, UserBlock
 from siliconchat.ui.document.document_view import DocumentView
 from siliconchat.ui.screens.chat_frames import FramePacer, ShownTurn
@@ -339,7 +340,7 @@ class TurnScreen(Screen[None]):
         if turn.worker is not None:
             turn.worker.cancel()
             with contextlib.suppress(WorkerCancelled, WorkerFailed, WorkerError, asyncio.TimeoutError):
-                await asyncio.wait_for(turn.worker.wait(), 5)
+                await within(turn.worker.wait(), 5)
         if not turn.core.ended:  # its worker did not end in time: the answer ends here anyway
             turn.core.cut_off()
         await self._end_turn(turn)

@@ -40,6 +40,7 @@ from textual.widgets.option_list import Option
 from siliconchat import paths
 from siliconchat.config import REGIONS, ConfigError, save_config
 from siliconchat.core.sanitize import sanitize_line, strip_userinfo
+from siliconchat.core.waiting import within
 
 __all__ = ["KEY_PATTERN", "SetupResult", "SetupScreen"]
 
@@ -327,7 +328,7 @@ class SetupScreen(Screen[SetupResult | None]):
 
         threading.Thread(target=run, name="save-config", daemon=True).start()
         try:
-            return await asyncio.wait_for(asyncio.shield(done), SAVE_SECONDS)
+            return await within(asyncio.shield(done), SAVE_SECONDS)
         except asyncio.TimeoutError:
             return (
                 f"writing {paths.config_file()} did not finish within {SAVE_SECONDS:g} s "
