@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from textual import events
 from textual.app import App
+from textual.widget import Widget
 from textual.widgets import Input
 from ui_support import chat, rendered, send, wait_for, wait_turn
 
@@ -18,9 +19,10 @@ NAMED = {"up": None, "down": None, "tab": "\t"}
 """Keys ``type_at_once`` sends by name (any other string is typed character by character)."""
 
 
-def type_at_once(app: App[object], *keys: str) -> None:
+def type_at_once(app: App[object] | Widget, *keys: str) -> None:
     """Post ``keys`` to the app all at once, as the terminal driver does with what a fast typist (or tmux
-    send-keys) typed between two reads; Pilot's ``press`` waits for each key to be handled."""
+    send-keys) typed between two reads; Pilot's ``press`` waits for each key to be handled. Posted to a
+    widget, they are all in its queue before it handles the first (as when the app forwarded them faster)."""
     for key in keys:
         if key == "enter":
             app.post_message(events.Key("enter", "\r"))
@@ -86,30 +88,37 @@ async def test_keys_typed_right_after_renaming_go_to_the_prompt(make_app) -> Non
             assert store.load(screen.conversation.id).title == "My title"
 
 
-async def _marks_after(make_app, keys: tuple[str, ...], *, at_once: bool) -> list[str]:  # type: ignore[no-untyped-def]
-    """The models marked in the model picker after ``keys``, typed all at once or one at a time."""
+async def _marks_after(
+    make_app, keys: tuple[str, ...], *, at_once: bool, into_filter: bool = False
+) -> list[str]:  # type: ignore[no-untyped-def]
+    """The models marked in the model picker after ``keys``, typed all at once (to the app, or straight into
+    the filter's queue) or one at a time."""
     app = make_app(model="demo/echo")
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("f2")
         await wait_for(pilot, lambda: dialog_open(app, "ModelPickerScreen"), "the picker")
         picker = app.screen
         if at_once:
-            type_at_once(app, *keys)
+            type_at_once(picker.query_one(Input) if into_filter else app, *keys)
             await wait_for(pilot, lambda: len(picker._marked) == 2, "two models marked")
             await pilot.pause()
         else:
             for key in keys:
                 await pilot.press(*(["space"] if key == " " else [key] if key in NAMED else list(key)))
-        return list(picker._marked)
+        # The marks, and where the highlight ended (the next key acts there).
+        return [*picker._marked, f"highlighted: {picker._highlighted_model()}"]
 
 
 async def test_moves_and_marks_typed_at_once_in_the_model_picker_apply_in_the_order_typed(make_app) -> None:
     """A quick "filter ↓ space ↓ ↓ space" marks the models a slow typist's keys mark: the moves were screen
     bindings, which ran after the filter input had handled the spaces typed after them."""
-    keys = ("qwen3", "down", " ", "down", "down", " ")
+    keys = ("qwen3", "down", " ", "down", "down", " ", "down", "down", "down")
     one_at_a_time = await _marks_after(make_app, keys, at_once=False)
-    assert len(one_at_a_time) == 2 and all("qwen3" in model.lower() for model in one_at_a_time)
+    assert len(one_at_a_time) == 3 and all("qwen3" in model.lower() for model in one_at_a_time)
     assert await _marks_after(make_app, keys, at_once=True) == one_at_a_time
+    # Every key in the filter's queue before it handles the first: the filter's change messages come after
+    # the moves and marks (they must not filter the list again, which put the highlight back on the first row).
+    assert await _marks_after(make_app, keys, at_once=True, into_filter=True) == one_at_a_time
 
 
 async def test_marks_moves_and_enter_typed_at_once_in_the_file_picker_apply_in_the_order_typed(
@@ -131,3 +140,22 @@ async def test_marks_moves_and_enter_typed_at_once_in_the_file_picker_apply_in_t
         type_at_once(app, "txt", "tab", "down", "tab", "enter")
         await wait_for(pilot, lambda: len(tray.attachments) == 2, "two chips")
         assert sorted(a.name for a in tray.attachments) == ["alpha.txt", "gamma.txt"]
+
+
+async def test_a_change_message_of_the_filter_that_comes_late_leaves_the_list_as_it_is(make_app) -> None:
+    """In a terminal, keys typed in one burst ("qwen3 ↓ ↓ ↓") can reach the picker before the filter's change
+    messages for them: the moves bring the list up to date with the filter first, and a late change message
+    must not filter it again (that put the highlight back on the first row, and the next space marked it)."""
+    app = make_app(model="demo/echo")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f2")
+        await wait_for(pilot, lambda: dialog_open(app, "ModelPickerScreen"), "the picker")
+        picker = app.screen
+        await pilot.press(*"qwen3", "down", "down", "down")
+        highlighted = picker._highlighted_model()
+        assert highlighted is not None and highlighted != picker._shown[0]
+        filter_input = picker.query_one(Input)
+        for late in ("q", "qwe", "qwen3"):  # as typed, after the moves
+            filter_input.post_message(Input.Changed(filter_input, late))
+        await pilot.pause()
+        assert picker._highlighted_model() == highlighted

@@ -151,7 +151,7 @@ class AttachPickerScreen(ModalScreen[list[Path] | None]):
 
     @on(Input.Changed, "#attach-filter")
     def _filter_changed(self, event: Input.Changed) -> None:
-        self._catch_up(event.value)
+        self._catch_up(self.query_one(ClosingInput).value)  # as it is now (see ModelPickerScreen)
 
     @on(OptionList.OptionSelected)
     def _option_selected(self, event: OptionList.OptionSelected) -> None:

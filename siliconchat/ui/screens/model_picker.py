@@ -375,7 +375,11 @@ class ModelPickerScreen(ModalScreen[str | tuple[str, ...] | None]):
 
     @on(Input.Changed, "#picker-filter")
     def _filter_changed(self, event: Input.Changed) -> None:
-        if event.value != self._query and not self.query_one("#picker-filter", ClosingInput).closed:
+        # The filter as it is now, not as the message says: keys typed in a burst send their changes after the
+        # moves and marks that followed them (handled in order by the input), and the list, already brought up
+        # to date by those, must not be filtered again (its highlight went back to the first row).
+        filter_input = self.query_one("#picker-filter", ClosingInput)
+        if filter_input.value != self._query and not filter_input.closed:
             self._refresh_list()
 
     @on(OptionList.OptionHighlighted, "#picker-list")
