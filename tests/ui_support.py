@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TypeVar
 
+from textual import events
 from textual.app import App
 from textual.pilot import Pilot
 from textual.widget import Widget
@@ -108,3 +109,21 @@ def painted(app: App[object], widget: Widget) -> list[tuple[str, list[object]]]:
         row = strip.crop(region.x, region.right)
         rows.append((row.text, [segment.style for segment in row]))
     return rows
+
+
+NAMED = {"up": None, "down": None, "tab": "\t"}
+"""Keys ``type_at_once`` sends by name (any other string is typed character by character)."""
+
+
+def type_at_once(app: App[object] | Widget, *keys: str) -> None:
+    """Post ``keys`` to the app all at once, as the terminal driver does with what a fast typist (or tmux
+    send-keys) typed between two reads; Pilot's ``press`` waits for each key to be handled. Posted to a
+    widget, they are all in its queue before it handles the first (as when the app forwarded them faster)."""
+    for key in keys:
+        if key == "enter":
+            app.post_message(events.Key("enter", "\r"))
+        elif key in NAMED:
+            app.post_message(events.Key(key, NAMED[key]))
+        else:
+            for character in key:
+                app.post_message(events.Key("space" if character == " " else character, character))

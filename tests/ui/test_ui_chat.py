@@ -12,6 +12,7 @@ from ui_support import (
     painted,
     rendered,
     send,
+    type_at_once,
     wait_for,
     wait_turn,
 )
@@ -278,3 +279,19 @@ async def test_typing_while_a_pane_has_focus_goes_to_the_prompt(make_app) -> Non
         await pilot.press("pageup", "h", "i")
         assert screen.prompt.has_focus
         assert screen.prompt.text == "hi"
+
+
+async def test_what_is_typed_right_after_enter_stays_in_the_prompt(make_app, demo_server) -> None:
+    """ "alpha⏎beta" typed in one burst: alpha is sent, and beta, typed while it was being sent, stays in the
+    prompt (the prompt was emptied after the send, beta with it)."""
+    app = make_app(model="demo/echo")
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = chat(app)
+        before = len(chat_requests(demo_server))
+        type_at_once(app, "alpha", "enter", "beta")
+        await wait_for(pilot, lambda: len(chat_requests(demo_server)) > before, "the request")
+        await wait_turn(pilot)
+        await wait_for(pilot, lambda: screen.prompt.text == "beta", "beta in the prompt")
+        (request,) = chat_requests(demo_server)[before:]
+        assert request.body["messages"][-1]["content"] == "alpha"
+        assert screen.prompt.has_focus

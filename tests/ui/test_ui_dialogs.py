@@ -4,33 +4,13 @@ Enter goes to the prompt, not into the closed dialog."""
 
 from __future__ import annotations
 
-from textual import events
 from textual.app import App
-from textual.widget import Widget
 from textual.widgets import Input
-from ui_support import chat, rendered, send, wait_for, wait_turn
+from ui_support import NAMED, chat, rendered, send, type_at_once, wait_for, wait_turn
 
 from siliconchat.core.history import HistoryStore
 
 SIZE = (120, 40)
-
-
-NAMED = {"up": None, "down": None, "tab": "\t"}
-"""Keys ``type_at_once`` sends by name (any other string is typed character by character)."""
-
-
-def type_at_once(app: App[object] | Widget, *keys: str) -> None:
-    """Post ``keys`` to the app all at once, as the terminal driver does with what a fast typist (or tmux
-    send-keys) typed between two reads; Pilot's ``press`` waits for each key to be handled. Posted to a
-    widget, they are all in its queue before it handles the first (as when the app forwarded them faster)."""
-    for key in keys:
-        if key == "enter":
-            app.post_message(events.Key("enter", "\r"))
-        elif key in NAMED:
-            app.post_message(events.Key(key, NAMED[key]))
-        else:
-            for character in key:
-                app.post_message(events.Key("space" if character == " " else character, character))
 
 
 def dialog_open(app: App[object], name: str) -> bool:

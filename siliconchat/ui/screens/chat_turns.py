@@ -180,7 +180,7 @@ class TurnScreen(Screen[None]):
             return
         text = event.text
         if await self.send(text, self.attachments.attachments):
-            event.prompt.clear()
+            event.prompt.remove_sent(event.typed)  # what was typed after Enter stays
             self.attachments.clear()
 
     async def send(self, text: str, attachments: Sequence[Attachment] = ()) -> bool:

@@ -55,10 +55,12 @@ class PromptInput(BlinkHookTextArea):
     class Submitted(Message):
         """The user asked to send ``text``."""
 
-        def __init__(self, prompt: PromptInput, text: str) -> None:
+        def __init__(self, prompt: PromptInput, text: str, typed: str | None = None) -> None:
             super().__init__()
             self.prompt = prompt
             self.text = text
+            self.typed = text if typed is None else typed
+            """The prompt's text as it was at Enter (its chips unexpanded): see :meth:`PromptInput.remove_sent`."""
 
         @property
         def control(self) -> PromptInput:
@@ -98,7 +100,21 @@ class PromptInput(BlinkHookTextArea):
 
     def _submit(self) -> None:
         if self.text.strip():
-            self.post_message(self.Submitted(self, self.full_text))
+            self.post_message(self.Submitted(self, self.full_text, self.text))
+
+    def remove_sent(self, typed: str) -> None:
+        """Take the text sent (``typed``: the prompt as it was at Enter) out of the prompt, and keep what was
+        typed after the Enter: the screen sends it a moment after Enter, and keys typed meanwhile ("alpha⏎beta"
+        in one burst) are in the prompt by then."""
+        text = self.text
+        if not text.startswith(typed):  # edited meanwhile (it cannot be told apart): the prompt is emptied
+            self.clear()
+            return
+        rest = text[len(typed) :]
+        lines = typed.split("\n")
+        self.delete((0, 0), (len(lines) - 1, len(lines[-1])))
+        self._pastes = {chip: paste for chip, paste in self._pastes.items() if chip in rest}
+        self.move_cursor(self.document.end)
 
     # -- pastes: large ones, and paths of files ---------------------------------------------------
 
