@@ -682,3 +682,32 @@ def test_sidebar_snapshot(snap_compare, make_app, frozen_clock) -> None:
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+
+
+async def test_opening_the_conversation_whose_answer_streams_shows_it_stopped_not_cut_off(
+    make_app, demo_server
+) -> None:
+    """The conversation on screen, opened again while its answer streams (its sidebar row, a search hit): the
+    answer is stopped and shown as stopped with what had arrived and its timings. It was read half-saved
+    instead, marked as cut off by a siliconchat that closed, which had not happened."""
+    app = make_app(model="demo/slow")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = chat(app)
+        await _history_ready(pilot)
+        await send(pilot, "tell me a long story")
+        await wait_for(pilot, lambda: screen.turn is not None, "the turn")
+        turn = screen.turn
+        assert turn is not None
+        await wait_for(pilot, lambda: len(turn.core.recorder.reasoning) > 5, "some reasoning")
+        await wait_for(pilot, lambda: screen.conversation.id is not None, "the conversation saved")
+        app.history.open_conversation(screen.conversation.id)
+        await wait_for(pilot, lambda: screen.turn is None, "the answer to stop")
+        await wait_for(
+            pilot, lambda: screen.conversation is not turn.core.conversation, "the conversation read"
+        )
+        await pilot.pause()
+        answer = screen.conversation.messages[-1]
+        assert answer.state is MessageState.STOPPED and answer.reasoning == turn.message.reasoning
+        assert answer.timings.first_token is not None
+        assert blocks_of(screen, ErrorBlock) == []  # no "siliconchat closed while it was streaming"
+        assert "stopped" in rendered(app, one(screen, AnswerBlock))

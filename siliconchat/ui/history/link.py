@@ -186,6 +186,7 @@ class HistoryLink:
             return
         from siliconchat.core.history import ConversationNotFound, HistoryError
 
+        await self._stop_streaming(screen)
         await self.saves.drained(READ_WAIT)  # what was just written is what is read
         try:
             conversation = await asyncio.to_thread(store.load, conversation_id)
@@ -199,6 +200,14 @@ class HistoryLink:
             self.app.notify_plain(str(exc), severity="error")
             return
         await self.show(screen, conversation, focus=focus)
+
+    @staticmethod
+    async def _stop_streaming(screen: ChatScreen | None) -> None:
+        """Stop the answer streaming on ``screen`` before a conversation is read to replace it: read while it
+        streamed, the answer (this very conversation, opened again from the sidebar or a search) came back
+        half-saved and marked as cut off by a closing siliconchat; stopped first, it is read as stopped."""
+        if screen is not None and screen.streaming:
+            await screen.stop_and_wait()
 
     async def show(self, screen: ChatScreen, conversation: Conversation, *, focus: int | None = None) -> None:
         from siliconchat.ui.history.reopen import show_conversation
@@ -222,6 +231,7 @@ class HistoryLink:
             return  # the toast at start already said why
         from siliconchat.core.history import HistoryError
 
+        await self._stop_streaming(self._screen())
         await self.saves.drained(READ_WAIT)
         try:
             conversation = await asyncio.to_thread(store.latest)
