@@ -24,6 +24,7 @@ from siliconchat.ui.document.conversation_blocks import (
     UserBlock,
 )
 from siliconchat.ui.screens.chat import ChatScreen
+from siliconchat.ui.screens.chat_frames import ShownTurn
 from siliconchat.ui.widgets.conversation_pages import PAGE, load_earlier
 from siliconchat.ui.widgets.sidebar import Sidebar
 
@@ -73,6 +74,17 @@ async def _history_ready(pilot: Pilot[object]) -> None:
     )
 
 
+async def _story_streaming(pilot: Pilot[object]) -> ShownTurn:
+    """Once the history is open, send "tell me a long story" (to demo/slow): its turn, streaming."""
+    screen = chat(pilot.app)
+    await _history_ready(pilot)
+    await send(pilot, "tell me a long story")
+    await wait_for(pilot, lambda: screen.turn is not None, "the turn")
+    turn = screen.turn
+    assert turn is not None
+    return turn
+
+
 async def _open_sidebar(pilot: Pilot[object]) -> Sidebar:
     app = pilot.app
     assert isinstance(app, SiliconChatApp)
@@ -92,11 +104,7 @@ async def test_turns_are_saved_before_and_while_they_stream(make_app, demo_serve
     app = make_app(model="demo/slow")
     async with app.run_test(size=SIZE) as pilot:
         screen = chat(app)
-        await _history_ready(pilot)
-        await send(pilot, "tell me a long story")
-        await wait_for(pilot, lambda: screen.turn is not None, "the turn")
-        turn = screen.turn
-        assert turn is not None
+        turn = await _story_streaming(pilot)
         # The user message is committed before the request: another connection sees it mid-stream.
         with _store() as store:
             [summary] = store.list_conversations()
@@ -693,11 +701,7 @@ async def test_opening_the_conversation_whose_answer_streams_shows_it_stopped_no
     app = make_app(model="demo/slow")
     async with app.run_test(size=SIZE) as pilot:
         screen = chat(app)
-        await _history_ready(pilot)
-        await send(pilot, "tell me a long story")
-        await wait_for(pilot, lambda: screen.turn is not None, "the turn")
-        turn = screen.turn
-        assert turn is not None
+        turn = await _story_streaming(pilot)
         await wait_for(pilot, lambda: len(turn.core.recorder.reasoning) > 5, "some reasoning")
         await wait_for(pilot, lambda: screen.conversation.id is not None, "the conversation saved")
         app.history.open_conversation(screen.conversation.id)
