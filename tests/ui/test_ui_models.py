@@ -108,3 +108,24 @@ async def test_thinking_switch_for_hybrid_models(make_app, demo_server) -> None:
         await send(pilot, "plain")
         await wait_turn(pilot)
         assert "enable_thinking" not in last_chat(demo_server).body
+
+
+async def test_part_of_an_id_with_a_slash_highlights_the_first_match_not_the_id_as_typed(make_app) -> None:
+    """ "demo/s" is part of ids in the list: the first of them is highlighted (Enter or space now takes it),
+    with "use the id as typed" offered last; it was that row that was highlighted, so Enter chose the model
+    "demo/s"."""
+    app = make_app(model="demo/echo")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("f2")
+        await wait_for(pilot, lambda: picker_open(app), "the picker")
+        picker = app.screen
+        await pilot.press(*"demo/s")
+        await pilot.pause()
+        assert picker._shown[-1] == "demo/s"  # offered, last
+        highlighted = picker._highlighted_model()
+        assert (
+            highlighted == picker._shown[0] and highlighted != "demo/s" and highlighted.startswith("demo/s")
+        )
+        await pilot.press(*"low")  # the whole id: that one
+        await pilot.pause()
+        assert picker._highlighted_model() == "demo/slow"

@@ -304,8 +304,9 @@ class ModelPickerScreen(ModalScreen[str | tuple[str, ...] | None]):
             index = 0
             if (highlight_current or not query.strip()) and self._current in shown:
                 index = shown.index(self._current)
-            elif typed in shown:  # the whole id typed: that one, not the first that contains it
+            elif typed in self._base_order:  # a whole id typed: that one, not the first that contains it
                 index = shown.index(typed)
+            # else the first match: part of an id typed ("demo/s") highlights it, not "use the id as typed"
             option_list.highlighted = index
         self._refresh_family()
         self._refresh_count(len(matches))
