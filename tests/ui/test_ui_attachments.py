@@ -215,3 +215,17 @@ async def test_a_sent_image_shows_a_half_block_picture_of_itself_under_its_chip(
         red, blue = (220, 30, 30), (20, 40, 200)
         assert colours(picture[0]) == {(red, red)} and colours(picture[-1]) == {(blue, blue)}
         assert all(line.text.count("▀") == 24 for line in picture)  # as wide as a thumbnail gets
+
+
+async def test_a_file_picked_again_is_not_attached_twice(make_app, demo_server, work: Path) -> None:
+    app = make_app(model="demo/echo")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = chat(app)
+        await screen.attach_files([work / "main.py"])
+        await screen.attach_files([work / "notes.md", work / "main.py"])  # the picker again, main.py marked
+        assert [a.name for a in screen.attachments.attachments] == ["main.py", "notes.md"]
+        await pilot.pause()
+        assert any("main.py is attached already" in n.message for n in app._notifications)
+        await send(pilot, "Read these")
+        await wait_turn(pilot)
+        assert last_chat(demo_server).body["messages"][-1]["content"].count("print('hi')") == 1

@@ -264,7 +264,11 @@ class ChatScreen(BranchScreen):
         for path in paths:
             try:
                 attachment = await asyncio.to_thread(attach_path, path, limits)
-                check_message([*self.attachments.attachments, attachment], limits)
+                attached = self.attachments.attachments
+                if any((a.name, a.sha256) == (attachment.name, attachment.sha256) for a in attached):
+                    self.notify(f"{attachment.name} is attached already.", markup=False)
+                    continue  # the same file picked again: sent twice, it only doubled the request
+                check_message([*attached, attachment], limits)
             except AttachmentError as exc:
                 self.notify(str(exc), title="Not attached", severity="error", markup=False, timeout=8)
                 continue
