@@ -157,6 +157,22 @@ async def test_narrow_screens_show_one_answer_under_tabs(make_app, demo_server) 
         assert [column.display for column in panel.columns] == [False, True, False]
 
 
+async def test_a_hidden_column_whose_stream_is_over_is_shown_whole_at_once(make_app, demo_server) -> None:
+    """Under tabs, a long answer in a hidden column is not written frame by frame once its stream is over:
+    turned to, it showed text seconds old under a title that said "done"."""
+    app = make_app(model="demo/slow")
+    async with app.run_test(size=NARROW) as pilot:
+        screen, comparing = await _start(app, ["demo/blast-20000", "demo/slow", "demo/code"])
+        hidden = comparing.answers[2]
+        assert not hidden.column.display
+        await wait_for(pilot, lambda: hidden.received, "the code's stream to end")
+        await pilot.pause()
+        await pilot.pause()
+        assert hidden.ended and hidden.column.answer.source == hidden.message.content
+        screen.stop_answer()
+        await _ended(pilot, screen)
+
+
 async def test_the_picker_marks_at_most_four_and_remembers_the_set(make_app, demo_server) -> None:
     app = make_app(model="demo/echo", demo=False, api_key_source="flag")
     async with app.run_test(size=WIDE) as pilot:

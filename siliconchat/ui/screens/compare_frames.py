@@ -135,6 +135,13 @@ class ComparePacer:
             self.wake()
             return
         live = [a for a in self.answers if not a.ended]
+        for answer in live:
+            if answer.received and answer.waiting and not answer.column.display:
+                # A column hidden under the tabs whose stream is over: shown whole at once (its end, below),
+                # not frame by frame while out of sight (a long answer was still being written, seconds
+                # after its title said "done", when the user turned to it).
+                answer.answer.clear()
+                answer.reasoning.clear()
         waiting = [a for a in live if a.waiting]
         if not waiting:
             for answer in live:
