@@ -29,7 +29,7 @@ from harness import COLS, PROMPT, ROWS, TEMP_DIRS, app_command, app_env, kill, s
 READY = re.compile(rb"sk anything")
 # The finish reason in the status line (bold "stop"); "stopped" is the state of a cancelled answer.
 FINISHED = re.compile(rb"stop(?!ped)")
-ANSWER_COUNT = re.compile(rb"answer (\d+)")
+ANSWER_COUNT = re.compile(rb"answer (\d[\d,]*)")  # with thousands separators
 # Characters typed mid-stream to measure key latency: none of them occurs in a blast or the app's chrome.
 PROBE_CHARS = "§¶¤¥£¢±÷µ¬¦¿ÆØÞßæðøþ"
 CLK_TCK = os.sysconf("SC_CLK_TCK")
@@ -166,7 +166,7 @@ class PtyApp:
     def last_int(self, pattern: re.Pattern[bytes], start: int) -> int | None:
         found = None
         for match in pattern.finditer(self.buf, max(0, start - self.base)):
-            found = int(match.group(1))
+            found = int(match.group(1).replace(b",", b""))
         return found
 
     # -- writing and the process -----------------------------------------------------------------

@@ -18,7 +18,7 @@ PRICES = {R1: Price(input=4, output=16), QWEN: Price(input=0.5, output=1)}
 NARROW = (80, 24)
 WIDE = (120, 40)
 TURN = re.compile(
-    r"^ (prompt|p) \d+ · (reasoning |r )?\d+ ?(· )?(answer|a) \d+ │ ttft [\d.]+ s │ ([\d.]+|–) tok/s │ stop"
+    r"^ (prompt|p) [\d,]+ · (reasoning |r )?[\d,]+ ?(· )?(answer|a) [\d,]+ │ ttft [\d.]+ s │ ([\d.,]+|–) tok/s │ stop"
 )
 
 

@@ -38,4 +38,4 @@ def rate(tokens: int, elapsed: float | None) -> str:
     if CLOCK.frozen or elapsed is None or elapsed < RATE_WINDOW_SECONDS or tokens <= 0:
         return "– tok/s"
     per_second = tokens / elapsed
-    return f"{per_second:.0f} tok/s" if per_second >= 100 else f"{per_second:.1f} tok/s"
+    return f"{per_second:,.0f} tok/s" if per_second >= 100 else f"{per_second:.1f} tok/s"

@@ -159,10 +159,10 @@ class StatusLine(Static):
 def _counts(counts: _Counts | None, *, short: bool) -> str:
     if counts is None:
         return "tokens –"
-    prompt, reasoning, answer = counts
+    prompt, reasoning, answer = counts  # with thousands separators, as the totals
     if not short:
-        return f"prompt {prompt} · reasoning {reasoning} · answer {answer}"
-    return f"p {prompt} · r {reasoning} · a {answer}" if reasoning else f"p {prompt} · a {answer}"
+        return f"prompt {prompt:,} · reasoning {reasoning:,} · answer {answer:,}"
+    return f"p {prompt:,} · r {reasoning:,} · a {answer:,}" if reasoning else f"p {prompt:,} · a {answer:,}"
 
 
 def _total(tokens: int, cost: str | None, *, short: bool) -> str:
