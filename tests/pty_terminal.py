@@ -12,19 +12,21 @@ import subprocess
 import sys
 import termios
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 
 class Terminal:
-    """``python -m siliconchat --demo`` in a pseudo-terminal of 100 x 30."""
+    """``python -m siliconchat --demo ARGS`` in a pseudo-terminal of 100 x 30 (or ``python PYTHON_ARGS``:
+    a script that changes the app before it runs it)."""
 
-    def __init__(self, *args: str) -> None:
+    def __init__(self, *args: str, python_args: Sequence[str] = ()) -> None:
         self.master, slave = os.openpty()
         fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 30, 100, 0, 0))
         env = {**os.environ, "TERM": "xterm-256color", "PYTHONPATH": str(Path(__file__).parents[1])}
         env.pop("TEXTUAL", None)
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "siliconchat", "--demo", *args],
+            [sys.executable, *(python_args or ("-m", "siliconchat", "--demo", *args))],
             stdin=slave,
             stdout=slave,
             stderr=slave,

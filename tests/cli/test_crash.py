@@ -9,15 +9,14 @@ from __future__ import annotations
 import logging
 import os
 import re
-import select
 import subprocess
 import sys
 import textwrap
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from pty_terminal import Terminal
 from ui_support import chat, send, wait_for
 
 from siliconchat import crash, paths
@@ -112,65 +111,17 @@ TUI_SCRIPT = textwrap.dedent(
 )
 
 
-def _read_until(master: int, process: subprocess.Popen[bytes], wanted: bytes, out: bytearray) -> None:
-    deadline = time.monotonic() + 8
-    while wanted not in out:
-        assert time.monotonic() < deadline, (
-            f"waited for {wanted!r}; the terminal shows:\n{bytes(out)[-2000:]!r}"
-        )
-        ready, _, _ = select.select([master], [], [], 0.1)
-        if ready:
-            try:
-                out += os.read(master, 65536)
-            except OSError:  # the process is gone (EIO)
-                assert wanted in out, f"the app ended before {wanted!r}:\n{bytes(out)[-2000:]!r}"
-        elif process.poll() is not None:
-            raise AssertionError(f"the app ended before {wanted!r}:\n{bytes(out)[-2000:]!r}")
-
-
 def test_a_crash_in_the_real_tui_restores_the_terminal_and_says_where_the_log_is() -> None:
-    import fcntl
-    import struct
-    import termios
-
-    master, slave = os.openpty()
-    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 30, 100, 0, 0))
-    env = {**os.environ, "TERM": "xterm-256color", "PYTHONPATH": str(Path(__file__).parents[2])}
-    env.pop("TEXTUAL", None)
-    process = subprocess.Popen(
-        [sys.executable, "-c", TUI_SCRIPT],
-        stdin=slave,
-        stdout=slave,
-        stderr=slave,
-        env=env,
-        start_new_session=True,
-    )
-    os.close(slave)
-    out = bytearray()
+    terminal = Terminal(python_args=("-c", TUI_SCRIPT))
     try:
-        _read_until(master, process, b"Ask anything", out)  # the prompt's placeholder: the app is up
-        os.write(master, b"half a thought")
-        _read_until(master, process, b"half a thought", out)
-        os.write(master, b"\x1bOP")  # F1: the broken help
-        status = process.wait(timeout=8)
-        with_end = bytearray()
-        while True:
-            ready, _, _ = select.select([master], [], [], 0.2)
-            if not ready:
-                break
-            try:
-                chunk = os.read(master, 65536)
-            except OSError:
-                break
-            if not chunk:
-                break
-            with_end += chunk
-        out += with_end
+        terminal.read_until(b"Ask anything", timeout=8)  # the prompt's placeholder: the app is up
+        terminal.write(b"half a thought")
+        terminal.read_until(b"half a thought", timeout=8)
+        terminal.write(b"\x1bOP")  # F1: the broken help
+        status = terminal.wait(timeout=8)
     finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
-        os.close(master)
+        terminal.close()
+    out = terminal.out
     assert status == 1
     assert LEAVE_ALTERNATE_SCREEN in out  # the terminal was restored ...
     after = bytes(out).rsplit(LEAVE_ALTERNATE_SCREEN, 1)[1].decode("utf-8", "replace")
